@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_init.js';
+
+/**
+ * Every migration, in order. A static list because kysely's FileMigrationProvider cannot import
+ * .ts files under vitest. Forward only: a released migration is never edited, only followed.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_init': m0001,
+};

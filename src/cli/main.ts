@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, redactUrl } from '../config.js';
+import { openDatabase } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { committedOpenApi, generateOpenApi, openApiPath, writeOpenApi } from '../http/openapi.js';
+import { quoteCommand } from './quote.js';
+
+/** One entry for every operator command: `npm run cli -- <command> [options]`. */
+interface Command {
+  summary: string;
+  usage: string;
+  run(args: string[]): Promise<number>;
+}
+
+const commands: Record<string, Command> = {
+  migrate: {
+    summary: 'Apply pending migrations to the configured database (DATABASE_URL, or PGlite in DATA_DIR)',
+    usage: 'migrate',
+    async run() {
+      const config = loadConfig();
+      const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
+      try {
+        const applied = await migrateToLatest(database.db);
+        const where = config.DATABASE_URL ? redactUrl(config.DATABASE_URL) : `PGlite in ${config.dataDir}`;
+        process.stdout.write(
+          applied.length ? `Applied ${applied.join(', ')} to ${where}\n` : `${where} is up to date\n`,
+        );
+        return 0;
+      } finally {
+        await database.close();
+      }
+    },
+  },
+  quote: {
+    summary: 'Price a cost model file by the method and print its breakdown',
+    usage: 'quote FILE.json [--json | --csv]   (FILE "-" reads standard input)',
+    run: quoteCommand,
+  },
+  openapi: {
+    summary: `Write the OpenAPI document to ${openApiPath.replace(`${process.cwd()}/`, '')} (--check: fail if it is stale)`,
+    usage: 'openapi [--check]',
+    async run(args) {
+      const { values } = parseArgs({ args, options: { check: { type: 'boolean' } } });
+      if (values.check) {
+        const stale = (await generateOpenApi()) !== (await committedOpenApi().catch(() => ''));
+        process.stdout.write(stale ? 'openapi/openapi.json is stale: run `npm run openapi`\n' : 'openapi/openapi.json is up to date\n');
+        return stale ? 1 : 0;
+      }
+      await writeOpenApi();
+      process.stdout.write(`Wrote ${openApiPath}\n`);
+      return 0;
+    },
+  },
+};
+
+function help(): string {
+  const width = Math.max(...Object.values(commands).map((c) => c.usage.length));
+  const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
+  return `Usage: npm run cli -- <command> [options]\n\nCommands:\n${lines.join('\n')}\n  ${'help'.padEnd(width)}  Show this help\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(help());
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`Unknown command "${name}".\n\n${help()}`);
+    return 64;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`Usage: npm run cli -- ${command.usage}\n\n${command.summary}\n`);
+    return 0;
+  }
+  return command.run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,38 @@
+/** One offending field of an input document, named by an RFC 6901 JSON pointer (e.g. `/surplus/rate`). */
+export interface FieldIssue {
+  pointer: string;
+  message: string;
+}
+
+/**
+ * Thrown by domain functions for input that fails a rule. The HTTP layer turns it into a 422
+ * problem document listing every issue.
+ */
+export class DomainValidationError extends Error {
+  override readonly name = 'DomainValidationError';
+
+  constructor(
+    public readonly issues: FieldIssue[],
+    message?: string,
+  ) {
+    super(message ?? DomainValidationError.summarise(issues));
+  }
+
+  private static summarise(issues: readonly FieldIssue[]): string {
+    if (issues.length === 0) return 'The input is not valid.';
+    const first = issues[0]!;
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+    return `${first.pointer || '/'}: ${first.message}${more}`;
+  }
+}
+
+/** RFC 6901: `~` becomes `~0` and `/` becomes `~1` in each reference token. */
+export function escapePointerToken(token: string | number): string {
+  return String(token).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+export function toPointer(path: readonly PropertyKey[]): string {
+  let pointer = '';
+  for (const segment of path) pointer += `/${escapePointerToken(typeof segment === 'symbol' ? String(segment) : segment)}`;
+  return pointer;
+}

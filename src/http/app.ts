@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Config } from '../config.js';
+import type { DatabaseHandle } from '../db/database.js';
+import { healthRoutes } from '../modules/health/routes.js';
+import { quoteRoutes } from '../modules/quotes/routes.js';
+import { rateRoutes } from '../modules/rates/routes.js';
+import { errorHandlerPlugin } from './errors.js';
+import { loggerOptions } from './logger.js';
+import { validatorCompiler } from './validation.js';
+
+export interface AppDependencies {
+  config: Config;
+  database: DatabaseHandle;
+  /** A logger made by the caller (server.ts shares it with the database pool); else one is made. */
+  logger?: Logger;
+  /** Close the database when the app closes (default true: the app owns it). */
+  closeDatabase?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    database: DatabaseHandle;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export const apiVersion = '0.1.0';
+
+export async function buildApp({ config, database, logger, closeDatabase = true }: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger: loggerOptions(config) }),
+    disableRequestLogging: true, // one line per request, written below
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    return503OnClosing: true,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    // Honour a caller's request id when it is safe to log; otherwise make one.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.decorate('config', config);
+  app.decorate('database', database);
+  if (closeDatabase) app.addHook('onClose', async () => database.close());
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // JSON only, unless a route's own plugin adds a parser (text/csv imports, later).
+  app.removeContentTypeParser(['text/plain']);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? null,
+        url: request.url,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request',
+    );
+  });
+
+  await app.register(errorHandlerPlugin);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Cost-plus care pricing API',
+        version: apiVersion,
+        description:
+          'An open, auditable price engine for children\'s residential care: cost models in, per-child weekly fees with a capped surplus out, every line checkable. Errors are RFC 9457 problem documents (application/problem+json).',
+        license: { name: 'MIT', identifier: 'MIT' },
+      },
+      tags: [
+        { name: 'health', description: 'Liveness and readiness' },
+        { name: 'pricing', description: 'Price a cost model by the published method' },
+      ],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer <key>`' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes);
+  await app.register(quoteRoutes);
+  await app.register(rateRoutes);
+
+  return app;
+}

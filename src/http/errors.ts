@@ -1,0 +1,136 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { isResponseSerializationError } from 'fastify-type-provider-zod';
+import { DatabaseUnavailableError } from '../db/database.js';
+import { DomainValidationError } from '../domain/errors.js';
+import {
+  type IssueLocation,
+  PROBLEM_CONTENT_TYPE,
+  type Problem,
+  type ProblemIssue,
+  problem,
+  problemTypes,
+} from './problem.js';
+
+/** Thrown by services for an expected failure that the client should see as it is (404, 409 …). */
+export class ProblemError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail);
+  }
+}
+
+const locations: Record<string, IssueLocation> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'path',
+  headers: 'header',
+};
+
+// Connection failures from pg and PGlite that mean "the database is not there", not "the query is wrong".
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
+const unavailableMessages = [
+  /connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /cannot use a pool after calling end/i,
+  /client has encountered a connection error/i,
+  /pglite is closed/i,
+  /database is closed/i,
+];
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof DatabaseUnavailableError) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && unavailableCodes.has(code)) return true;
+  if (error instanceof AggregateError) return error.errors.some(isDatabaseUnavailable);
+  return typeof message === 'string' && unavailableMessages.some((pattern) => pattern.test(message));
+}
+
+/** Maps any error to the problem document the client sees; never exposes a 5xx's message. */
+export function toProblem(error: FastifyError | Error, request: FastifyRequest): Problem {
+  const extra = { instance: request.url, requestId: request.id };
+  if (error instanceof ProblemError) return { ...error.problem, ...extra };
+  if (error instanceof DomainValidationError) {
+    const errors = error.issues.map((issue) => ({ ...issue, in: 'body' as const }));
+    return problem(422, describeIssues(errors), problemTypes.validation, { ...extra, errors });
+  }
+  const fastifyError = error as FastifyError;
+  if (Array.isArray(fastifyError.validation)) {
+    const where = locations[fastifyError.validationContext ?? 'body'] ?? 'body';
+    const errors: ProblemIssue[] = fastifyError.validation.map((issue) => ({
+      pointer: issue.instancePath,
+      message: issue.message ?? 'is not valid',
+      in: where,
+    }));
+    // A well-formed body that breaks the rules is unprocessable (422); a bad query, path or header is a bad request.
+    const status = where === 'body' ? 422 : 400;
+    return problem(status, describeIssues(errors), problemTypes.validation, { ...extra, errors });
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return problem(
+        415,
+        `Content-Type ${request.headers['content-type'] ?? '(none)'} is not accepted here; send application/json`,
+        problemTypes.unsupportedMediaType,
+        extra,
+      );
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem(413, fastifyError.message, problemTypes.payloadTooLarge, extra);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return problem(400, fastifyError.message, problemTypes.malformed, extra);
+  }
+  if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
+    return problem(400, `The body is not valid JSON: ${error.message}`, problemTypes.malformed, extra);
+  }
+  if (isDatabaseUnavailable(error)) {
+    return problem(503, 'The database is not answering; try again shortly', problemTypes.unavailable, extra);
+  }
+  const status = fastifyError.statusCode ?? 500;
+  if (status >= 400 && status < 500 && !isResponseSerializationError(error)) {
+    return problem(status, fastifyError.message, undefined, extra);
+  }
+  if (status === 503) return problem(503, 'The service is not available; try again shortly', problemTypes.unavailable, extra);
+  return problem(500, `Something went wrong on our side. Quote request id ${request.id} when reporting it.`, problemTypes.internal, extra);
+}
+
+function describeIssues(errors: ProblemIssue[]): string {
+  const first = errors[0];
+  if (!first) return 'The request is not valid';
+  const where = first.pointer === '' ? 'the document' : first.pointer;
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+  return `${where}: ${first.message}${more}`;
+}
+
+export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  if (body.status === 503) reply.header('retry-after', '5');
+  // Fastify clears content-type before the error handler runs: set it here, every time.
+  return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+/** One error handler for the whole app (fastify-plugin so that it covers every route). */
+export const errorHandlerPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      const body = toProblem(error, request);
+      if (body.status >= 500) {
+        request.log.error({ err: error, reqId: request.id }, 'request failed');
+      } else if (body.status !== 404) {
+        request.log.info({ status: body.status, problem: body.type }, body.detail);
+      }
+      return sendProblem(reply, body);
+    });
+
+    app.setNotFoundHandler((request, reply) =>
+      sendProblem(
+        reply,
+        problem(404, `No route ${request.method} ${request.url.split('?')[0]}`, problemTypes.notFound, {
+          instance: request.url,
+          requestId: request.id,
+        }),
+      ),
+    );
+  },
+  { name: 'error-handler' },
+);

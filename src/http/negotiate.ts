@@ -1,0 +1,56 @@
+import { ProblemError } from './errors.js';
+import { problem, problemTypes } from './problem.js';
+
+interface MediaRange {
+  type: string;
+  q: number;
+  order: number;
+}
+
+function parseAccept(header: string): MediaRange[] {
+  return header
+    .split(',')
+    .map((part, order) => {
+      const [type = '', ...params] = part.trim().toLowerCase().split(';');
+      const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      const q = qParam ? Number(qParam.slice(2)) : 1;
+      return { type: type.trim(), q: Number.isFinite(q) ? q : 0, order };
+    })
+    .filter((range) => range.type !== '' && range.q > 0);
+}
+
+function matches(range: string, offered: string): boolean {
+  if (range === '*/*' || range === offered) return true;
+  return range.endsWith('/*') && offered.startsWith(range.slice(0, -1));
+}
+
+/**
+ * The best of `offered` (first = default) for an Accept header; throws a 406 problem when the
+ * client accepts none of them. No header, or `*\/*`, gets the default.
+ */
+export function negotiate<T extends string>(acceptHeader: string | undefined, offered: readonly [T, ...T[]]): T {
+  if (!acceptHeader || acceptHeader.trim() === '') return offered[0];
+  const ranges = parseAccept(acceptHeader);
+  let best: { type: T; q: number; specificity: number; order: number } | undefined;
+  offered.forEach((type, index) => {
+    for (const range of ranges) {
+      if (!matches(range.type, type)) continue;
+      const specificity = range.type === type ? 2 : range.type === '*/*' ? 0 : 1;
+      const candidate = { type, q: range.q, specificity, order: index };
+      if (
+        !best ||
+        candidate.q > best.q ||
+        (candidate.q === best.q && candidate.specificity > best.specificity) ||
+        (candidate.q === best.q && candidate.specificity === best.specificity && candidate.order < best.order)
+      ) {
+        best = candidate;
+      }
+    }
+  });
+  if (!best) {
+    throw new ProblemError(
+      problem(406, `This resource is available as ${offered.join(' or ')}`, problemTypes.notAcceptable),
+    );
+  }
+  return best.type;
+}

@@ -1,0 +1,85 @@
+import { STATUS_CODES } from 'node:http';
+import { z } from 'zod';
+
+/** RFC 9457 problem details: the one shape of every 4xx and 5xx this service sends. */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export type IssueLocation = 'body' | 'query' | 'path' | 'header';
+
+export interface ProblemIssue {
+  /** RFC 6901 JSON pointer into the part of the request named by `in` ("" is the whole of it). */
+  pointer: string;
+  message: string;
+  in?: IssueLocation;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  requestId?: string;
+  errors?: ProblemIssue[];
+  [extension: string]: unknown;
+}
+
+/** Problem types this service defines; each is documented at its URI (relative to the service). */
+export const problemTypes = {
+  validation: { type: '/problems/validation', title: 'The request is not valid' },
+  malformed: { type: '/problems/malformed-request', title: 'The request could not be read' },
+  unsupportedMediaType: { type: '/problems/unsupported-media-type', title: 'Unsupported media type' },
+  notAcceptable: { type: '/problems/not-acceptable', title: 'Not acceptable' },
+  payloadTooLarge: { type: '/problems/payload-too-large', title: 'The request body is too large' },
+  notFound: { type: '/problems/not-found', title: 'Not found' },
+  methodNotAllowed: { type: '/problems/method-not-allowed', title: 'Method not allowed' },
+  unavailable: { type: '/problems/service-unavailable', title: 'Service unavailable' },
+  timeout: { type: '/problems/timeout', title: 'The request took too long' },
+  internal: { type: '/problems/internal-error', title: 'Internal server error' },
+} as const satisfies Record<string, { type: string; title: string }>;
+
+export function problem(
+  status: number,
+  detail: string,
+  kind?: { type: string; title: string },
+  extra: Partial<Problem> = {},
+): Problem {
+  return {
+    type: kind?.type ?? 'about:blank',
+    title: kind?.title ?? STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+    ...extra,
+  };
+}
+
+/** Escape one path segment for a JSON pointer (RFC 6901 §3). */
+export function pointerSegment(segment: PropertyKey): string {
+  return String(segment).replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+export function toPointer(path: readonly PropertyKey[]): string {
+  return path.map((segment) => `/${pointerSegment(segment)}`).join('');
+}
+
+/** The problem document as a zod schema, for response declarations and the OpenAPI document. */
+export const problemSchema = z
+  .object({
+    type: z.string().describe('A URI reference naming the kind of problem'),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    requestId: z.string().optional(),
+    errors: z
+      .array(
+        z.object({
+          pointer: z.string().describe('RFC 6901 JSON pointer to the offending field'),
+          message: z.string(),
+          in: z.enum(['body', 'query', 'path', 'header']).optional(),
+        }),
+      )
+      .optional(),
+  })
+  .catchall(z.unknown())
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });

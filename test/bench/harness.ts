@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface Figure {
+  figure: string;
+  value: number;
+  unit: string;
+  baseline?: { figure: string; value: number };
+  ratio?: number;
+  aim?: string;
+  met?: boolean;
+}
+
+/** Runs `fn` repeatedly for about `ms` milliseconds after a warm-up; returns nanoseconds per call. */
+export function timeInProcess(fn: () => unknown, ms = 2000): number {
+  const warmUntil = performance.now() + Math.min(500, ms / 4);
+  while (performance.now() < warmUntil) fn();
+  let calls = 0;
+  const start = process.hrtime.bigint();
+  const deadline = performance.now() + ms;
+  while (performance.now() < deadline) {
+    for (let i = 0; i < 100; i++) fn();
+    calls += 100;
+  }
+  return Number(process.hrtime.bigint() - start) / calls;
+}
+
+export interface BenchServer {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts test/bench/server.ts in its own process, so that load and service do not share a core. */
+export function startBenchServer(): Promise<BenchServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/server.ts'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+    child.stdout?.once('data', (chunk) => {
+      const url = String(chunk).trim();
+      resolve({
+        url,
+        child,
+        stop: () =>
+          new Promise((done) => {
+            child.removeAllListeners('exit');
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+  });
+}
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+export async function load(options: autocannon.Options): Promise<LoadResult> {
+  const result = await autocannon({ connections: 32, pipelining: 1, duration: 10, ...options });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+export function printTable(title: string, figures: Figure[]): void {
+  const rows = figures.map((f) => [
+    f.figure,
+    `${round(f.value)} ${f.unit}`,
+    f.baseline ? `${f.baseline.figure}: ${round(f.baseline.value)}` : '',
+    f.ratio === undefined ? '' : f.ratio.toFixed(3),
+    f.aim ?? '',
+    f.met === undefined ? '' : f.met ? 'met' : 'NOT MET',
+  ]);
+  const header = ['figure', 'value', 'baseline (same run)', 'ratio', 'aim', ''];
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join(' | ').trimEnd();
+  process.stdout.write(`\n${title}\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n`);
+  for (const r of rows) process.stdout.write(`${line(r)}\n`);
+}
+
+export function saveResults(name: string, figures: Figure[]): void {
+  mkdirSync(`${root}/bench-results`, { recursive: true });
+  writeFileSync(`${root}/bench-results/${name}.json`, `${JSON.stringify({ name, at: new Date().toISOString(), figures }, null, 2)}\n`);
+}
+
+function round(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value.toFixed(2);
+}

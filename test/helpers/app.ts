@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { Engine } from '../../src/db/database.js';
+import { buildApp } from '../../src/http/app.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: TestDatabase;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** A ready app on a fresh, migrated test database of the given engine. */
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** A logger to capture what the app logs. */
+  logger?: Logger;
+  /** Add test-only routes before the app is ready. */
+  beforeReady?: (app: FastifyInstance) => void | Promise<void>;
+}
+
+export async function createTestApp(engine: Engine, options: TestAppOptions = {}): Promise<TestApp> {
+  const { env = {}, logger, beforeReady } = options;
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
+  const database = await createTestDatabase(engine);
+  const app = await buildApp({ config, database: database.handle, ...(logger ? { logger } : {}) });
+  await beforeReady?.(app);
+  await app.ready();
+  return {
+    app,
+    database,
+    config,
+    async close() {
+      await app.close();
+      await database.cleanup();
+    },
+  };
+}
