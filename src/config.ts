@@ -64,7 +64,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const variable = String(issue.path[0] ?? 'environment');
-    const shown = variable === 'DATABASE_URL' || variable === 'ADMIN_API_KEY' ? '' : ` (got "${present[variable]}")`;
+    const shown =
+      variable === 'DATABASE_URL' || variable === 'ADMIN_API_KEY' ? '' : ` (got "${present[variable]}")`;
     throw new ConfigError(`Invalid configuration: ${variable} ${issue.message}${shown}`);
   }
   return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };

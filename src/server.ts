@@ -31,7 +31,10 @@ async function main(): Promise<void> {
   const where = config.DATABASE_URL ? redactUrl(config.DATABASE_URL) : `PGlite in ${config.dataDir}`;
   try {
     const applied = await migrateToLatest(database.db);
-    logger.info({ database: where, applied }, applied.length ? 'migrations applied' : 'database is up to date');
+    logger.info(
+      { database: where, applied },
+      applied.length ? 'migrations applied' : 'database is up to date',
+    );
   } catch (error) {
     logger.fatal({ err: error, database: where }, 'could not prepare the database');
     await database.close();

@@ -43,7 +43,11 @@ const commands: Record<string, Command> = {
       const { values } = parseArgs({ args, options: { check: { type: 'boolean' } } });
       if (values.check) {
         const stale = (await generateOpenApi()) !== (await committedOpenApi().catch(() => ''));
-        process.stdout.write(stale ? 'openapi/openapi.json is stale: run `npm run openapi`\n' : 'openapi/openapi.json is up to date\n');
+        process.stdout.write(
+          stale
+            ? 'openapi/openapi.json is stale: run `npm run openapi`\n'
+            : 'openapi/openapi.json is up to date\n',
+        );
         return stale ? 1 : 0;
       }
       await writeOpenApi();

@@ -43,7 +43,9 @@ export async function quoteCommand(args: string[]): Promise<number> {
 }
 
 function reportIssues(file: string, issues: FieldIssue[]): number {
-  process.stderr.write(`${file} is not a valid cost model (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n`);
+  process.stderr.write(
+    `${file} is not a valid cost model (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n`,
+  );
   for (const issue of issues) process.stderr.write(`  ${issue.pointer || '/'}: ${issue.message}\n`);
   return 2;
 }
@@ -54,7 +56,8 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const money = (amount: string) => Number.isNaN(Number(amount)) ? amount : amount.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+const money = (amount: string) =>
+  Number.isNaN(Number(amount)) ? amount : amount.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 /** The breakdown as an aligned table, the fee at the bottom. */
 export function formatTable(breakdown: Breakdown): string {
@@ -66,11 +69,20 @@ export function formatTable(breakdown: Breakdown): string {
     money(line.weeklyPerChild),
     `${(Number(line.shareOfFee) * 100).toFixed(2)}%`,
   ]);
-  const total = ['', 'Weekly fee per child', money(breakdown.totals.annualAmount), money(breakdown.weeklyFeePerChild), '100.00%'];
+  const total = [
+    '',
+    'Weekly fee per child',
+    money(breakdown.totals.annualAmount),
+    money(breakdown.weeklyFeePerChild),
+    '100.00%',
+  ];
   const widths = header.map((_, i) => Math.max(...[header, ...rows, total].map((row) => row[i]!.length)));
   const numeric = [false, false, true, true, true];
   const render = (row: string[]) =>
-    row.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+    row
+      .map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   const b = breakdown;
   const intro = [
@@ -85,7 +97,8 @@ export function formatTable(breakdown: Breakdown): string {
     `  of which surplus:    £${money(b.weeklySurplusPerChild)} (${b.surplusRate} of cost, cap ${b.capRate})`,
     `Annual income at planned occupancy: £${money(b.annualIncomeAtPlannedOccupancy)}`,
     ...b.enhancements.map(
-      (e) => `Enhancement "${e.description}": ${e.hoursPerWeek} h/week × £${e.loadedHourlyCost} loaded hourly cost → £${money(e.weeklyCharge)} a week`,
+      (e) =>
+        `Enhancement "${e.description}": ${e.hoursPerWeek} h/week × £${e.loadedHourlyCost} loaded hourly cost → £${money(e.weeklyCharge)} a week`,
     ),
   ];
   return `${[...intro, render(header), rule, ...rows.map(render), rule, render(total), ...outro].join('\n')}\n`;

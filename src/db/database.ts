@@ -47,7 +47,9 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
 async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
   const inMemory = dataDir === undefined || dataDir.startsWith('memory://');
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
-  const pglite = new PGlite(inMemory ? undefined : dataDir, {
+  // One options object: PGlite ignores the options of `new PGlite(undefined, options)`.
+  const pglite = new PGlite({
+    ...(inMemory ? {} : { dataDir }),
     parsers: {
       [pgliteTypes.INT8]: asString,
       [pgliteTypes.NUMERIC]: asString,
@@ -112,7 +114,10 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DatabaseUnavailableError(`No answer from the database in ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new DatabaseUnavailableError(`No answer from the database in ${ms} ms`)),
+      ms,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
   serializerCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/database.js';
 import { healthRoutes } from '../modules/health/routes.js';
@@ -38,10 +38,15 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export const apiVersion = '0.1.0';
 
-export async function buildApp({ config, database, logger, closeDatabase = true }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({
+  config,
+  database,
+  logger,
+  closeDatabase = true,
+}: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger: loggerOptions(config) }),
-    disableRequestLogging: true, // one line per request, written below
+    logController: new LogController({ disableRequestLogging: true }), // one line per request, written below
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     return503OnClosing: true,
@@ -88,7 +93,7 @@ export async function buildApp({ config, database, logger, closeDatabase = true 
         title: 'Cost-plus care pricing API',
         version: apiVersion,
         description:
-          'An open, auditable price engine for children\'s residential care: cost models in, per-child weekly fees with a capped surplus out, every line checkable. Errors are RFC 9457 problem documents (application/problem+json).',
+          "An open, auditable price engine for children's residential care: cost models in, per-child weekly fees with a capped surplus out, every line checkable. Errors are RFC 9457 problem documents (application/problem+json).",
         license: { name: 'MIT', identifier: 'MIT' },
       },
       tags: [
@@ -97,7 +102,11 @@ export async function buildApp({ config, database, logger, closeDatabase = true 
       ],
       components: {
         securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer <key>`' },
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key: `Authorization: Bearer <key>`',
+          },
         },
       },
     },

@@ -27,7 +27,21 @@ const locations: Record<string, IssueLocation> = {
 };
 
 // Connection failures from pg and PGlite that mean "the database is not there", not "the query is wrong".
-const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+  '53300',
+]);
 const unavailableMessages = [
   /connection terminated/i,
   /timeout exceeded when trying to connect/i,
@@ -91,8 +105,14 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
   if (status >= 400 && status < 500 && !isResponseSerializationError(error)) {
     return problem(status, fastifyError.message, undefined, extra);
   }
-  if (status === 503) return problem(503, 'The service is not available; try again shortly', problemTypes.unavailable, extra);
-  return problem(500, `Something went wrong on our side. Quote request id ${request.id} when reporting it.`, problemTypes.internal, extra);
+  if (status === 503)
+    return problem(503, 'The service is not available; try again shortly', problemTypes.unavailable, extra);
+  return problem(
+    500,
+    `Something went wrong on our side. Quote request id ${request.id} when reporting it.`,
+    problemTypes.internal,
+    extra,
+  );
 }
 
 function describeIssues(errors: ProblemIssue[]): string {

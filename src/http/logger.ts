@@ -23,14 +23,20 @@ export const redactedPaths = [
   '*.ADMIN_API_KEY',
 ];
 
-export function loggerOptions(config: Pick<Config, 'LOG_LEVEL' | 'NODE_ENV'>, isTty = process.stdout.isTTY): LoggerOptions {
+export function loggerOptions(
+  config: Pick<Config, 'LOG_LEVEL' | 'NODE_ENV'>,
+  isTty = process.stdout.isTTY,
+): LoggerOptions {
   const options: LoggerOptions = {
     level: config.LOG_LEVEL,
     redact: { paths: redactedPaths, censor: '[redacted]' },
   };
   // Pretty output only for a person at a terminal in development; JSON lines everywhere else.
   if (isTty && config.NODE_ENV === 'development') {
-    options.transport = { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } };
+    options.transport = {
+      target: 'pino-pretty',
+      options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' },
+    };
   }
   return options;
 }

@@ -28,7 +28,10 @@ function matches(range: string, offered: string): boolean {
  * The best of `offered` (first = default) for an Accept header; throws a 406 problem when the
  * client accepts none of them. No header, or `*\/*`, gets the default.
  */
-export function negotiate<T extends string>(acceptHeader: string | undefined, offered: readonly [T, ...T[]]): T {
+export function negotiate<T extends string>(
+  acceptHeader: string | undefined,
+  offered: readonly [T, ...T[]],
+): T {
   if (!acceptHeader || acceptHeader.trim() === '') return offered[0];
   const ranges = parseAccept(acceptHeader);
   let best: { type: T; q: number; specificity: number; order: number } | undefined;

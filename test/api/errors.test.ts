@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
-import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 /** Every error is an RFC 9457 problem document; these routes exist only in this test. */
@@ -11,30 +11,47 @@ describe('problem documents', () => {
 
   beforeAll(async () => {
     const logger = pino({ level: 'info' }, { write: (line: string) => logs.push(line) });
-    testApp = await createTestApp('pglite', { env: { BODY_LIMIT_BYTES: '1024' }, logger, beforeReady: (app) => {
-      const typed = app.withTypeProvider<ZodTypeProvider>();
-      typed.post(
-        '/test/echo',
-        {
-          schema: {
-            body: z.strictObject({ name: z.string().min(1), amount: z.string().regex(/^\d+\.\d{2}$/), 'a/b': z.string().optional() }),
-            querystring: z.object({ page: z.coerce.number().int().min(1).optional() }),
+    testApp = await createTestApp('pglite', {
+      env: { BODY_LIMIT_BYTES: '1024' },
+      logger,
+      beforeReady: (app) => {
+        const typed = app.withTypeProvider<ZodTypeProvider>();
+        typed.post(
+          '/test/echo',
+          {
+            schema: {
+              body: z.strictObject({
+                name: z.string().min(1),
+                amount: z.string().regex(/^\d+\.\d{2}$/),
+                'a/b': z.string().optional(),
+              }),
+              querystring: z.object({ page: z.coerce.number().int().min(1).optional() }),
+            },
           },
-        },
-        async (request) => request.body,
-      );
-      typed.get('/test/boom', async () => {
-        throw new Error('secret internals: password=hunter2');
-      });
-    } });
+          async (request) => request.body,
+        );
+        typed.get('/test/boom', async () => {
+          throw new Error('secret internals: password=hunter2');
+        });
+      },
+    });
   });
   afterAll(() => testApp.close());
 
-  const expectProblem = (response: { statusCode: number; headers: Record<string, unknown>; json(): any }, status: number) => {
+  // biome-ignore lint/suspicious/noExplicitAny: the test reads arbitrary problem documents
+  const expectProblem = (
+    response: { statusCode: number; headers: Record<string, unknown>; json(): any },
+    status: number,
+  ) => {
     expect(response.statusCode).toBe(status);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     const body = response.json();
-    expect(body).toMatchObject({ status, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+    expect(body).toMatchObject({
+      status,
+      type: expect.any(String),
+      title: expect.any(String),
+      detail: expect.any(String),
+    });
     return body;
   };
 
@@ -88,7 +105,7 @@ describe('problem documents', () => {
     const body = expectProblem(response, 422);
     expect(body.type).toBe('/problems/validation');
     const pointers = body.errors.map((e: { pointer: string }) => e.pointer).sort();
-    expect(pointers).toEqual(['', '/a~1b', '/amount', '/name']);
+    expect(pointers).toEqual(['', '/amount', '/a~1b', '/name']);
     for (const issue of body.errors) {
       expect(issue.in).toBe('body');
       expect(issue.message).toEqual(expect.any(String));
@@ -119,9 +136,14 @@ describe('problem documents', () => {
     expect(body.requestId).toBe('req-123');
     expect(body.detail).toContain('req-123');
     const logged = logs.map((line) => JSON.parse(line)).find((entry) => entry.level === 50);
-    expect(logged).toMatchObject({ reqId: 'req-123', err: { message: expect.stringContaining('secret internals') } });
+    expect(logged).toMatchObject({
+      reqId: 'req-123',
+      err: { message: expect.stringContaining('secret internals') },
+    });
     expect(logged.err.stack).toEqual(expect.any(String));
-    const requestLine = logs.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'request' && entry.reqId === 'req-123');
+    const requestLine = logs
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.msg === 'request' && entry.reqId === 'req-123');
     expect(requestLine).toMatchObject({ route: '/test/boom', status: 500, durationMs: expect.any(Number) });
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { engines } from '../helpers/database.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { engines } from '../helpers/database.js';
 
 describe.each(engines)('health on %s', (engine) => {
   let testApp: TestApp | undefined;
@@ -27,7 +27,11 @@ describe.each(engines)('health on %s', (engine) => {
     expect(ready.statusCode).toBe(503);
     expect(ready.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(ready.headers['retry-after']).toBe('5');
-    expect(ready.json()).toMatchObject({ status: 503, type: '/problems/service-unavailable', title: 'Service unavailable' });
+    expect(ready.json()).toMatchObject({
+      status: 503,
+      type: '/problems/service-unavailable',
+      title: 'Service unavailable',
+    });
     const live = await testApp.app.inject({ url: '/health/live' });
     expect(live.statusCode).toBe(200);
   });
@@ -39,7 +43,10 @@ describe('health with an unreachable PostgreSQL server', () => {
     const { openDatabase } = await import('../../src/db/database.js');
     const { buildApp } = await import('../../src/http/app.js');
     const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
-    const database = await openDatabase({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutMs: 1000 });
+    const database = await openDatabase({
+      databaseUrl: 'postgres://postgres@127.0.0.1:1/none',
+      connectTimeoutMs: 1000,
+    });
     const app = await buildApp({ config, database });
     try {
       const started = Date.now();

@@ -24,7 +24,12 @@ describe('request logs', () => {
     const entries = lines.map((line) => JSON.parse(line));
     const requestLines = entries.filter((entry) => entry.reqId === 'abc-1');
     expect(requestLines).toHaveLength(1);
-    expect(requestLines[0]).toMatchObject({ msg: 'request', route: '/health/live', status: 200, method: 'GET' });
+    expect(requestLines[0]).toMatchObject({
+      msg: 'request',
+      route: '/health/live',
+      status: 200,
+      method: 'GET',
+    });
     expect(requestLines[0].durationMs).toBeGreaterThanOrEqual(0);
     expect(lines.join('\n')).not.toContain('supersecret');
   });
@@ -32,7 +37,11 @@ describe('request logs', () => {
   it('redacts secrets a handler might log by mistake', () => {
     lines.length = 0;
     testApp.app.log.info(
-      { headers: { authorization: 'Bearer x-secret-1' }, DATABASE_URL: 'postgres://u:x-secret-2@h/d', config: { ADMIN_API_KEY: 'x-secret-3' } },
+      {
+        headers: { authorization: 'Bearer x-secret-1' },
+        DATABASE_URL: 'postgres://u:x-secret-2@h/d',
+        config: { ADMIN_API_KEY: 'x-secret-3' },
+      },
       'oops',
     );
     expect(lines.join('\n')).not.toMatch(/x-secret-\d/);

@@ -89,14 +89,21 @@ export function printTable(title: string, figures: Figure[]): void {
   ]);
   const header = ['figure', 'value', 'baseline (same run)', 'ratio', 'aim', ''];
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join(' | ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join(' | ')
+      .trimEnd();
   process.stdout.write(`\n${title}\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n`);
   for (const r of rows) process.stdout.write(`${line(r)}\n`);
 }
 
 export function saveResults(name: string, figures: Figure[]): void {
   mkdirSync(`${root}/bench-results`, { recursive: true });
-  writeFileSync(`${root}/bench-results/${name}.json`, `${JSON.stringify({ name, at: new Date().toISOString(), figures }, null, 2)}\n`);
+  writeFileSync(
+    `${root}/bench-results/${name}.json`,
+    `${JSON.stringify({ name, at: new Date().toISOString(), figures }, null, 2)}\n`,
+  );
 }
 
 function round(value: number): string {

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { costModelSchema, priceCostModel } from '../../src/domain/pricing/index.js';
 import { rateTables } from '../../src/modules/rates/repository.js';
-import { type Figure, load, printTable, root, saveResults, startBenchServer, timeInProcess } from './harness.js';
+import {
+  type Figure,
+  load,
+  printTable,
+  root,
+  saveResults,
+  startBenchServer,
+  timeInProcess,
+} from './harness.js';
 
 /**
  * npm run bench:pricing — quotes per second for the spec's examples, in-process and over HTTP
@@ -16,7 +24,9 @@ for (const name of examples) {
   const model = costModelSchema.parse(JSON.parse(text));
   const tables = rateTables();
   const engineNs = timeInProcess(() => priceCostModel(model, { rateTables: tables }));
-  const fullNs = timeInProcess(() => priceCostModel(costModelSchema.parse(JSON.parse(text)), { rateTables: tables }));
+  const fullNs = timeInProcess(() =>
+    priceCostModel(costModelSchema.parse(JSON.parse(text)), { rateTables: tables }),
+  );
   const isWirral = name.startsWith('wirral');
   figures.push({
     figure: `engine: price ${name}`,
@@ -39,7 +49,13 @@ try {
   const wirral = readFileSync(`${root}/../shared/spec/examples/wirral-four-bed-2026-27.model.json`, 'utf8');
   // A short warm-up of each, so that JIT and connection set-up are not measured.
   await load({ url: `${server.url}/bench/hello`, duration: 2 });
-  await load({ url: `${server.url}/v1/quotes`, method: 'POST', body: wirral, headers: { 'content-type': 'application/json' }, duration: 2 });
+  await load({
+    url: `${server.url}/v1/quotes`,
+    method: 'POST',
+    body: wirral,
+    headers: { 'content-type': 'application/json' },
+    duration: 2,
+  });
   const hello = await load({ url: `${server.url}/bench/hello`, duration: seconds });
   const quotes = await load({
     url: `${server.url}/v1/quotes`,
@@ -59,11 +75,22 @@ try {
     aim: '≥ 0.5 of hello-world',
     met: ratio >= 0.5,
   });
-  figures.push({ figure: 'HTTP quotes p50 / p99 latency', value: quotes.p50, unit: `ms p50, ${quotes.p99} ms p99` });
-  figures.push({ figure: 'HTTP errors (hello + quotes)', value: hello.errors + hello.non2xx + quotes.errors + quotes.non2xx, unit: '' });
+  figures.push({
+    figure: 'HTTP quotes p50 / p99 latency',
+    value: quotes.p50,
+    unit: `ms p50, ${quotes.p99} ms p99`,
+  });
+  figures.push({
+    figure: 'HTTP errors (hello + quotes)',
+    value: hello.errors + hello.non2xx + quotes.errors + quotes.non2xx,
+    unit: '',
+  });
 } finally {
   await server.stop();
 }
 
-printTable(`Pricing benchmark (${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${seconds}s HTTP runs)`, figures);
+printTable(
+  `Pricing benchmark (${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${seconds}s HTTP runs)`,
+  figures,
+);
 saveResults('pricing', figures);

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrateToLatest } from '../../src/db/migrate.js';
 import { migrations } from '../../migrations/index.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
 import { createTestDatabase, engines, type TestDatabase } from '../helpers/database.js';
 
 describe.each(engines)('migrations on %s', (engine) => {
@@ -28,6 +28,11 @@ describe.each(engines)('migrations on %s', (engine) => {
              '2028-02-29'::date as day,
              count(*) as count
     `.execute(database.handle.db);
-    expect(rows[0]).toEqual({ money: '12345678901234.5678', big: '9007199254740993', day: '2028-02-29', count: '1' });
+    expect(rows[0]).toEqual({
+      money: '12345678901234.5678',
+      big: '9007199254740993',
+      day: '2028-02-29',
+      count: '1',
+    });
   });
 });

@@ -37,7 +37,11 @@ describe('configuration', () => {
     ['PORT', 'abc', /^Invalid configuration: PORT must be a port number/],
     ['PORT', '70000', /^Invalid configuration: PORT must be a port number \(0-65535\)/],
     ['LOG_LEVEL', 'loud', /^Invalid configuration: LOG_LEVEL /],
-    ['DATABASE_URL', 'mysql://x', /^Invalid configuration: DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL$/],
+    [
+      'DATABASE_URL',
+      'mysql://x',
+      /^Invalid configuration: DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL$/,
+    ],
     ['BODY_LIMIT_BYTES', '0', /^Invalid configuration: BODY_LIMIT_BYTES must be at least 1/],
     ['ADMIN_API_KEY', 'short', /^Invalid configuration: ADMIN_API_KEY must be at least 32 characters/],
     ['PUBLIC_TRANSPARENCY', 'maybe', /^Invalid configuration: PUBLIC_TRANSPARENCY must be true or false/],

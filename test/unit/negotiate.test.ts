@@ -32,7 +32,12 @@ describe('content negotiation', () => {
 
 describe('CSV', () => {
   it('writes RFC 4180 with CRLF and quoting', () => {
-    expect(toCsv([['a', 'b, c'], ['say "hi"', 'x\ny']])).toBe('a,"b, c"\r\n"say ""hi""","x\ny"\r\n');
+    expect(
+      toCsv([
+        ['a', 'b, c'],
+        ['say "hi"', 'x\ny'],
+      ]),
+    ).toBe('a,"b, c"\r\n"say ""hi""","x\ny"\r\n');
   });
 
   it('defuses cells a spreadsheet would run as formulas, not negative numbers', () => {

@@ -26,7 +26,8 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['health'],
         summary: 'The service can take traffic',
-        description: 'Public. 200 when the database answers a query; 503 with a problem document when it does not.',
+        description:
+          'Public. 200 when the database answers a query; 503 with a problem document when it does not.',
         response: { 200: readySchema, 503: problemSchema },
       },
     },

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { breakdownSchema, costModelSchema } from '../../domain/pricing/index.js';
 import { negotiate } from '../../http/negotiate.js';
 import { problemSchema } from '../../http/problem.js';
@@ -19,7 +20,20 @@ export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
           'A model that breaks a rule of the method gets a 422 problem document naming every offending field by JSON pointer.',
         ].join('\n'),
         body: costModelSchema,
-        response: { 200: breakdownSchema, 406: problemSchema, 422: problemSchema },
+        response: {
+          200: {
+            description:
+              'The breakdown: every line with its annual amount, weekly amount per child, share and basis',
+            content: {
+              'application/json': { schema: breakdownSchema },
+              'text/csv': {
+                schema: z.string().describe('RFC 4180 CSV: header, one row per line, total row'),
+              },
+            },
+          },
+          406: problemSchema,
+          422: problemSchema,
+        },
       },
     },
     async (request, reply) => {
@@ -27,7 +41,10 @@ export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
       const breakdown = quote(request.body);
       if (format === 'text/csv') {
         const csv = quoteCsv(breakdown);
-        return reply.type('text/csv; charset=utf-8').header('content-disposition', csv.disposition).send(csv.body);
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', csv.disposition)
+          .send(csv.body);
       }
       return breakdown;
     },

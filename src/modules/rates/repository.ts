@@ -13,7 +13,9 @@ let cached: ReadonlyMap<string, RateTable> | undefined;
 export function rateTables(): ReadonlyMap<string, RateTable> {
   if (cached) return cached;
   const tables = new Map<string, RateTable>();
-  for (const file of readdirSync(ratesDir).filter((name) => name.endsWith('.json')).sort()) {
+  for (const file of readdirSync(ratesDir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()) {
     const parsed = rateTableSchema.safeParse(JSON.parse(readFileSync(`${ratesDir}/${file}`, 'utf8')));
     if (!parsed.success) {
       throw new Error(`fixtures/rates/${file} is not a valid rate table: ${parsed.error.message}`);

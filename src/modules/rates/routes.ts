@@ -19,7 +19,8 @@ export const rateRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['pricing'],
         summary: 'List the statutory rate tables',
-        description: 'Open to every caller. The tax years whose rate tables a cost model may name in `ratesFrom`.',
+        description:
+          'Open to every caller. The tax years whose rate tables a cost model may name in `ratesFrom`.',
         response: { 200: z.object({ taxYears: z.array(z.string()) }) },
       },
     },
@@ -31,7 +32,7 @@ export const rateRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['pricing'],
-        summary: 'One tax year\'s statutory rates, with their public sources',
+        summary: "One tax year's statutory rates, with their public sources",
         description:
           'Open to every caller. Employer NI rate and secondary threshold, the auto-enrolment qualifying earnings band and minimum employer rate, the apprenticeship levy rate and the National Living Wage, each with its source.',
         params: taxYearParams,
@@ -42,7 +43,11 @@ export const rateRoutes: FastifyPluginAsyncZod = async (app) => {
       const table = rateTables().get(request.params.taxYear);
       if (!table) {
         throw new ProblemError(
-          problem(404, `No rate table for tax year ${request.params.taxYear}; known: ${[...rateTables().keys()].join(', ')}`, problemTypes.notFound),
+          problem(
+            404,
+            `No rate table for tax year ${request.params.taxYear}; known: ${[...rateTables().keys()].join(', ')}`,
+            problemTypes.notFound,
+          ),
         );
       }
       return table;

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { BREAKDOWN_LINE_CODES, CENTRAL_BASES, PENSION_BASES } from './codes.js';
+import { rateSourcesSchema } from './rates.js';
+
+// §4 What comes out. A plain description of the breakdown (no transforms) so that the HTTP layer can
+// use it as the response schema and publish it in the OpenAPI document.
+
+const money = (description: string) =>
+  z
+    .string()
+    .regex(/^-?\d+\.\d{2}$/)
+    .describe(`${description} Pounds as a decimal string with exactly two decimal places.`);
+const decimal = (description: string) =>
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .describe(description);
+const share = (description: string) =>
+  z
+    .string()
+    .regex(/^\d\.\d{4}$/)
+    .describe(`${description} A fraction with exactly four decimal places.`);
+
+export const breakdownLineSchema = z
+  .object({
+    code: z.enum(BREAKDOWN_LINE_CODES).describe('Line code from the closed list of §1.'),
+    category: z.enum(['staffing', 'property', 'running', 'central', 'surplus']).describe('Category of the code.'),
+    description: z.string().describe('The staffing role, the description given for the line, or a generated name.'),
+    annualAmount: money('The line for the whole period, allocated so that the column adds up (§3).'),
+    weeklyPerChild: money('The line per child per week, allocated so that the column adds up to the weekly fee (§3).'),
+    shareOfFee: share("The line's share of the weekly fee; the shares add up to 1.0000."),
+    basis: z.string().describe('How the line is worked out, in figures a commissioner can re-check with a calculator.'),
+  })
+  .describe('One line of the breakdown.');
+export type BreakdownLine = z.infer<typeof breakdownLineSchema>;
+
+export const enhancementLineSchema = z.object({
+  code: z.enum(['ENHANCEMENT_STAFFING', 'SURPLUS']),
+  category: z.enum(['enhancement', 'surplus']),
+  weeklyAmount: money('The line per week, allocated so that the lines add up to the weekly charge.'),
+  basis: z.string().describe('How the line is worked out.'),
+});
+export type EnhancementLine = z.infer<typeof enhancementLineSchema>;
+
+export const enhancementBreakdownSchema = z
+  .object({
+    description: z.string(),
+    roleId: z.string().describe('The staffing line whose loaded hourly cost prices the extra hours.'),
+    hoursPerWeek: decimal('Extra hours a week.'),
+    loadedHourlyCost: money('Employment cost and absence cover of the referenced line per hour worked, half-up.'),
+    weeklyCost: money('Extra hours × unrounded loaded hourly cost, half-up (for information).'),
+    weeklyCharge: money('Cost plus surplus at the same rate, half-up: what the placement pays a week on top of the fee.'),
+    lines: z.array(enhancementLineSchema),
+  })
+  .describe('Extra staffing for one placement, charged on top of the weekly fee.');
+export type EnhancementBreakdown = z.infer<typeof enhancementBreakdownSchema>;
+
+export const breakdownSchema = z
+  .object({
+    methodVersion: z.literal(1).describe('Version of the pricing method (shared/spec/pricing-method.md).'),
+    currency: z.literal('GBP'),
+    period: z.object({ label: z.string(), start: z.string(), end: z.string() }).describe('The pricing period.'),
+    daysInPeriod: z.number().int().describe('Days from start to end, both included (365 or 366).'),
+    weeksInPeriod: decimal('Weeks in the period, W = days ÷ 7, to 6 decimal places.'),
+    registeredPlaces: z.number().int(),
+    plannedOccupancy: decimal('Planned occupancy, a fraction in (0, 1].'),
+    plannedOccupiedPlaces: decimal('P = registered places × planned occupancy, exact.'),
+    fteHoursPerWeek: decimal('Hours a week of one full-time equivalent.'),
+    rates: z
+      .object({
+        employerNiRate: z.string(),
+        niSecondaryThresholdAnnual: z.string(),
+        employerPensionRate: z.string(),
+        pensionBasis: z.enum(PENSION_BASES),
+        pensionQualifyingLowerAnnual: z.string(),
+        pensionQualifyingUpperAnnual: z.string(),
+        apprenticeshipLevyRate: z.string(),
+      })
+      .describe('The employment rates the price uses.'),
+    ratesFrom: z
+      .object({ taxYear: z.string(), sources: rateSourcesSchema })
+      .nullable()
+      .describe('The rate table the rates came from, with the public source of each figure; null when the model gave its own rates.'),
+    cover: z
+      .object({
+        workingDaysPerYear: z.string(),
+        annualLeaveDays: z.string(),
+        sicknessDays: z.string(),
+        trainingDays: z.string(),
+        agencyShare: z.string(),
+        agencyPremiumRate: z.string(),
+        absenceDays: decimal('A = annual leave + sickness + training days.'),
+        coverUplift: decimal('u = A ÷ (working days − A), to 6 decimal places.'),
+      })
+      .describe('The absence cover figures the price uses.'),
+    central: z
+      .object({
+        poolAnnual: z.string(),
+        basis: z.enum(CENTRAL_BASES),
+        homeUnits: z.string(),
+        totalUnits: z.string(),
+      })
+      .describe('The central overhead pool and the home’s share of it.'),
+    surplusRate: decimal('Surplus as a mark-up on cost.'),
+    capRate: decimal('The highest surplus rate allowed.'),
+    surplusShareOfFee: share('Surplus as a share of the fee, rate ÷ (1 + rate).'),
+    weeklyFeePerChild: money('The weekly fee per child: cost plus surplus, half-up.'),
+    weeklyCostPerChild: money('The weekly fee less the surplus line.'),
+    weeklySurplusPerChild: money('The surplus line per child per week (0.00 when there is none).'),
+    annualIncomeAtPlannedOccupancy: money('Weekly fee × weeks × planned occupied places, exact then half-up.'),
+    lines: z.array(breakdownLineSchema).describe('The lines in the order of §3.'),
+    totals: z
+      .object({
+        annualAmount: money('Sum of the annual column (= annual income at planned occupancy).'),
+        weeklyPerChild: money('Sum of the weekly column (= the weekly fee).'),
+        shareOfFee: share('Sum of the shares.'),
+      })
+      .describe('Column totals.'),
+    enhancements: z.array(enhancementBreakdownSchema),
+  })
+  .describe('The priced breakdown of a cost model (pricing method version 1).');
+
+export type Breakdown = z.infer<typeof breakdownSchema>;

@@ -1,0 +1,46 @@
+// The pricing domain's public API (shared/spec/pricing-method.md).
+export {
+  type Breakdown,
+  type BreakdownLine,
+  breakdownLineSchema,
+  breakdownSchema,
+  type EnhancementBreakdown,
+  enhancementBreakdownSchema,
+  type EnhancementLine,
+  enhancementLineSchema,
+} from './breakdown.js';
+export * from './codes.js';
+export { METHOD_VERSION, type PriceOptions, priceCostModel } from './engine.js';
+export {
+  RATE_FIELDS,
+  type RateSource,
+  type RateSources,
+  type RateTable,
+  type RateTables,
+  type ResolvedRates,
+  rateSourcesSchema,
+  rateTableSchema,
+  rateTablesByYear,
+  resolveRates,
+  sourceSchema,
+} from './rates.js';
+export {
+  type CostModel,
+  type CostModelInput,
+  type CoverFigures,
+  costModelSchema,
+  type Enhancement,
+  MAX_COUNT,
+  MAX_ENHANCEMENTS,
+  MAX_PROPERTY_AND_RUNNING_LINES,
+  MAX_STAFFING_LINES,
+  MAX_TEXT_LENGTH,
+  type PropertyLine,
+  parseCostModel,
+  type RatesBlock,
+  type RunningLine,
+  ratesBlockSchema,
+  type StaffingLine,
+  zodIssuesToFieldIssues,
+} from './schema.js';
+export { BREAKDOWN_TABLE_HEADER, breakdownRows } from './table.js';

@@ -1,0 +1,111 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { breakdownSchema, costModelSchema, priceCostModel } from '../../../src/domain/pricing/index.js';
+
+// shared/spec/examples: the normative figures of each worked example must match to the penny.
+const examplesDir = new URL('../../../../shared/spec/examples/', import.meta.url);
+
+interface ExpectedBreakdown {
+  daysInPeriod: number;
+  plannedOccupiedPlaces: string;
+  weeklyFeePerChild: string;
+  weeklyCostPerChild: string;
+  weeklySurplusPerChild: string;
+  annualIncomeAtPlannedOccupancy: string;
+  lines: { code: string; category: string; annualAmount: string; weeklyPerChild: string }[];
+  enhancements: {
+    loadedHourlyCost: string;
+    weeklyCharge: string;
+    lines: { code: string; weeklyAmount: string }[];
+  }[];
+}
+
+const names = readdirSync(fileURLToPath(examplesDir))
+  .filter((file) => file.endsWith('.model.json'))
+  .map((file) => file.replace(/\.model\.json$/, ''))
+  .sort();
+
+function readJson(file: string): unknown {
+  return JSON.parse(readFileSync(fileURLToPath(new URL(file, examplesDir)), 'utf8'));
+}
+
+describe('the worked examples of shared/spec/examples', () => {
+  it('finds both examples', () => {
+    expect(names).toEqual(['halton-three-bed-2025-26', 'wirral-four-bed-2026-27']);
+  });
+
+  describe.each(names)('%s', (name) => {
+    const model = costModelSchema.parse(readJson(`${name}.model.json`));
+    const expected = readJson(`${name}.breakdown.json`) as ExpectedBreakdown;
+    const breakdown = priceCostModel(model);
+
+    it('matches the headline figures to the penny', () => {
+      expect({
+        daysInPeriod: breakdown.daysInPeriod,
+        plannedOccupiedPlaces: breakdown.plannedOccupiedPlaces,
+        weeklyFeePerChild: breakdown.weeklyFeePerChild,
+        weeklyCostPerChild: breakdown.weeklyCostPerChild,
+        weeklySurplusPerChild: breakdown.weeklySurplusPerChild,
+        annualIncomeAtPlannedOccupancy: breakdown.annualIncomeAtPlannedOccupancy,
+      }).toEqual({
+        daysInPeriod: expected.daysInPeriod,
+        plannedOccupiedPlaces: expected.plannedOccupiedPlaces,
+        weeklyFeePerChild: expected.weeklyFeePerChild,
+        weeklyCostPerChild: expected.weeklyCostPerChild,
+        weeklySurplusPerChild: expected.weeklySurplusPerChild,
+        annualIncomeAtPlannedOccupancy: expected.annualIncomeAtPlannedOccupancy,
+      });
+    });
+
+    it('matches every line, in order', () => {
+      expect(
+        breakdown.lines.map(({ code, category, annualAmount, weeklyPerChild }) => ({
+          code,
+          category,
+          annualAmount,
+          weeklyPerChild,
+        })),
+      ).toEqual(
+        expected.lines.map(({ code, category, annualAmount, weeklyPerChild }) => ({
+          code,
+          category,
+          annualAmount,
+          weeklyPerChild,
+        })),
+      );
+    });
+
+    it('matches every enhancement', () => {
+      expect(
+        breakdown.enhancements.map((enhancement) => ({
+          loadedHourlyCost: enhancement.loadedHourlyCost,
+          weeklyCharge: enhancement.weeklyCharge,
+          lines: enhancement.lines.map(({ code, weeklyAmount }) => ({ code, weeklyAmount })),
+        })),
+      ).toEqual(
+        expected.enhancements.map((enhancement) => ({
+          loadedHourlyCost: enhancement.loadedHourlyCost,
+          weeklyCharge: enhancement.weeklyCharge,
+          lines: enhancement.lines.map(({ code, weeklyAmount }) => ({ code, weeklyAmount })),
+        })),
+      );
+    });
+
+    it('adds up, and fits the published breakdown schema', () => {
+      expect(breakdownSchema.safeParse(breakdown).success).toBe(true);
+      const pennies = (value: string) => BigInt(value.replace('.', ''));
+      const weekly = breakdown.lines.reduce((sum, line) => sum + pennies(line.weeklyPerChild), 0n);
+      const annual = breakdown.lines.reduce((sum, line) => sum + pennies(line.annualAmount), 0n);
+      const shares = breakdown.lines.reduce((sum, line) => sum + pennies(line.shareOfFee), 0n);
+      expect(weekly).toBe(pennies(breakdown.weeklyFeePerChild));
+      expect(annual).toBe(pennies(breakdown.annualIncomeAtPlannedOccupancy));
+      expect(shares).toBe(10_000n);
+      expect(breakdown.totals).toEqual({
+        annualAmount: breakdown.annualIncomeAtPlannedOccupancy,
+        weeklyPerChild: breakdown.weeklyFeePerChild,
+        shareOfFee: '1.0000',
+      });
+    });
+  });
+});
