@@ -38,8 +38,8 @@ describe('problem documents', () => {
   });
   afterAll(() => testApp.close());
 
-  // biome-ignore lint/suspicious/noExplicitAny: the test reads arbitrary problem documents
   const expectProblem = (
+    // biome-ignore lint/suspicious/noExplicitAny: the test reads arbitrary problem documents
     response: { statusCode: number; headers: Record<string, unknown>; json(): any },
     status: number,
   ) => {
