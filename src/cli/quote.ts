@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DomainValidationError, type FieldIssue } from '../domain/errors.js';
+import { Dec, groupThousands } from '../domain/money.js';
 import { type Breakdown, costModelSchema, zodIssuesToFieldIssues } from '../domain/pricing/index.js';
 import { quote, quoteCsv } from '../modules/quotes/service.js';
 
@@ -56,8 +57,7 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const money = (amount: string) =>
-  Number.isNaN(Number(amount)) ? amount : amount.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+const money = groupThousands;
 
 /** The breakdown as an aligned table, the fee at the bottom. */
 export function formatTable(breakdown: Breakdown): string {
@@ -67,7 +67,7 @@ export function formatTable(breakdown: Breakdown): string {
     line.description,
     money(line.annualAmount),
     money(line.weeklyPerChild),
-    `${(Number(line.shareOfFee) * 100).toFixed(2)}%`,
+    `${new Dec(line.shareOfFee).times(100).toFixed(2)}%`,
   ]);
   const total = [
     '',

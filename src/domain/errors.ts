@@ -33,6 +33,7 @@ export function escapePointerToken(token: string | number): string {
 
 export function toPointer(path: readonly PropertyKey[]): string {
   let pointer = '';
-  for (const segment of path) pointer += `/${escapePointerToken(typeof segment === 'symbol' ? String(segment) : segment)}`;
+  for (const segment of path)
+    pointer += `/${escapePointerToken(typeof segment === 'symbol' ? String(segment) : segment)}`;
   return pointer;
 }

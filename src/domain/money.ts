@@ -165,13 +165,13 @@ function aligned(value: Exact, places: number): bigint {
 
 export function addExact(a: Exact, b: Exact): Exact {
   if (a.places === b.places) return { units: a.units + b.units, places: a.places };
-  const places = a.places > b.places ? a.places : b.places;
+  const places = Math.max(a.places, b.places);
   return { units: aligned(a, places) + aligned(b, places), places };
 }
 
 export function subtractExact(a: Exact, b: Exact): Exact {
   if (a.places === b.places) return { units: a.units - b.units, places: a.places };
-  const places = a.places > b.places ? a.places : b.places;
+  const places = Math.max(a.places, b.places);
   return { units: aligned(a, places) - aligned(b, places), places };
 }
 
@@ -184,7 +184,7 @@ export function scaleExact(a: Exact, factor: bigint): Exact {
 }
 
 export function compareExact(a: Exact, b: Exact): -1 | 0 | 1 {
-  const places = a.places > b.places ? a.places : b.places;
+  const places = Math.max(a.places, b.places);
   const x = aligned(a, places);
   const y = aligned(b, places);
   return x === y ? 0 : x > y ? 1 : -1;
@@ -282,5 +282,7 @@ export function formatPennies(pennies: bigint): string {
 
 /** Pennies as `"£1,234.50"`. */
 export function formatGbpPennies(pennies: bigint): string {
-  return pennies < 0n ? `-£${groupThousands(formatUnits(-pennies, 2))}` : `£${groupThousands(formatUnits(pennies, 2))}`;
+  return pennies < 0n
+    ? `-£${groupThousands(formatUnits(-pennies, 2))}`
+    : `£${groupThousands(formatUnits(pennies, 2))}`;
 }

@@ -24,12 +24,20 @@ const share = (description: string) =>
 export const breakdownLineSchema = z
   .object({
     code: z.enum(BREAKDOWN_LINE_CODES).describe('Line code from the closed list of §1.'),
-    category: z.enum(['staffing', 'property', 'running', 'central', 'surplus']).describe('Category of the code.'),
-    description: z.string().describe('The staffing role, the description given for the line, or a generated name.'),
+    category: z
+      .enum(['staffing', 'property', 'running', 'central', 'surplus'])
+      .describe('Category of the code.'),
+    description: z
+      .string()
+      .describe('The staffing role, the description given for the line, or a generated name.'),
     annualAmount: money('The line for the whole period, allocated so that the column adds up (§3).'),
-    weeklyPerChild: money('The line per child per week, allocated so that the column adds up to the weekly fee (§3).'),
+    weeklyPerChild: money(
+      'The line per child per week, allocated so that the column adds up to the weekly fee (§3).',
+    ),
     shareOfFee: share("The line's share of the weekly fee; the shares add up to 1.0000."),
-    basis: z.string().describe('How the line is worked out, in figures a commissioner can re-check with a calculator.'),
+    basis: z
+      .string()
+      .describe('How the line is worked out, in figures a commissioner can re-check with a calculator.'),
   })
   .describe('One line of the breakdown.');
 export type BreakdownLine = z.infer<typeof breakdownLineSchema>;
@@ -47,9 +55,13 @@ export const enhancementBreakdownSchema = z
     description: z.string(),
     roleId: z.string().describe('The staffing line whose loaded hourly cost prices the extra hours.'),
     hoursPerWeek: decimal('Extra hours a week.'),
-    loadedHourlyCost: money('Employment cost and absence cover of the referenced line per hour worked, half-up.'),
+    loadedHourlyCost: money(
+      'Employment cost and absence cover of the referenced line per hour worked, half-up.',
+    ),
     weeklyCost: money('Extra hours × unrounded loaded hourly cost, half-up (for information).'),
-    weeklyCharge: money('Cost plus surplus at the same rate, half-up: what the placement pays a week on top of the fee.'),
+    weeklyCharge: money(
+      'Cost plus surplus at the same rate, half-up: what the placement pays a week on top of the fee.',
+    ),
     lines: z.array(enhancementLineSchema),
   })
   .describe('Extra staffing for one placement, charged on top of the weekly fee.');
@@ -59,7 +71,9 @@ export const breakdownSchema = z
   .object({
     methodVersion: z.literal(1).describe('Version of the pricing method (shared/spec/pricing-method.md).'),
     currency: z.literal('GBP'),
-    period: z.object({ label: z.string(), start: z.string(), end: z.string() }).describe('The pricing period.'),
+    period: z
+      .object({ label: z.string(), start: z.string(), end: z.string() })
+      .describe('The pricing period.'),
     daysInPeriod: z.number().int().describe('Days from start to end, both included (365 or 366).'),
     weeksInPeriod: decimal('Weeks in the period, W = days ÷ 7, to 6 decimal places.'),
     registeredPlaces: z.number().int(),
@@ -80,7 +94,9 @@ export const breakdownSchema = z
     ratesFrom: z
       .object({ taxYear: z.string(), sources: rateSourcesSchema })
       .nullable()
-      .describe('The rate table the rates came from, with the public source of each figure; null when the model gave its own rates.'),
+      .describe(
+        'The rate table the rates came from, with the public source of each figure; null when the model gave its own rates.',
+      ),
     cover: z
       .object({
         workingDaysPerYear: z.string(),
@@ -107,7 +123,9 @@ export const breakdownSchema = z
     weeklyFeePerChild: money('The weekly fee per child: cost plus surplus, half-up.'),
     weeklyCostPerChild: money('The weekly fee less the surplus line.'),
     weeklySurplusPerChild: money('The surplus line per child per week (0.00 when there is none).'),
-    annualIncomeAtPlannedOccupancy: money('Weekly fee × weeks × planned occupied places, exact then half-up.'),
+    annualIncomeAtPlannedOccupancy: money(
+      'Weekly fee × weeks × planned occupied places, exact then half-up.',
+    ),
     lines: z.array(breakdownLineSchema).describe('The lines in the order of §3.'),
     totals: z
       .object({

@@ -38,7 +38,11 @@ const ONE: Exact = { units: 1n, places: 0 };
 const SEVEN: Exact = { units: 7n, places: 0 };
 
 /** "× 7 × annualising factor" for each frequency (§2: weekly × W, monthly × 12, quarterly × 4). */
-const ANNUAL7_FACTOR: Record<Exclude<Frequency, 'weekly'>, bigint> = { monthly: 84n, quarterly: 28n, annual: 7n };
+const ANNUAL7_FACTOR: Record<Exclude<Frequency, 'weekly'>, bigint> = {
+  monthly: 84n,
+  quarterly: 28n,
+  annual: 7n,
+};
 
 const FREQUENCY_WORDS: Record<Frequency, string> = {
   weekly: 'a week',
@@ -113,10 +117,14 @@ function staffLines(count: number): string {
   return `${count} staffing line${count === 1 ? '' : 's'}`;
 }
 
-const periodCache = new Map<number, PeriodFacts>();
+/** Periods already checked, by start and end. */
+const periodCache = new Map<string, PeriodFacts>();
 
 /** §1 a period is one year, so D = days from start to end, both included, is 365 or 366. */
 function periodOf(period: CostModel['period']): PeriodFacts {
+  const key = `${period.start}/${period.end}`;
+  const known = periodCache.get(key);
+  if (known !== undefined) return known;
   const start = isoDay(period.start);
   const end = isoDay(period.end);
   if (start === undefined) invalid('/period/start', 'is not a real calendar date');
@@ -128,11 +136,9 @@ function periodOf(period: CostModel['period']): PeriodFacts {
     invalid('/period/end', 'a period is one year: the end is the day before the anniversary of the start');
   }
   const days = end - start + 1;
-  let facts = periodCache.get(days);
-  if (facts === undefined) {
-    facts = { days, weeks6: formatUnits(divideHalfUp(BigInt(days) * 1_000_000n, 7n), 6) };
-    periodCache.set(days, facts);
-  }
+  const facts = { days, weeks6: formatUnits(divideHalfUp(BigInt(days) * 1_000_000n, 7n), 6) };
+  if (periodCache.size >= 1024) periodCache.clear();
+  periodCache.set(key, facts);
   return facts;
 }
 
@@ -159,7 +165,10 @@ export function priceCostModel(model: CostModel, options: PriceOptions = {}): Br
   if (!isPositive(hours)) invalid('/home/fteHoursPerWeek', 'must be above 0');
 
   // A = leave + sickness + training; cover = E × A / (working − A) × (1 + agencyShare × premium)
-  const absence = addExact(addExact(exact(cover.annualLeaveDays), exact(cover.sicknessDays)), exact(cover.trainingDays));
+  const absence = addExact(
+    addExact(exact(cover.annualLeaveDays), exact(cover.sicknessDays)),
+    exact(cover.trainingDays),
+  );
   const workingLessAbsence = subtractExact(exact(cover.workingDaysPerYear), absence);
   if (!isPositive(workingLessAbsence)) {
     invalid('/cover', 'absence days (annual leave + sickness + training) must be below workingDaysPerYear');
@@ -173,7 +182,8 @@ export function priceCostModel(model: CostModel, options: PriceOptions = {}): Br
   if (compareExact(homeUnits, totalUnits) > 0) invalid('/central/homeUnits', 'must not be above totalUnits');
 
   const surplusRate = exact(surplus.rate);
-  if (compareExact(surplusRate, exact(surplus.capRate)) > 0) invalid('/surplus/rate', 'must not be above capRate');
+  if (compareExact(surplusRate, exact(surplus.capRate)) > 0)
+    invalid('/surplus/rate', 'must not be above capRate');
 
   const niRate = exact(rates.employerNiRate);
   const niThreshold7 = scaleExact(exact(rates.niSecondaryThresholdAnnual), 7n);
@@ -255,7 +265,10 @@ export function priceCostModel(model: CostModel, options: PriceOptions = {}): Br
 
     // E = headcount × (g + NI + pension + levy)
     const headcount = BigInt(line.headcount);
-    const employment7 = scaleExact(addExact(addExact(addExact(gross7, personNi7), personPension7), personLevy7), headcount);
+    const employment7 = scaleExact(
+      addExact(addExact(addExact(gross7, personNi7), personPension7), personLevy7),
+      headcount,
+    );
     if (hasNi) ni7 = addExact(ni7, scaleExact(personNi7, headcount));
     if (hasPension) pension7 = addExact(pension7, scaleExact(personPension7, headcount));
     if (hasLevy) levy7 = addExact(levy7, scaleExact(personLevy7, headcount));
@@ -554,17 +567,31 @@ interface EnhancementContext {
  * = hoursPerWeek × h with h unrounded; surplus at the same rate. §3 the weekly charge is cost plus
  * surplus half-up, and its two lines are allocated to it by largest remainder.
  */
-function priceEnhancement(enhancement: Enhancement, staff: StaffFacts, context: EnhancementContext): EnhancementBreakdown {
+function priceEnhancement(
+  enhancement: Enhancement,
+  staff: StaffFacts,
+  context: EnhancementContext,
+): EnhancementBreakdown {
   const { line } = staff;
   // With E7 = 7E and W = D / 7: h = E7 × (1 + u × agency) / (headcount × fte × hours × D), where
   // 1 + u × agency = (working − A + A × agency) / (working − A) for a line that needs cover.
   let hourlyNumerator = staff.employment7;
-  let hourlyDenominator = scaleExact(multiplyExact(context.hoursTimesDays, exact(line.ftePerPerson)), BigInt(line.headcount));
+  let hourlyDenominator = scaleExact(
+    multiplyExact(context.hoursTimesDays, exact(line.ftePerPerson)),
+    BigInt(line.headcount),
+  );
   let loadedWords = `${gbpOfSevenths(staff.employment7)} employment cost`;
   if (line.requiresCover) {
-    hourlyNumerator = multiplyExact(hourlyNumerator, addExact(context.workingLessAbsence, context.coverFactor));
+    hourlyNumerator = multiplyExact(
+      hourlyNumerator,
+      addExact(context.workingLessAbsence, context.coverFactor),
+    );
     hourlyDenominator = multiplyExact(hourlyDenominator, context.workingLessAbsence);
-    const employmentAndCover = divideExactHalfUp(hourlyNumerator, scaleExact(context.workingLessAbsence, 7n), 2);
+    const employmentAndCover = divideExactHalfUp(
+      hourlyNumerator,
+      scaleExact(context.workingLessAbsence, 7n),
+      2,
+    );
     loadedWords = `${formatGbpPennies(employmentAndCover)} employment cost and absence cover`;
   }
   if (!isPositive(hourlyDenominator)) invalid(`/staffing/${staff.index}/ftePerPerson`, 'must be above 0');
@@ -582,7 +609,8 @@ function priceEnhancement(enhancement: Enhancement, staff: StaffFacts, context: 
   const costPennies = divideHalfUp(costNumerator * 100n, denominator);
   const loadedPennies = divideExactHalfUp(hourlyNumerator, hourlyDenominator, 2);
 
-  const drafts: { code: EnhancementLine['code']; category: EnhancementLine['category']; basis: string }[] = [];
+  const drafts: { code: EnhancementLine['code']; category: EnhancementLine['category']; basis: string }[] =
+    [];
   const numerators: bigint[] = [];
   if (costNumerator !== 0n) {
     drafts.push({
@@ -604,7 +632,12 @@ function priceEnhancement(enhancement: Enhancement, staff: StaffFacts, context: 
   const lines: EnhancementLine[] = [];
   for (let i = 0; i < drafts.length; i += 1) {
     const draft = drafts[i]!;
-    lines.push({ code: draft.code, category: draft.category, weeklyAmount: formatPennies(amounts[i]!), basis: draft.basis });
+    lines.push({
+      code: draft.code,
+      category: draft.category,
+      weeklyAmount: formatPennies(amounts[i]!),
+      basis: draft.basis,
+    });
   }
   return {
     description: enhancement.description,

@@ -5,8 +5,8 @@ export {
   breakdownLineSchema,
   breakdownSchema,
   type EnhancementBreakdown,
-  enhancementBreakdownSchema,
   type EnhancementLine,
+  enhancementBreakdownSchema,
   enhancementLineSchema,
 } from './breakdown.js';
 export * from './codes.js';

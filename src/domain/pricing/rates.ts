@@ -54,7 +54,12 @@ export const rateTableSchema = z
       const from = isoDay(table.validFrom);
       const to = isoDay(table.validTo);
       if (from !== undefined && to !== undefined && to < from) {
-        ctx.addIssue({ code: 'custom', path: ['validTo'], message: 'must not be before validFrom', input: table.validTo });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['validTo'],
+          message: 'must not be before validFrom',
+          input: table.validTo,
+        });
       }
       if (typeof table.taxYear === 'string' && typeof table.validFrom === 'string') {
         if (table.validFrom.slice(0, 4) !== table.taxYear.slice(0, 4)) {
@@ -67,7 +72,10 @@ export const rateTableSchema = z
         }
       }
     },
-    { when: () => true },
+    {
+      when: (payload) =>
+        typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value),
+    },
   );
 export type RateTable = z.infer<typeof rateTableSchema>;
 
@@ -103,7 +111,9 @@ export function resolveRates(
 ): ResolvedRates {
   if (model.rates !== undefined) {
     if (model.ratesFrom !== undefined) {
-      throw new DomainValidationError([{ pointer: '/ratesFrom', message: 'give either rates or ratesFrom, not both' }]);
+      throw new DomainValidationError([
+        { pointer: '/ratesFrom', message: 'give either rates or ratesFrom, not both' },
+      ]);
     }
     return { rates: model.rates };
   }
@@ -120,4 +130,3 @@ export function resolveRates(
   }
   return { rates: table.rates, ratesFrom: { taxYear: table.taxYear, sources: table.sources } };
 }
-

@@ -45,7 +45,14 @@ function expected(what: string): ErrorFn {
   };
 }
 
-const always = { when: () => true };
+/**
+ * Rules that tie fields together run even when another field of the object failed, so that one
+ * response lists every issue; they read the raw fields defensively. They need an object, though.
+ */
+const always = {
+  when: (payload: { value: unknown }) =>
+    typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value),
+};
 
 // ---------------------------------------------------------------------------------------------
 // Scalars
@@ -122,10 +129,12 @@ export function isoDay(value: unknown): number | undefined {
   const month = Number(value.slice(5, 7));
   const day = Number(value.slice(8, 10));
   if (month < 1 || month > 12 || day < 1) return undefined;
-  const time = Date.UTC(year, month - 1, day);
-  const date = new Date(time);
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
-  return time / 86_400_000;
+  // setUTCFullYear, unlike Date.UTC, does not read years 0–99 as 1900–1999
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
+    return undefined;
+  return date.getTime() / 86_400_000;
 }
 
 /** An ISO calendar date `YYYY-MM-DD` that exists. */
@@ -142,13 +151,21 @@ export const isoDate = () =>
 export const taxYear = () =>
   z.string({ error: expected('a tax year string such as "2026-27"') }).superRefine((value, ctx) => {
     if (!TAX_YEAR_PATTERN.test(value)) {
-      ctx.addIssue({ code: 'custom', message: 'must be a tax year written YYYY-YY, such as "2026-27"', input: value });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a tax year written YYYY-YY, such as "2026-27"',
+        input: value,
+      });
       return;
     }
     const first = Number(value.slice(0, 4));
     const second = Number(value.slice(5, 7));
     if ((first + 1) % 100 !== second) {
-      ctx.addIssue({ code: 'custom', message: `must name consecutive years, such as "${first}-${String((first + 1) % 100).padStart(2, '0')}"`, input: value });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must name consecutive years, such as "${first}-${String((first + 1) % 100).padStart(2, '0')}"`,
+        input: value,
+      });
     }
   });
 
@@ -202,14 +219,22 @@ export const periodSchema = z
     if (start === undefined) return;
     const startText = period.start as string;
     if (startText.slice(5) === '02-29') {
-      ctx.addIssue({ code: 'custom', path: ['start'], message: 'a period cannot start on 29 February', input: period.start });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['start'],
+        message: 'a period cannot start on 29 February',
+        input: period.start,
+      });
       return;
     }
     if (end === undefined) return;
-    const year = Number(startText.slice(0, 4)) + 1;
-    const anniversary = Date.UTC(year, Number(startText.slice(5, 7)) - 1, Number(startText.slice(8, 10))) / 86_400_000;
-    if (end !== anniversary - 1) {
-      const expectedEnd = new Date((anniversary - 1) * 86_400_000).toISOString().slice(0, 10);
+    const nextYear = String(Number(startText.slice(0, 4)) + 1).padStart(4, '0');
+    const anniversary = isoDay(`${nextYear}${startText.slice(4)}`);
+    if (anniversary === undefined || end !== anniversary - 1) {
+      const expectedEnd =
+        anniversary === undefined
+          ? 'the day before its anniversary'
+          : new Date((anniversary - 1) * 86_400_000).toISOString().slice(0, 10);
       ctx.addIssue({
         code: 'custom',
         path: ['end'],
@@ -258,7 +283,7 @@ export const ratesBlockSchema = z
 export const coverSchema = z
   .strictObject(
     {
-      workingDaysPerYear: quantity({ positive: true }),
+      workingDaysPerYear: quantity(),
       annualLeaveDays: quantity(),
       sicknessDays: quantity(),
       trainingDays: quantity(),
@@ -273,7 +298,8 @@ export const coverSchema = z
     const leave = decimalOf(cover.annualLeaveDays);
     const sickness = decimalOf(cover.sicknessDays);
     const training = decimalOf(cover.trainingDays);
-    if (working === undefined || leave === undefined || sickness === undefined || training === undefined) return;
+    if (working === undefined || leave === undefined || sickness === undefined || training === undefined)
+      return;
     const absence = leave.plus(sickness).plus(training);
     if (!absence.lt(working)) {
       ctx.addIssue({
@@ -377,7 +403,7 @@ export const surplusSchema = z
   }, always);
 
 export const enhancementSchema = z.strictObject(
-  { description: text(), roleId: text(), hoursPerWeek: quantity({ positive: true }) },
+  { description: text(), roleId: text(), hoursPerWeek: quantity() },
   { error: objectError },
 );
 
@@ -395,16 +421,12 @@ export const costModelSchema = z
       staffing: z
         .array(staffingLineSchema, { error: arrayError })
         .max(MAX_STAFFING_LINES, { error: `at most ${MAX_STAFFING_LINES} staffing lines` }),
-      property: z
-        .array(propertyLineSchema, { error: arrayError })
-        .max(MAX_PROPERTY_AND_RUNNING_LINES, {
-          error: `at most ${MAX_PROPERTY_AND_RUNNING_LINES} property and running lines together`,
-        }),
-      running: z
-        .array(runningLineSchema, { error: arrayError })
-        .max(MAX_PROPERTY_AND_RUNNING_LINES, {
-          error: `at most ${MAX_PROPERTY_AND_RUNNING_LINES} property and running lines together`,
-        }),
+      property: z.array(propertyLineSchema, { error: arrayError }).max(MAX_PROPERTY_AND_RUNNING_LINES, {
+        error: `at most ${MAX_PROPERTY_AND_RUNNING_LINES} property and running lines together`,
+      }),
+      running: z.array(runningLineSchema, { error: arrayError }).max(MAX_PROPERTY_AND_RUNNING_LINES, {
+        error: `at most ${MAX_PROPERTY_AND_RUNNING_LINES} property and running lines together`,
+      }),
       central: centralSchema,
       surplus: surplusSchema,
       enhancements: z

@@ -1,11 +1,42 @@
+import { Readable } from 'node:stream';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { breakdownSchema, costModelSchema } from '../../domain/pricing/index.js';
 import { negotiate } from '../../http/negotiate.js';
 import { problemSchema } from '../../http/problem.js';
-import { quote, quoteCsv } from './service.js';
+import { type CachedQuote, QUOTE_CACHE_MAX_BODY_BYTES, QuoteCache } from './cache.js';
+import { quoteAnswer } from './service.js';
+
+const formats = ['application/json', 'text/csv'] as const;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    quoteCacheKey?: string;
+  }
+}
 
 export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
+  const cache = new QuoteCache();
+
+  // A repeated quote (same body, same format) is answered from the cache before the body is parsed.
+  // Only bodies with a declared length within the cache's limit are considered; others stream on as usual.
+  app.addHook('preParsing', async (request, reply, payload) => {
+    const length = Number(request.headers['content-length']);
+    const isJson = /^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '');
+    if (!isJson || !(length > 0 && length <= Math.min(QUOTE_CACHE_MAX_BODY_BYTES, app.config.BODY_LIMIT_BYTES))) {
+      return payload;
+    }
+    const format = negotiate(request.headers.accept, formats);
+    const raw = await readUpTo(payload, length);
+    const key = QuoteCache.key(format, raw);
+    const hit = cache.get(key);
+    if (hit) return sendQuote(reply, hit, 'hit');
+    request.quoteCacheKey = key;
+    // Hand the bytes on; Fastify checks their length against Content-Length and the body limit.
+    return Object.assign(Readable.from([raw]), { receivedEncodedLength: raw.length });
+  });
+
   app.post(
     '/v1/quotes',
     {
@@ -22,13 +53,10 @@ export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
         body: costModelSchema,
         response: {
           200: {
-            description:
-              'The breakdown: every line with its annual amount, weekly amount per child, share and basis',
+            description: 'The breakdown: every line with its annual amount, weekly amount per child, share and basis',
             content: {
               'application/json': { schema: breakdownSchema },
-              'text/csv': {
-                schema: z.string().describe('RFC 4180 CSV: header, one row per line, total row'),
-              },
+              'text/csv': { schema: z.string().describe('RFC 4180 CSV: header, one row per line, total row') },
             },
           },
           406: problemSchema,
@@ -37,16 +65,30 @@ export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const format = negotiate(request.headers.accept, ['application/json', 'text/csv']);
-      const breakdown = quote(request.body);
-      if (format === 'text/csv') {
-        const csv = quoteCsv(breakdown);
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', csv.disposition)
-          .send(csv.body);
-      }
-      return breakdown;
+      const format = negotiate(request.headers.accept, formats);
+      const answer = quoteAnswer(request.body, format);
+      if (request.quoteCacheKey) cache.set(request.quoteCacheKey, answer);
+      return sendQuote(reply, answer, 'miss');
     },
   );
 };
+
+/** Sends the stored bytes as they are (a Buffer skips the response serializer). */
+function sendQuote(reply: FastifyReply, answer: CachedQuote, cache: 'hit' | 'miss'): FastifyReply {
+  reply.header('content-type', answer.contentType).header('x-quote-cache', cache);
+  if (answer.disposition) reply.header('content-disposition', answer.disposition);
+  return reply.send(answer.body);
+}
+
+/** Reads a request stream, stopping one byte past `limit` so that an over-long body is still caught. */
+async function readUpTo(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    chunks.push(buffer);
+    size += buffer.length;
+    if (size > limit) break;
+  }
+  return Buffer.concat(chunks);
+}

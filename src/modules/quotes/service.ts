@@ -1,6 +1,7 @@
 import { type Breakdown, breakdownRows, type CostModel, priceCostModel } from '../../domain/pricing/index.js';
 import { attachment, toCsv } from '../../http/csv.js';
 import { rateTables } from '../rates/repository.js';
+import type { CachedQuote } from './cache.js';
 
 /** Prices a cost model by the method; nothing is stored. */
 export function quote(model: CostModel): Breakdown {
@@ -12,4 +13,17 @@ export function quoteCsv(breakdown: Breakdown): { body: string; disposition: str
     body: toCsv(breakdownRows(breakdown)),
     disposition: attachment(`quote-${breakdown.period.label}.csv`),
   };
+}
+
+/**
+ * The quote as the bytes sent: JSON serialised once here (the engine's output already has the
+ * declared shape, so a second pass through the response schema would only cost time), or CSV.
+ */
+export function quoteAnswer(model: CostModel, format: 'application/json' | 'text/csv'): CachedQuote {
+  const breakdown = quote(model);
+  if (format === 'text/csv') {
+    const csv = quoteCsv(breakdown);
+    return { body: Buffer.from(csv.body), contentType: 'text/csv; charset=utf-8', disposition: csv.disposition };
+  }
+  return { body: Buffer.from(JSON.stringify(breakdown)), contentType: 'application/json; charset=utf-8' };
 }
