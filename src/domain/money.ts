@@ -218,15 +218,16 @@ export function divideExactHalfUp(numerator: Exact, denominator: Exact, places: 
 }
 
 /**
- * Largest remainder over exact fractions `numerators[i] / denominator` (all ≥ 0): each part is
- * floored to whole `units` (100 for pennies, 10000 for 4-dp shares), then one unit goes to each of
- * the largest remainders, ties to the earlier part, until the parts sum to `targetUnits`. Exact:
- * remainders share a denominator, so they compare as integers. Returns whole units.
+ * §3 largest remainder, exactly. Part i is worth `numerators[i] × scale / denominator` whole units
+ * (scale 100 for pennies of `numerators[i] / denominator`, 10000 for 4-dp shares); each part is
+ * floored, then one unit goes to each of the largest remainders, ties to the earlier part, until
+ * the parts sum to `targetUnits`. Remainders share the denominator, so they compare as integers.
+ * All numerators must be ≥ 0. Returns whole units.
  */
 export function allocateUnits(
   numerators: readonly bigint[],
   denominator: bigint,
-  units: bigint,
+  scale: bigint,
   targetUnits: bigint,
 ): bigint[] {
   if (denominator <= 0n) throw new RangeError('denominator must be positive');
@@ -235,7 +236,7 @@ export function allocateUnits(
   const remainders: bigint[] = [];
   let sum = 0n;
   for (let i = 0; i < count; i += 1) {
-    const scaled = numerators[i]! * units;
+    const scaled = numerators[i]! * scale;
     const floor = scaled / denominator;
     floors.push(floor);
     remainders.push(scaled % denominator);

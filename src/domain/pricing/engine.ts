@@ -406,13 +406,11 @@ export function priceCostModel(model: CostModel, options: PriceOptions = {}): Br
   // §3 lines whose annual amount is exactly zero are left out; SURPLUS comes last.
   const kept: DraftLine[] = [];
   const annualNumerators: bigint[] = [];
-  const weeklyNumerators: bigint[] = [];
   for (let i = 0; i < lines.length; i += 1) {
     const n = numerators[i]!;
     if (n !== 0n) {
       kept.push(lines[i]!);
       annualNumerators.push(n);
-      weeklyNumerators.push(n * weeklyMultiplier);
     }
   }
   if (surplusNumerator !== 0n) {
@@ -426,10 +424,14 @@ export function priceCostModel(model: CostModel, options: PriceOptions = {}): Br
       basis: `${percent(surplus.rate)} of ${formatGbpPennies(costPennies)} weekly cost`,
     });
     annualNumerators.push(surplusNumerator);
-    weeklyNumerators.push(surplusNumerator * weeklyMultiplier);
   }
 
-  const weeklyPennies = allocateUnits(weeklyNumerators, weeklyDenominator, 100n, feePennies);
+  const weeklyPennies = allocateUnits(
+    annualNumerators,
+    weeklyDenominator,
+    100n * weeklyMultiplier,
+    feePennies,
+  );
   const annualPennies = allocateUnits(annualNumerators, annualDenominator, 100n, incomePennies);
   // shares of the published weekly amounts, to 4 dp, adding up to 1.0000
   const shares = feePennies > 0n ? allocateUnits(weeklyPennies, feePennies, 10_000n, 10_000n) : null;

@@ -87,19 +87,36 @@ function decimalMessage(value: string, rule: DecimalRule): string | undefined {
 }
 
 function decimalString(rule: DecimalRule) {
-  return z
-    .string({
-      error: (issue) => {
-        if (issue.code !== 'invalid_type') return undefined;
-        if (issue.input === undefined) return 'is required';
-        if (typeof issue.input === 'number') return NUMBER_MESSAGE;
-        return `must be a decimal string such as ${rule.places === 2 ? '"12.50"' : '"0.15"'}, not ${describeType(issue.input)}`;
-      },
-    })
-    .superRefine((value, ctx) => {
-      const message = decimalMessage(value, rule);
-      if (message !== undefined) ctx.addIssue({ code: 'custom', message, input: value });
-    });
+  const pattern = rule.places === 2 ? MONEY_PATTERN : QUANTITY_PATTERN;
+  const bounds = [
+    rule.positive === true ? 'above 0' : '0 or more',
+    rule.max === undefined ? '' : `at most ${rule.max}`,
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  return (
+    z
+      .string({
+        error: (issue) => {
+          if (issue.code !== 'invalid_type') return undefined;
+          if (issue.input === undefined) return 'is required';
+          if (typeof issue.input === 'number') return NUMBER_MESSAGE;
+          return `must be a decimal string such as ${rule.places === 2 ? '"12.50"' : '"0.15"'}, not ${describeType(issue.input)}`;
+        },
+      })
+      // the pattern appears in the JSON Schema; the message says what is wrong with the value
+      .regex(pattern, { error: (issue) => decimalMessage(String(issue.input), rule) })
+      .superRefine((value, ctx) => {
+        if (!pattern.test(value)) return;
+        const message = decimalMessage(value, rule);
+        if (message !== undefined) ctx.addIssue({ code: 'custom', message, input: value });
+      })
+      .describe(
+        rule.places === 2
+          ? `Money in pounds: a decimal string with at most 2 decimal places, ${bounds} (e.g. "2400" or "12.50"); never a JSON number.`
+          : `A rate or quantity: a decimal string with at most 6 decimal places, ${bounds} (e.g. "0.15"); never a JSON number.`,
+      )
+  );
 }
 
 /** Money: a decimal string ≥ 0 with at most 2 decimal places. */
@@ -413,11 +430,15 @@ export const enhancementSchema = z.strictObject(
 export const costModelSchema = z
   .strictObject(
     {
-      period: periodSchema,
-      home: homeSchema,
-      rates: ratesBlockSchema.optional(),
-      ratesFrom: taxYear().optional(),
-      cover: coverSchema,
+      period: periodSchema.describe(
+        'The pricing period: one year, end = the day before the anniversary of start.',
+      ),
+      home: homeSchema.describe('Registered places, planned occupancy and the hours of one FTE.'),
+      rates: ratesBlockSchema.optional().describe('Employment rates; give either this block or ratesFrom.'),
+      ratesFrom: taxYear()
+        .optional()
+        .describe('A tax year such as "2026-27" whose published rate table supplies the rates.'),
+      cover: coverSchema.describe('Working days, absence days and agency use, for absence cover.'),
       staffing: z
         .array(staffingLineSchema, { error: arrayError })
         .max(MAX_STAFFING_LINES, { error: `at most ${MAX_STAFFING_LINES} staffing lines` }),
@@ -427,8 +448,8 @@ export const costModelSchema = z
       running: z.array(runningLineSchema, { error: arrayError }).max(MAX_PROPERTY_AND_RUNNING_LINES, {
         error: `at most ${MAX_PROPERTY_AND_RUNNING_LINES} property and running lines together`,
       }),
-      central: centralSchema,
-      surplus: surplusSchema,
+      central: centralSchema.describe("The provider's central overhead pool and this home's share of it."),
+      surplus: surplusSchema.describe('Surplus as a mark-up on cost, and its cap.'),
       enhancements: z
         .array(enhancementSchema, { error: arrayError })
         .max(MAX_ENHANCEMENTS, { error: `at most ${MAX_ENHANCEMENTS} enhancements` })
@@ -497,7 +518,8 @@ export const costModelSchema = z
         });
       }
     });
-  }, always);
+  }, always)
+  .describe('A cost model: one home for one pricing period (shared/spec/pricing-method.md §1).');
 
 /** The cost model after validation (`basis` filled in on running lines). */
 export type CostModel = z.infer<typeof costModelSchema>;

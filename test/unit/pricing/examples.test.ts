@@ -92,6 +92,13 @@ describe('the worked examples of shared/spec/examples', () => {
       );
     });
 
+    it('explains every line in a sentence with figures', () => {
+      for (const line of breakdown.lines) expect(line.basis).toMatch(/\d/);
+      for (const enhancement of breakdown.enhancements) {
+        for (const line of enhancement.lines) expect(line.basis).toMatch(/\d/);
+      }
+    });
+
     it('adds up, and fits the published breakdown schema', () => {
       expect(breakdownSchema.safeParse(breakdown).success).toBe(true);
       const pennies = (value: string) => BigInt(value.replace('.', ''));
@@ -107,5 +114,22 @@ describe('the worked examples of shared/spec/examples', () => {
         shareOfFee: '1.0000',
       });
     });
+  });
+
+  it('writes basis sentences a commissioner can re-check (Wirral)', () => {
+    const model = costModelSchema.parse(readJson('wirral-four-bed-2026-27.model.json'));
+    const basis = new Map(priceCostModel(model).lines.map((line) => [line.description, line.basis]));
+    expect(basis.get('Residential Child Care Worker')).toBe(
+      '10 × £34,095.00 gross pay (£29,500.00 salary × 1 FTE × 1.05 enhancement + £3,120.00 allowances)',
+    );
+    expect(basis.get('Employer National Insurance')).toBe(
+      'Σ headcount × 15% × (gross − £5,000.00 threshold), over 5 staffing lines',
+    );
+    expect(basis.get('Lease from registered social landlord')).toBe(
+      '£2,400.00 a month × 12 ÷ 52.142857 weeks ÷ 3.6 places',
+    );
+    expect(basis.get('Food and household')).toBe('£75.00 a week per child × 52.142857 weeks × 3.6 places');
+    expect(basis.get('Central overhead')).toBe('£720,000.00 pool × 4 ÷ 40 units (places)');
+    expect(basis.get('Surplus')).toBe('4% of £5,284.40 weekly cost');
   });
 });

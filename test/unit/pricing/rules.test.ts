@@ -589,6 +589,23 @@ describe('§2 enhancements', () => {
   });
 });
 
+describe('§2 enhancements of no hours', () => {
+  it('charges nothing and has no lines (zero lines are left out)', () => {
+    const breakdown = price(
+      withChanges((m) => {
+        m.staffing = [staff('a')];
+        m.surplus = { rate: '0.05', capRate: '0.1' };
+        m.enhancements = [{ description: 'None', roleId: 'a', hoursPerWeek: '0' }];
+      }),
+    );
+    expect(breakdown.enhancements[0]).toMatchObject({
+      loadedHourlyCost: '17.50',
+      weeklyCharge: '0.00',
+      lines: [],
+    });
+  });
+});
+
 describe('rate tables (extension: ratesFrom)', () => {
   const tables = rateTablesByYear(['2024-25', '2025-26', '2026-27'].map(loadTable));
 
@@ -757,8 +774,22 @@ describe('§5 bad input: each rule names the offending field', () => {
     ['a date in another format', (m) => ((m.period as Json).end = '31/03/2027'), '/period/end'],
     ['neither rates nor ratesFrom', (m) => delete m.rates, '/rates'],
     ['both rates and ratesFrom', (m) => (m.ratesFrom = '2026-27'), '/ratesFrom'],
-    ['a malformed tax year', (m) => ((m.ratesFrom = '2026'), delete m.rates), '/ratesFrom'],
-    ['a tax year of two years', (m) => ((m.ratesFrom = '2026-28'), delete m.rates), '/ratesFrom'],
+    [
+      'a malformed tax year',
+      (m) => {
+        m.ratesFrom = '2026';
+        delete m.rates;
+      },
+      '/ratesFrom',
+    ],
+    [
+      'a tax year of two years',
+      (m) => {
+        m.ratesFrom = '2026-28';
+        delete m.rates;
+      },
+      '/ratesFrom',
+    ],
     [
       'money with 3 decimal places',
       (m) =>
