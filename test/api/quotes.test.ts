@@ -38,7 +38,12 @@ describe('POST /v1/quotes', () => {
       expect(breakdown[field], field).toEqual(wirralExpected[field]);
     }
     const pick = (lines: Array<Record<string, string>>) =>
-      lines.map(({ code, category, annualAmount, weeklyPerChild }) => ({ code, category, annualAmount, weeklyPerChild }));
+      lines.map(({ code, category, annualAmount, weeklyPerChild }) => ({
+        code,
+        category,
+        annualAmount,
+        weeklyPerChild,
+      }));
     expect(pick(breakdown.lines)).toEqual(pick(wirralExpected.lines));
     expect(breakdown.enhancements[0]).toMatchObject({ loadedHourlyCost: '23.76', weeklyCharge: '617.80' });
     for (const line of breakdown.lines) expect(line.basis).toEqual(expect.any(String));
@@ -90,7 +95,9 @@ describe('POST /v1/quotes', () => {
     expect(response.statusCode).toBe(422);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     const pointers = response.json().errors.map((e: { pointer: string }) => e.pointer);
-    expect(pointers).toEqual(expect.arrayContaining(['/surplus/rate', '/central/homeUnits', '/enhancements/0/roleId']));
+    expect(pointers).toEqual(
+      expect.arrayContaining(['/surplus/rate', '/central/homeUnits', '/enhancements/0/roleId']),
+    );
   });
 
   it('answers 422 for a JSON number where a decimal string belongs, and for an unknown field', async () => {

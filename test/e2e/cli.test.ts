@@ -33,7 +33,9 @@ describe('npm run cli', () => {
     expect(header).toBeDefined();
     expect(manager).toMatch(/48,000\.00\s+255\.71\s+4\.65%$/);
     // columns line up: every amount ends at the same column as its header
-    expect(manager!.indexOf('255.71') + '255.71'.length).toBe(header!.indexOf('Weekly per child £') + 'Weekly per child £'.length);
+    expect(manager!.indexOf('255.71') + '255.71'.length).toBe(
+      header!.indexOf('Weekly per child £') + 'Weekly per child £'.length,
+    );
     expect(stdout).toMatch(/Weekly fee per child:\s+£5,495\.78/);
   });
 
@@ -43,7 +45,9 @@ describe('npm run cli', () => {
     expect(JSON.parse(json.stdout).weeklyFeePerChild).toBe('5495.78');
     const csv = cli('quote', wirral, '--csv');
     expect(csv.code).toBe(0);
-    expect(csv.stdout.split('\r\n')[0]).toBe('code,category,description,annual_amount,weekly_per_child,share_of_fee,basis');
+    expect(csv.stdout.split('\r\n')[0]).toBe(
+      'code,category,description,annual_amount,weekly_per_child,share_of_fee,basis',
+    );
   });
 
   it('exits 2 with the problem list for an invalid model', () => {

@@ -24,7 +24,10 @@ export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('preParsing', async (request, reply, payload) => {
     const length = Number(request.headers['content-length']);
     const isJson = /^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '');
-    if (!isJson || !(length > 0 && length <= Math.min(QUOTE_CACHE_MAX_BODY_BYTES, app.config.BODY_LIMIT_BYTES))) {
+    if (
+      !isJson ||
+      !(length > 0 && length <= Math.min(QUOTE_CACHE_MAX_BODY_BYTES, app.config.BODY_LIMIT_BYTES))
+    ) {
       return payload;
     }
     const format = negotiate(request.headers.accept, formats);
@@ -53,10 +56,13 @@ export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
         body: costModelSchema,
         response: {
           200: {
-            description: 'The breakdown: every line with its annual amount, weekly amount per child, share and basis',
+            description:
+              'The breakdown: every line with its annual amount, weekly amount per child, share and basis',
             content: {
               'application/json': { schema: breakdownSchema },
-              'text/csv': { schema: z.string().describe('RFC 4180 CSV: header, one row per line, total row') },
+              'text/csv': {
+                schema: z.string().describe('RFC 4180 CSV: header, one row per line, total row'),
+              },
             },
           },
           406: problemSchema,

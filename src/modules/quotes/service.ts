@@ -23,7 +23,11 @@ export function quoteAnswer(model: CostModel, format: 'application/json' | 'text
   const breakdown = quote(model);
   if (format === 'text/csv') {
     const csv = quoteCsv(breakdown);
-    return { body: Buffer.from(csv.body), contentType: 'text/csv; charset=utf-8', disposition: csv.disposition };
+    return {
+      body: Buffer.from(csv.body),
+      contentType: 'text/csv; charset=utf-8',
+      disposition: csv.disposition,
+    };
   }
   return { body: Buffer.from(JSON.stringify(breakdown)), contentType: 'application/json; charset=utf-8' };
 }
