@@ -94,28 +94,30 @@ function decimalString(rule: DecimalRule) {
   ]
     .filter(Boolean)
     .join(' and ');
-  return (
-    z
-      .string({
-        error: (issue) => {
-          if (issue.code !== 'invalid_type') return undefined;
-          if (issue.input === undefined) return 'is required';
-          if (typeof issue.input === 'number') return NUMBER_MESSAGE;
-          return `must be a decimal string such as ${rule.places === 2 ? '"12.50"' : '"0.15"'}, not ${describeType(issue.input)}`;
-        },
-      })
-      // the pattern appears in the JSON Schema; the message says what is wrong with the value
-      .regex(pattern, { error: (issue) => decimalMessage(String(issue.input), rule) })
-      .superRefine((value, ctx) => {
-        if (!pattern.test(value)) return;
-        const message = decimalMessage(value, rule);
-        if (message !== undefined) ctx.addIssue({ code: 'custom', message, input: value });
-      })
-      .describe(
-        rule.places === 2
-          ? `Money in pounds: a decimal string with at most 2 decimal places, ${bounds} (e.g. "2400" or "12.50"); never a JSON number.`
-          : `A rate or quantity: a decimal string with at most 6 decimal places, ${bounds} (e.g. "0.15"); never a JSON number.`,
-      )
+  const base = z
+    .string({
+      error: (issue) => {
+        if (issue.code !== 'invalid_type') return undefined;
+        if (issue.input === undefined) return 'is required';
+        if (typeof issue.input === 'number') return NUMBER_MESSAGE;
+        return `must be a decimal string such as ${rule.places === 2 ? '"12.50"' : '"0.15"'}, not ${describeType(issue.input)}`;
+      },
+    })
+    // the pattern appears in the JSON Schema; the message says what is wrong with the value
+    .regex(pattern, { error: (issue) => decimalMessage(String(issue.input), rule) });
+  // Bounds need a decimal comparison; a plain "0 or more" field is settled by its pattern alone.
+  const bounded =
+    rule.positive === true || rule.max !== undefined
+      ? base.superRefine((value, ctx) => {
+          if (!pattern.test(value)) return;
+          const message = decimalMessage(value, rule);
+          if (message !== undefined) ctx.addIssue({ code: 'custom', message, input: value });
+        })
+      : base;
+  return bounded.describe(
+    rule.places === 2
+      ? `Money in pounds: a decimal string with at most 2 decimal places, ${bounds} (e.g. "2400" or "12.50"); never a JSON number.`
+      : `A rate or quantity: a decimal string with at most 6 decimal places, ${bounds} (e.g. "0.15"); never a JSON number.`,
   );
 }
 
