@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { DomainValidationError, type FieldIssue } from '../domain/errors.js';
+import { DomainValidationError, type FieldIssue, zodIssuesToFieldIssues } from '../domain/errors.js';
 import { Dec, groupThousands } from '../domain/money.js';
-import { type Breakdown, costModelSchema, zodIssuesToFieldIssues } from '../domain/pricing/index.js';
+import { type Breakdown, costModelSchema } from '../domain/pricing/index.js';
 import { quote, quoteCsv } from '../modules/quotes/service.js';
 
 /** `quote FILE.json [--json | --csv]`: exit 0 with the breakdown, 2 with the problem list. */

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 /** One offending field of an input document, named by an RFC 6901 JSON pointer (e.g. `/surplus/rate`). */
 export interface FieldIssue {
   pointer: string;
@@ -36,4 +38,28 @@ export function toPointer(path: readonly PropertyKey[]): string {
   for (const segment of path)
     pointer += `/${escapePointerToken(typeof segment === 'symbol' ? String(segment) : segment)}`;
   return pointer;
+}
+
+function readableMessage(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.message.startsWith('Invalid input') ? `must be ${issue.expected}` : issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+/** Turns zod's issues into RFC 6901 pointers with readable messages; unknown keys get one issue each. */
+export function zodIssuesToFieldIssues(error: z.ZodError): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        issues.push({ pointer: toPointer([...issue.path, key]), message: 'is not a known field' });
+      }
+      continue;
+    }
+    issues.push({ pointer: toPointer(issue.path), message: readableMessage(issue) });
+  }
+  return issues;
 }

@@ -53,15 +53,6 @@ export function problem(
   };
 }
 
-/** Escape one path segment for a JSON pointer (RFC 6901 §3). */
-export function pointerSegment(segment: PropertyKey): string {
-  return String(segment).replaceAll('~', '~0').replaceAll('/', '~1');
-}
-
-export function toPointer(path: readonly PropertyKey[]): string {
-  return path.map((segment) => `/${pointerSegment(segment)}`).join('');
-}
-
 /** The problem document as a zod schema, for response declarations and the OpenAPI document. */
 export const problemSchema = z
   .object({

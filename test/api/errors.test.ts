@@ -105,7 +105,7 @@ describe('problem documents', () => {
     const body = expectProblem(response, 422);
     expect(body.type).toBe('/problems/validation');
     const pointers = body.errors.map((e: { pointer: string }) => e.pointer).sort();
-    expect(pointers).toEqual(['', '/amount', '/a~1b', '/name']);
+    expect(pointers).toEqual(['/amount', '/a~1b', '/extra', '/name']);
     for (const issue of body.errors) {
       expect(issue.in).toBe('body');
       expect(issue.message).toEqual(expect.any(String));

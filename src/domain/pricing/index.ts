@@ -1,4 +1,6 @@
 // The pricing domain's public API (shared/spec/pricing-method.md).
+
+export { zodIssuesToFieldIssues } from '../errors.js';
 export {
   type Breakdown,
   type BreakdownLine,
@@ -41,6 +43,5 @@ export {
   type RunningLine,
   ratesBlockSchema,
   type StaffingLine,
-  zodIssuesToFieldIssues,
 } from './schema.js';
 export { BREAKDOWN_TABLE_HEADER, breakdownRows } from './table.js';

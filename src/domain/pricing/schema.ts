@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type FieldIssue, toPointer } from '../errors.js';
+import { type FieldIssue, zodIssuesToFieldIssues } from '../errors.js';
 import { Dec, type Decimal } from '../money.js';
 import {
   CENTRAL_BASES,
@@ -533,33 +533,6 @@ export type StaffingLine = z.infer<typeof staffingLineSchema>;
 export type PropertyLine = z.infer<typeof propertyLineSchema>;
 export type RunningLine = z.infer<typeof runningLineSchema>;
 export type Enhancement = z.infer<typeof enhancementSchema>;
-
-// ---------------------------------------------------------------------------------------------
-// Issues → JSON pointers
-
-function readableMessage(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return issue.message.startsWith('Invalid input') ? `must be ${issue.expected}` : issue.message;
-    default:
-      return issue.message;
-  }
-}
-
-/** Turns zod's issues into RFC 6901 pointers with readable messages; unknown keys get one issue each. */
-export function zodIssuesToFieldIssues(error: z.ZodError): FieldIssue[] {
-  const issues: FieldIssue[] = [];
-  for (const issue of error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        issues.push({ pointer: toPointer([...issue.path, key]), message: 'is not a known field' });
-      }
-      continue;
-    }
-    issues.push({ pointer: toPointer(issue.path), message: readableMessage(issue) });
-  }
-  return issues;
-}
 
 /** Parses a cost model, returning the model or the list of issues. */
 export function parseCostModel(
