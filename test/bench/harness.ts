@@ -78,6 +78,12 @@ export async function load(options: autocannon.Options): Promise<LoadResult> {
   };
 }
 
+/** The run with the median throughput. */
+export function median(runs: LoadResult[]): LoadResult {
+  const sorted = [...runs].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 export function printTable(title: string, figures: Figure[]): void {
   const rows = figures.map((f) => [
     f.figure,

@@ -3,7 +3,9 @@ import { costModelSchema, priceCostModel } from '../../src/domain/pricing/index.
 import { rateTables } from '../../src/modules/rates/repository.js';
 import {
   type Figure,
+  type LoadResult,
   load,
+  median,
   printTable,
   root,
   saveResults,
@@ -13,9 +15,10 @@ import {
 
 /**
  * npm run bench:pricing — quotes per second for the spec's examples, in-process and over HTTP
- * against a hello-world route of the same server. BENCH_SECONDS sets each HTTP run's length (10).
+ * against a hello-world route of the same server. BENCH_ROUNDS (3) interleaved rounds of BENCH_SECONDS (5) each.
  */
-const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const examples = ['halton-three-bed-2025-26', 'wirral-four-bed-2026-27'];
 const figures: Figure[] = [];
 
@@ -90,13 +93,22 @@ try {
   for (const name of examples) await quoteLoad(bodies[name]!, 2);
   await distinctLoad(2);
 
-  const hello = await load({ url: `${server.url}/bench/hello`, duration: seconds });
+  // Rounds interleave the baseline and the quotes, so that drift on a shared machine hits both alike;
+  // each figure is the median of its rounds.
+  const helloRuns: LoadResult[] = [];
+  const quoteRuns: Record<string, LoadResult[]> = Object.fromEntries(examples.map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    helloRuns.push(await load({ url: `${server.url}/bench/hello`, duration: seconds }));
+    for (const name of examples) quoteRuns[name]!.push(await quoteLoad(bodies[name]!, seconds));
+  }
+  const hello = median(helloRuns);
   figures.push({ figure: 'HTTP hello-world', value: hello.requestsPerSecond, unit: 'req/s' });
-  let errors = hello.errors + hello.non2xx;
+  let errors = helloRuns.reduce((sum, run) => sum + run.errors + run.non2xx, 0);
   for (const name of examples) {
-    const result = await quoteLoad(bodies[name]!, seconds);
+    const runs = quoteRuns[name]!;
+    const result = median(runs);
     const ratio = result.requestsPerSecond / hello.requestsPerSecond;
-    errors += result.errors + result.non2xx;
+    errors += runs.reduce((sum, run) => sum + run.errors + run.non2xx, 0);
     figures.push({
       figure: `HTTP POST /v1/quotes ${name} (repeat body)`,
       value: result.requestsPerSecond,
@@ -122,7 +134,7 @@ try {
 }
 
 printTable(
-  `Pricing benchmark (${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${seconds}s HTTP runs)`,
+  `Pricing benchmark (${new Date().toISOString().slice(0, 10)}, node ${process.version}, HTTP: median of ${rounds} interleaved rounds of ${seconds} s)`,
   figures,
 );
 saveResults('pricing', figures);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 
 /**
@@ -27,7 +27,8 @@ export class QuoteCache {
   }
 
   static key(format: string, rawBody: Buffer): string {
-    return createHash('sha256').update(format).update('\n').update(rawBody).digest('base64url');
+    // One-shot hashing: no Hash object per request.
+    return `${format} ${hash('sha256', rawBody, 'base64url')}`;
   }
 
   get(key: string): CachedQuote | undefined {

@@ -87,14 +87,27 @@ function sendQuote(reply: FastifyReply, answer: CachedQuote, cache: 'hit' | 'mis
 }
 
 /** Reads a request stream, stopping one byte past `limit` so that an over-long body is still caught. */
-async function readUpTo(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    chunks.push(buffer);
-    size += buffer.length;
-    if (size > limit) break;
-  }
-  return Buffer.concat(chunks);
+function readUpTo(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = () => {
+      stream.removeListener('data', onData);
+      stream.removeListener('end', finish);
+      stream.removeListener('error', reject);
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    };
+    const onData = (chunk: Buffer | string) => {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      chunks.push(buffer);
+      size += buffer.length;
+      if (size > limit) {
+        stream.pause();
+        finish();
+      }
+    };
+    stream.on('data', onData);
+    stream.once('end', finish);
+    stream.once('error', reject);
+  });
 }
