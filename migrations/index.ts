@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_init.js';
+import * as m0002 from './0002_access_control.js';
 
 /**
  * Every migration, in order. A static list because kysely's FileMigrationProvider cannot import
@@ -7,4 +8,5 @@ import * as m0001 from './0001_init.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
+  '0002_access_control': m0002,
 };

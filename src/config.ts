@@ -43,6 +43,22 @@ export const configSchema = z.object({
     .min(32, { message: 'must be at least 32 characters (use `openssl rand -base64 32`)' })
     .optional(),
   PUBLIC_TRANSPARENCY: booleanString.default(true),
+  RATE_LIMIT_PER_MINUTE: z.coerce
+    .number({ message: 'must be a whole number' })
+    .int({ message: 'must be a whole number' })
+    .min(0, { message: 'must be 0 (off) or more' })
+    .default(1200),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce
+    .number({ message: 'must be a whole number' })
+    .int({ message: 'must be a whole number' })
+    .min(0, { message: 'must be 0 (off) or more' })
+    .default(300),
+  API_KEY_CACHE_SECONDS: z.coerce
+    .number({ message: 'must be a whole number of seconds' })
+    .int({ message: 'must be a whole number of seconds' })
+    .min(0, { message: 'must be 0 (off) or more' })
+    .max(300, { message: 'must be at most 300' })
+    .default(10),
   SIGNING_KEY_FILE: z.string().trim().min(1).optional(),
 });
 

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -11,9 +13,14 @@ import {
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/database.js';
+import { apiKeyRoutes } from '../modules/api-keys/routes.js';
+import { KeyStore } from '../modules/api-keys/service.js';
+import { auditRoutes } from '../modules/audit/routes.js';
 import { healthRoutes } from '../modules/health/routes.js';
+import { organisationRoutes } from '../modules/organisations/routes.js';
 import { quoteRoutes } from '../modules/quotes/routes.js';
 import { rateRoutes } from '../modules/rates/routes.js';
+import { authPlugin, sha256 } from './auth.js';
 import { errorHandlerPlugin } from './errors.js';
 import { loggerOptions } from './logger.js';
 import { validatorCompiler } from './validation.js';
@@ -31,6 +38,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     database: DatabaseHandle;
+    keyStore: KeyStore;
   }
 }
 
@@ -85,6 +93,31 @@ export async function buildApp({
   });
 
   await app.register(errorHandlerPlugin);
+  await app.register(helmet, { global: true });
+  await app.register(rateLimit, {
+    global: true,
+    timeWindow: 60_000,
+    // per key when one is presented, per address for anonymous callers; 0 turns a limit off
+    keyGenerator: (request) => {
+      const header = request.headers.authorization;
+      return header ? `key:${sha256(header).toString('base64url').slice(0, 22)}` : `ip:${request.ip}`;
+    },
+    max: (request) =>
+      (request.headers.authorization
+        ? config.RATE_LIMIT_PER_MINUTE
+        : config.RATE_LIMIT_ANONYMOUS_PER_MINUTE) || Number.MAX_SAFE_INTEGER,
+  });
+
+  const keyStore = new KeyStore(database, config.API_KEY_CACHE_SECONDS, (error) =>
+    app.log.warn({ err: error }, 'could not record when an API key was last used'),
+  );
+  app.decorate('keyStore', keyStore);
+  // Before swagger and the routes: its onRoute hook writes each route's access into the OpenAPI document.
+  await app.register(authPlugin, {
+    adminApiKey: config.ADMIN_API_KEY,
+    publicTransparency: config.PUBLIC_TRANSPARENCY,
+    verifyKey: keyStore.verify,
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -99,6 +132,8 @@ export async function buildApp({
       tags: [
         { name: 'health', description: 'Liveness and readiness' },
         { name: 'pricing', description: 'Price a cost model by the published method' },
+        { name: 'organisations', description: 'Provider organisations' },
+        { name: 'access', description: 'API keys and the audit trail' },
       ],
       components: {
         securitySchemes: {
@@ -113,13 +148,18 @@ export async function buildApp({
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { access: { public: true } }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
 
   await app.register(healthRoutes);
   await app.register(quoteRoutes);
   await app.register(rateRoutes);
+  await app.register(organisationRoutes);
+  await app.register(apiKeyRoutes);
+  await app.register(auditRoutes);
 
   return app;
 }

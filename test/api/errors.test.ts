@@ -19,6 +19,7 @@ describe('problem documents', () => {
         typed.post(
           '/test/echo',
           {
+            config: { access: { public: true } },
             schema: {
               body: z.strictObject({
                 name: z.string().min(1),
@@ -30,7 +31,7 @@ describe('problem documents', () => {
           },
           async (request) => request.body,
         );
-        typed.get('/test/boom', async () => {
+        typed.get('/test/boom', { config: { access: { public: true } } }, async () => {
           throw new Error('secret internals: password=hunter2');
         });
       },

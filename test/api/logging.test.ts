@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { adminAuth, createTestApp, TEST_ADMIN_KEY, type TestApp } from '../helpers/app.js';
 
 describe('request logs', () => {
   let testApp: TestApp;
@@ -19,7 +19,7 @@ describe('request logs', () => {
     lines.length = 0;
     await testApp.app.inject({
       url: '/health/live',
-      headers: { authorization: 'Bearer sk_live_supersecret', 'x-request-id': 'abc-1' },
+      headers: { ...adminAuth, 'x-request-id': 'abc-1' },
     });
     const entries = lines.map((line) => JSON.parse(line));
     const requestLines = entries.filter((entry) => entry.reqId === 'abc-1');
@@ -31,7 +31,7 @@ describe('request logs', () => {
       method: 'GET',
     });
     expect(requestLines[0].durationMs).toBeGreaterThanOrEqual(0);
-    expect(lines.join('\n')).not.toContain('supersecret');
+    expect(lines.join('\n')).not.toContain(TEST_ADMIN_KEY);
   });
 
   it('redacts secrets a handler might log by mistake', () => {

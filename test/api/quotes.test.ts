@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { adminAuth, createTestApp, type TestApp } from '../helpers/app.js';
 
 const examples = new URL('../../../shared/spec/examples/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, examples), 'utf8');
@@ -18,7 +18,7 @@ describe('POST /v1/quotes', () => {
     testApp.app.inject({
       method: 'POST',
       url: '/v1/quotes',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', ...adminAuth, ...headers },
       payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
     });
 
@@ -130,7 +130,7 @@ describe('POST /v1/quotes', () => {
     const response = await testApp.app.inject({
       method: 'POST',
       url: '/v1/quotes',
-      headers: { 'content-type': 'application/json', 'content-length': '5000' },
+      headers: { 'content-type': 'application/json', 'content-length': '5000', ...adminAuth },
       payload: '{"period":{}}',
     });
     expect(response.statusCode).toBeGreaterThanOrEqual(400);

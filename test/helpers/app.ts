@@ -5,6 +5,10 @@ import type { Engine } from '../../src/db/database.js';
 import { buildApp } from '../../src/http/app.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
+/** The bootstrap admin key every test app is started with. */
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789';
+export const adminAuth = { authorization: `Bearer ${TEST_ADMIN_KEY}` } as const;
+
 export interface TestApp {
   app: FastifyInstance;
   database: TestDatabase;
@@ -23,7 +27,7 @@ export interface TestAppOptions {
 
 export async function createTestApp(engine: Engine, options: TestAppOptions = {}): Promise<TestApp> {
   const { env = {}, logger, beforeReady } = options;
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_API_KEY: TEST_ADMIN_KEY, ...env });
   const database = await createTestDatabase(engine);
   const app = await buildApp({ config, database: database.handle, ...(logger ? { logger } : {}) });
   await beforeReady?.(app);

@@ -10,10 +10,11 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/health/live',
     {
+      config: { access: { public: true } },
       schema: {
         tags: ['health'],
         summary: 'The process is up',
-        description: 'Public. Answers while the process runs, whatever the database does.',
+        description: 'Answers while the process runs, whatever the database does.',
         response: { 200: liveSchema },
       },
     },
@@ -23,6 +24,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/health/ready',
     {
+      config: { access: { public: true } },
       schema: {
         tags: ['health'],
         summary: 'The service can take traffic',

@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { breakdownSchema, costModelSchema } from '../../domain/pricing/index.js';
+import { ROLES } from '../../http/auth.js';
 import { negotiate } from '../../http/negotiate.js';
 import { problemSchema } from '../../http/problem.js';
 import { type CachedQuote, QUOTE_CACHE_MAX_BODY_BYTES, QuoteCache } from './cache.js';
@@ -43,6 +44,7 @@ export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/quotes',
     {
+      config: { access: { roles: ROLES } },
       schema: {
         tags: ['pricing'],
         summary: 'Price a cost model',

@@ -16,6 +16,7 @@ export const rateRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/rates',
     {
+      config: { access: { public: true } },
       schema: {
         tags: ['pricing'],
         summary: 'List the statutory rate tables',
@@ -30,11 +31,12 @@ export const rateRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/rates/:taxYear',
     {
+      config: { access: { public: true } },
       schema: {
         tags: ['pricing'],
         summary: "One tax year's statutory rates, with their public sources",
         description:
-          'Open to every caller. Employer NI rate and secondary threshold, the auto-enrolment qualifying earnings band and minimum employer rate, the apprenticeship levy rate and the National Living Wage, each with its source.',
+          'Employer NI rate and secondary threshold, the auto-enrolment qualifying earnings band and minimum employer rate, the apprenticeship levy rate and the National Living Wage, each with its source.',
         params: taxYearParams,
         response: { 200: rateTableSchema, 404: problemSchema },
       },

@@ -1,0 +1,166 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Role } from '../db/schema.js';
+import { ProblemError } from './errors.js';
+import { problem, problemSchema, problemTypes } from './problem.js';
+
+/**
+ * Who may call a route, declared once in the route's `config.access`:
+ * - `{ public: true }`: anyone, no key (health, the API description, statutory rates);
+ * - `{ transparency: true }`: published figures, public unless PUBLIC_TRANSPARENCY=false, then any valid key;
+ * - `{ roles: [...] }`: a valid key with one of these roles. Tenant scoping (a finance key sees its own
+ *   organisation, a commissioner its councils) is then the service's job, answering 404 for others.
+ */
+export type Access = { public: true } | { transparency: true } | { roles: readonly Role[] };
+
+export const ROLES: readonly Role[] = ['admin', 'finance', 'commissioner', 'regulator'];
+
+export interface Principal {
+  /** The api_keys row, or null for the ADMIN_API_KEY from the environment. */
+  keyId: string | null;
+  /** What the audit trail records as the actor: the key's prefix, or `env:ADMIN_API_KEY`. */
+  actor: string;
+  role: Role;
+  organisationId: string | null;
+  councils: readonly string[];
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+  interface FastifyInstance {
+    /** Every route with its declared access, for the docs and the authorisation matrix test. */
+    accessTable: Array<{ method: string; url: string; access: Access }>;
+  }
+}
+
+/** Looks a presented key up; returns null when it is unknown, revoked or expired. */
+export type KeyVerifier = (presented: string) => Promise<Principal | null>;
+
+export function sha256(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+export function describeAccess(access: Access): string {
+  if ('public' in access) return 'Public: no key needed.';
+  if ('transparency' in access) {
+    return 'Public transparency data: no key needed unless the service runs with PUBLIC_TRANSPARENCY=false, then any valid key.';
+  }
+  return `Roles: ${access.roles.map((role) => `\`${role}\``).join(', ')} (API key as \`Authorization: Bearer <key>\`).`;
+}
+
+const unauthorised = (detail: string) =>
+  new ProblemError(problem(401, detail, { type: '/problems/unauthorized', title: 'Unauthorized' }));
+
+/** 404 for an object in another tenant: its existence is not revealed. */
+export function notFound(what: string): ProblemError {
+  return new ProblemError(problem(404, `${what} not found`, problemTypes.notFound));
+}
+
+/** Throws unless the principal may see this organisation's data (finance: its own only). */
+export function assertOrganisation(
+  principal: Principal | undefined,
+  organisationId: string,
+  what: string,
+): void {
+  if (principal?.role === 'finance' && principal.organisationId !== organisationId) throw notFound(what);
+}
+
+/** The principal of a route that declared roles (the auth hook has already made sure there is one). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw unauthorised('An API key is required');
+  return request.principal;
+}
+
+export interface AuthOptions {
+  adminApiKey?: string | undefined;
+  publicTransparency: boolean;
+  verifyKey: KeyVerifier;
+}
+
+export const authPlugin = fp<AuthOptions>(
+  async (app: FastifyInstance, options) => {
+    const adminKeyHash = options.adminApiKey ? sha256(options.adminApiKey) : undefined;
+    app.decorate('accessTable', []);
+
+    // Every route must declare who may call it; the declaration is written into the OpenAPI document.
+    app.addHook('onRoute', (route: RouteOptions) => {
+      if (route.url.startsWith('/docs')) {
+        route.config = { ...(route.config as object), access: { public: true } };
+      }
+      const access = (route.config as { access?: Access } | undefined)?.access;
+      if (!access)
+        throw new Error(`Route ${String(route.method)} ${route.url} declares no access (config.access)`);
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      for (const method of methods)
+        if (method !== 'HEAD') app.accessTable.push({ method, url: route.url, access });
+      if (!route.schema || route.schema.hide) return;
+      const schema = route.schema as Record<string, unknown> & { response?: Record<string, unknown> };
+      schema.description = [schema.description, `**Access.** ${describeAccess(access)}`]
+        .filter(Boolean)
+        .join('\n\n');
+      if ('roles' in access) {
+        schema.security = [{ apiKey: [] }];
+        schema.response = { ...schema.response, 401: problemSchema, 403: problemSchema, 429: problemSchema };
+      } else if ('transparency' in access) {
+        schema.security = [{}, { apiKey: [] }];
+      }
+    });
+
+    app.addHook('onRequest', async (request, reply) => {
+      const access = request.routeOptions.config?.access;
+      const header = request.headers.authorization;
+      if (header !== undefined) {
+        const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+        if (!match?.[1]) {
+          reply.header('www-authenticate', 'Bearer');
+          throw unauthorised('The Authorization header must be "Bearer <key>"');
+        }
+        const principal = await authenticate(match[1]);
+        if (!principal) {
+          reply.header('www-authenticate', 'Bearer error="invalid_token"');
+          throw unauthorised('The API key is not valid: unknown, revoked or expired');
+        }
+        request.principal = principal;
+      }
+      if (!access || 'public' in access) return;
+      if ('transparency' in access && options.publicTransparency) return;
+      if (!request.principal) {
+        reply.header('www-authenticate', 'Bearer');
+        throw unauthorised('An API key is required: send "Authorization: Bearer <key>"');
+      }
+      if ('roles' in access && !access.roles.includes(request.principal.role)) {
+        throw new ProblemError(
+          problem(
+            403,
+            `A ${request.principal.role} key may not do this; it needs one of: ${access.roles.join(', ')}`,
+            { type: '/problems/forbidden', title: 'Forbidden' },
+          ),
+        );
+      }
+    });
+
+    async function authenticate(presented: string): Promise<Principal | null> {
+      if (adminKeyHash) {
+        const presentedHash = sha256(presented);
+        // constant-time: the comparison takes as long whether the first byte or the last differs
+        if (timingSafeEqual(presentedHash, adminKeyHash)) {
+          return {
+            keyId: null,
+            actor: 'env:ADMIN_API_KEY',
+            role: 'admin',
+            organisationId: null,
+            councils: [],
+          };
+        }
+      }
+      return options.verifyKey(presented);
+    }
+  },
+  { name: 'auth' },
+);

@@ -1,0 +1,149 @@
+import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
+import type { DatabaseHandle } from '../../db/database.js';
+import type { Database, Role } from '../../db/schema.js';
+import type { KeyVerifier, Principal } from '../../http/auth.js';
+import { notFound, sha256 } from '../../http/auth.js';
+import { ProblemError } from '../../http/errors.js';
+import { decodeCursor, encodeCursor } from '../../http/paging.js';
+import { problem, problemTypes } from '../../http/problem.js';
+import { recordAudit } from '../audit/repository.js';
+import { findOrganisation } from '../organisations/repository.js';
+import { generateKey, matchesHash, prefixOf } from './keys.js';
+import { findKey, findKeyByPrefix, listKeys, toApiKey, touchKey } from './repository.js';
+import type { ApiKey, ApiKeyInput } from './schemas.js';
+
+interface CachedPrincipal {
+  principal: Principal;
+  expiresAt: number | null;
+}
+
+/**
+ * Verifies presented keys against the database, remembering a verified key for `cacheSeconds`
+ * (0: never) so that every request is not a query. A revocation through this process forgets at
+ * once; another process of the service stops honouring a revoked key within `cacheSeconds`.
+ */
+export class KeyStore {
+  private readonly verified: LRUCache<string, CachedPrincipal> | undefined;
+
+  constructor(
+    private readonly database: DatabaseHandle,
+    cacheSeconds: number,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {
+    this.verified = cacheSeconds > 0 ? new LRUCache({ max: 10_000, ttl: cacheSeconds * 1000 }) : undefined;
+  }
+
+  readonly verify: KeyVerifier = async (presented) => {
+    const prefix = prefixOf(presented);
+    if (!prefix) return null;
+    const cacheKey = sha256(presented).toString('base64url');
+    const cached = this.verified?.get(cacheKey);
+    if (cached && (cached.expiresAt === null || cached.expiresAt > Date.now())) return cached.principal;
+    const row = await findKeyByPrefix(this.database.db, prefix);
+    if (!row || !matchesHash(presented, row.secret_hash) || row.revoked_at) return null;
+    const expiresAt = row.expires_at ? new Date(row.expires_at).getTime() : null;
+    if (expiresAt !== null && expiresAt <= Date.now()) return null;
+    const principal: Principal = {
+      keyId: row.id,
+      actor: `cpk_${row.prefix}`,
+      role: row.role,
+      organisationId: row.organisation_id,
+      councils: row.councils,
+    };
+    this.verified?.set(cacheKey, { principal, expiresAt });
+    touchKey(this.database.db, row.id).catch(this.onError);
+    return principal;
+  };
+
+  forgetAll(): void {
+    this.verified?.clear();
+  }
+}
+
+export interface Actor {
+  principal: Principal | { actor: string; keyId: null; role: Role };
+  requestId?: string;
+}
+
+export async function createApiKey(
+  db: Kysely<Database>,
+  actor: Actor,
+  input: ApiKeyInput,
+): Promise<ApiKey & { key: string }> {
+  if (input.expiresAt && new Date(input.expiresAt).getTime() <= Date.now()) {
+    throw invalid('/expiresAt', 'must be in the future');
+  }
+  if (input.organisationId && !(await findOrganisation(db, input.organisationId))) {
+    throw invalid('/organisationId', 'is not an organisation known here');
+  }
+  const { key, prefix, secretHash } = generateKey();
+  const created = await db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('api_keys')
+      .values({
+        prefix,
+        secret_hash: secretHash,
+        role: input.role,
+        organisation_id: input.organisationId ?? null,
+        councils: input.councils ?? [],
+        label: input.label,
+        created_by: actor.principal.actor,
+        expires_at: input.expiresAt ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const apiKey = toApiKey(row);
+    await recordAudit(trx, {
+      principal: actor.principal,
+      requestId: actor.requestId,
+      action: 'create',
+      resourceType: 'api_key',
+      resourceId: apiKey.id,
+      organisationId: apiKey.organisationId,
+      after: apiKey,
+    });
+    return apiKey;
+  });
+  return { ...created, key };
+}
+
+export async function revokeApiKey(db: Kysely<Database>, actor: Actor, id: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const before = await findKey(trx, id);
+    if (!before) throw notFound('API key');
+    if (before.revoked_at) return; // revoking twice changes nothing
+    const after = await trx
+      .updateTable('api_keys')
+      .set({ revoked_at: new Date() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, {
+      principal: actor.principal,
+      requestId: actor.requestId,
+      action: 'revoke',
+      resourceType: 'api_key',
+      resourceId: id,
+      organisationId: before.organisation_id,
+      before: toApiKey(before),
+      after: toApiKey(after),
+    });
+  });
+}
+
+export async function pageApiKeys(db: Kysely<Database>, cursor: string | undefined, limit: number) {
+  const afterId = cursor ? decodeCursor(cursor, 1)[0] : undefined;
+  const rows = await listKeys(db, { afterId, limit });
+  const items = rows.slice(0, limit).map(toApiKey);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null };
+}
+
+function invalid(pointer: string, message: string): ProblemError {
+  return new ProblemError(
+    problem(422, `${pointer}: ${message}`, problemTypes.validation, {
+      errors: [{ pointer, message, in: 'body' }],
+    }),
+  );
+}

@@ -1,0 +1,64 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { principalOf, ROLES } from '../../http/auth.js';
+import { page, pageQuery } from '../../http/paging.js';
+import { problemSchema } from '../../http/problem.js';
+import { organisationInputSchema, organisationSchema } from './schemas.js';
+import { createOrganisation, getOrganisation, pageOrganisations } from './service.js';
+
+const idParams = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
+
+export const organisationRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    '/v1/organisations',
+    {
+      config: { access: { roles: ['admin'] } },
+      schema: {
+        tags: ['organisations'],
+        summary: 'Register a provider organisation',
+        body: organisationInputSchema,
+        response: { 201: organisationSchema, 409: problemSchema, 422: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const organisation = await createOrganisation(
+        app.database,
+        principalOf(request),
+        request.id,
+        request.body,
+      );
+      return reply.code(201).header('location', `/v1/organisations/${organisation.id}`).send(organisation);
+    },
+  );
+
+  app.get(
+    '/v1/organisations',
+    {
+      config: { access: { roles: ROLES } },
+      schema: {
+        tags: ['organisations'],
+        summary: 'List provider organisations',
+        description: 'By name. A finance key sees its own organisation only.',
+        querystring: z.object(pageQuery),
+        response: { 200: page(organisationSchema) },
+      },
+    },
+    async (request) =>
+      pageOrganisations(app.database, principalOf(request), request.query.cursor, request.query.limit),
+  );
+
+  app.get(
+    '/v1/organisations/:id',
+    {
+      config: { access: { roles: ROLES } },
+      schema: {
+        tags: ['organisations'],
+        summary: 'One provider organisation',
+        description: 'A finance key gets 404 for any organisation but its own.',
+        params: idParams,
+        response: { 200: organisationSchema, 404: problemSchema },
+      },
+    },
+    async (request) => getOrganisation(app.database, principalOf(request), request.params.id),
+  );
+};
