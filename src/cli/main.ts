@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, redactUrl } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { committedOpenApi, generateOpenApi, openApiPath, writeOpenApi } from '../http/openapi.js';
+import { keysCommand } from './keys.js';
 import { quoteCommand } from './quote.js';
 
 /** One entry for every operator command: `npm run cli -- <command> [options]`. */
@@ -35,6 +36,11 @@ const commands: Record<string, Command> = {
     summary: 'Price a cost model file by the method and print its breakdown',
     usage: 'quote FILE.json [--json | --csv]   (FILE "-" reads standard input)',
     run: quoteCommand,
+  },
+  keys: {
+    summary: 'Create, list or revoke API keys in the configured database (the key is printed once)',
+    usage: 'keys create --role ROLE [--organisation ID] [--council CODE]… | keys list | keys revoke ID',
+    run: keysCommand,
   },
   openapi: {
     summary: `Write the OpenAPI document to ${openApiPath.replace(`${process.cwd()}/`, '')} (--check: fail if it is stale)`,

@@ -98,6 +98,9 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
   if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
     return problem(400, `The body is not valid JSON: ${error.message}`, problemTypes.malformed, extra);
   }
+  if (fastifyError.statusCode === 429) {
+    return problem(429, fastifyError.message, problemTypes.rateLimited, extra);
+  }
   if (isDatabaseUnavailable(error)) {
     return problem(503, 'The database is not answering; try again shortly', problemTypes.unavailable, extra);
   }

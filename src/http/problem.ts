@@ -30,6 +30,7 @@ export const problemTypes = {
   malformed: { type: '/problems/malformed-request', title: 'The request could not be read' },
   unsupportedMediaType: { type: '/problems/unsupported-media-type', title: 'Unsupported media type' },
   notAcceptable: { type: '/problems/not-acceptable', title: 'Not acceptable' },
+  rateLimited: { type: '/problems/rate-limited', title: 'Too many requests' },
   payloadTooLarge: { type: '/problems/payload-too-large', title: 'The request body is too large' },
   notFound: { type: '/problems/not-found', title: 'Not found' },
   methodNotAllowed: { type: '/problems/method-not-allowed', title: 'Method not allowed' },

@@ -3,6 +3,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
+/** The bench server's admin key, sent with every request that needs one. */
+export const BENCH_API_KEY = 'bench-admin-key-0123456789abcdef012345';
+
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface Figure {

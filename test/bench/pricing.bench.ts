@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { costModelSchema, priceCostModel } from '../../src/domain/pricing/index.js';
 import { rateTables } from '../../src/modules/rates/repository.js';
 import {
+  BENCH_API_KEY,
   type Figure,
   type LoadResult,
   load,
@@ -57,7 +58,7 @@ for (const name of examples) {
 
 const server = await startBenchServer();
 try {
-  const json = { 'content-type': 'application/json' };
+  const json = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_API_KEY}` };
   const bodies = Object.fromEntries(
     examples.map((name) => [
       name,

@@ -2,12 +2,21 @@ import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { buildApp } from '../../src/http/app.js';
+import { BENCH_API_KEY } from './harness.js';
 
 /**
  * The service as `npm start` builds it (on an in-memory PGlite), plus a hello-world route that
  * is the baseline of every HTTP benchmark in the same run. Prints its address, then serves.
  */
-const config = loadConfig({ ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'silent' });
+// Rate limits off (0): the benchmark measures the service, not the limiter's refusals.
+const config = loadConfig({
+  ...process.env,
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'silent',
+  ADMIN_API_KEY: BENCH_API_KEY,
+  RATE_LIMIT_PER_MINUTE: '0',
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
+});
 const database = await openDatabase({ dataDir: 'memory://' });
 await migrateToLatest(database.db);
 const app = await buildApp({ config, database });
