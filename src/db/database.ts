@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
@@ -44,9 +45,43 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir);
 }
 
+/**
+ * PGlite is a database in this process: a second process opening the same folder would corrupt it.
+ * A lock file holding the owner's pid keeps them apart; a lock left by a process that has died is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lockFile = path.join(dataDir, 'service.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(readFileSync(lockFile, 'utf8'));
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+        throw new Error(
+          `The database in ${dataDir} is in use by process ${owner}: stop it first (or use the API / DATABASE_URL)`,
+        );
+      }
+      rmSync(lockFile, { force: true });
+    }
+  }
+  throw new Error(`Could not lock ${dataDir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
   const inMemory = dataDir === undefined || dataDir.startsWith('memory://');
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  const unlock = inMemory ? () => {} : lockDataDir(dataDir);
   // One options object: PGlite ignores the options of `new PGlite(undefined, options)`.
   const pglite = new PGlite({
     ...(inMemory ? {} : { dataDir }),
@@ -56,7 +91,12 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
       [pgliteTypes.DATE]: asString,
     },
   });
-  await pglite.waitReady;
+  try {
+    await pglite.waitReady;
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   let closed = false;
   return {
@@ -72,6 +112,7 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
       // Kysely's destroy does not close PGlite; closing it releases the data folder cleanly.
       await db.destroy();
       if (!pglite.closed) await pglite.close();
+      unlock();
     },
   };
 }

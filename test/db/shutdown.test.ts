@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +67,7 @@ describe('the service process', () => {
       service.child.kill(signal);
       expect(await service.exited).toBe(0);
       expect(service.lines.join('\n')).toContain('"msg":"stopped"');
+      expect(existsSync(path.join(dataDir, 'service.lock'))).toBe(false);
 
       const reopened = await openDatabase({ dataDir });
       try {
@@ -83,5 +84,24 @@ describe('the service process', () => {
     await expect(startService({ PORT: 'not-a-port' })).rejects.toThrow(
       /service exited with 1:\nInvalid configuration: PORT must be a port number/,
     );
+  });
+});
+
+describe('the PGlite data folder', () => {
+  it('is locked while open: a second opener is told which process holds it', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'care-lock-'));
+    try {
+      const first = await openDatabase({ dataDir });
+      // a lock held by another live process (this test's parent stands in for it)
+      await first.close();
+      writeFileSync(path.join(dataDir, 'service.lock'), String(process.ppid));
+      await expect(openDatabase({ dataDir })).rejects.toThrow(`in use by process ${process.ppid}`);
+      // a lock left by a process that has gone is taken over
+      writeFileSync(path.join(dataDir, 'service.lock'), '999999999');
+      const reopened = await openDatabase({ dataDir });
+      await reopened.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
