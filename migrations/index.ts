@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_init.js';
 import * as m0002 from './0002_access_control.js';
+import * as m0003 from './0003_homes_and_fee_schedules.js';
 
 /**
  * Every migration, in order. A static list because kysely's FileMigrationProvider cannot import
@@ -9,4 +10,5 @@ import * as m0002 from './0002_access_control.js';
 export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_access_control': m0002,
+  '0003_homes_and_fee_schedules': m0003,
 };

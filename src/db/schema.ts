@@ -56,7 +56,92 @@ export interface AuditEventsTable {
   after: Json | null;
 }
 
+export interface CouncilsTable {
+  ons_code: string;
+  name: string;
+  created_at: Generated<Date>;
+}
+
+export interface HomesTable {
+  id: Generated<string>;
+  organisation_id: string;
+  name: string;
+  ofsted_urn: string | null;
+  host_council: string;
+  registered_places: number;
+  opened_on: string;
+  closed_on: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface CentralCostPoolsTable {
+  id: Generated<string>;
+  organisation_id: string;
+  period_label: string;
+  period_start: string;
+  period_end: string;
+  basis: 'places' | 'staff_fte' | 'equal';
+  lines: Json;
+  total_annual: string;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface CostModelsTable {
+  id: Generated<string>;
+  home_id: string;
+  organisation_id: string;
+  period_label: string;
+  period_start: string;
+  period_end: string;
+  document: Json;
+  central_source: 'pool' | 'model';
+  version: Generated<number>;
+  created_by: string;
+  updated_by: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface FeeSchedulesTable {
+  id: Generated<string>;
+  home_id: string;
+  organisation_id: string;
+  cost_model_id: string;
+  cost_model_version: number;
+  period_label: string;
+  period_start: string;
+  period_end: string;
+  version: number;
+  effective_from: string;
+  weekly_fee_per_child: string;
+  surplus_rate: string;
+  method_version: number;
+  model: Json;
+  breakdown: Json;
+  published_by: string;
+  published_by_key_id: string | null;
+  published_at: Generated<Date>;
+}
+
+export interface IdempotencyKeysTable {
+  actor: string;
+  key: string;
+  operation: string;
+  request_hash: string;
+  resource_id: string;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
+  councils: CouncilsTable;
+  homes: HomesTable;
+  central_cost_pools: CentralCostPoolsTable;
+  cost_models: CostModelsTable;
+  fee_schedules: FeeSchedulesTable;
+  idempotency_keys: IdempotencyKeysTable;
   app_meta: AppMetaTable;
   organisations: OrganisationsTable;
   api_keys: ApiKeysTable;

@@ -16,7 +16,12 @@ import type { DatabaseHandle } from '../db/database.js';
 import { apiKeyRoutes } from '../modules/api-keys/routes.js';
 import { KeyStore } from '../modules/api-keys/service.js';
 import { auditRoutes } from '../modules/audit/routes.js';
+import { centralCostPoolRoutes } from '../modules/central-cost-pools/routes.js';
+import { costModelRoutes } from '../modules/cost-models/routes.js';
+import { councilRoutes } from '../modules/councils/routes.js';
+import { feeScheduleRoutes } from '../modules/fee-schedules/routes.js';
 import { healthRoutes } from '../modules/health/routes.js';
+import { homeRoutes } from '../modules/homes/routes.js';
 import { organisationRoutes } from '../modules/organisations/routes.js';
 import { quoteRoutes } from '../modules/quotes/routes.js';
 import { rateRoutes } from '../modules/rates/routes.js';
@@ -134,6 +139,12 @@ export async function buildApp({
         { name: 'pricing', description: 'Price a cost model by the published method' },
         { name: 'organisations', description: 'Provider organisations' },
         { name: 'access', description: 'API keys and the audit trail' },
+        { name: 'homes', description: "Children's homes" },
+        {
+          name: 'cost-models',
+          description: "Draft cost models and central cost pools: the finance team's work",
+        },
+        { name: 'fee-schedules', description: 'Published, immutable fee schedules and why they changed' },
       ],
       components: {
         securitySchemes: {
@@ -160,6 +171,11 @@ export async function buildApp({
   await app.register(organisationRoutes);
   await app.register(apiKeyRoutes);
   await app.register(auditRoutes);
+  await app.register(councilRoutes);
+  await app.register(homeRoutes);
+  await app.register(centralCostPoolRoutes);
+  await app.register(costModelRoutes);
+  await app.register(feeScheduleRoutes);
 
   return app;
 }

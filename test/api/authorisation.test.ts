@@ -12,9 +12,16 @@ type Caller = 'anonymous' | 'admin' | 'finance' | 'commissioner' | 'regulator';
 type Tenant = 'own' | 'foreign';
 const callers: Caller[] = ['anonymous', 'admin', 'finance', 'commissioner', 'regulator'];
 
+interface TenantFixtures {
+  organisationId: string;
+  homeId: string;
+  costModelId: string;
+  scheduleId: string;
+}
+
 interface Context {
-  own: { organisationId: string };
-  foreign: { organisationId: string };
+  own: TenantFixtures;
+  foreign: TenantFixtures;
   victimKeyId: () => Promise<string>;
 }
 
@@ -45,6 +52,35 @@ const onlyAdmin = (status: number): Row['expect'] => ({
   regulator: 403,
 });
 let organisationCounter = 0;
+let councilCounter = 0;
+let requestCounter = 0;
+const wirralModel = JSON.parse(wirral);
+const financeWrites = (own: number, foreign: number): Row['expect'] => ({
+  anonymous: 401,
+  admin: own,
+  finance: { own, foreign },
+  commissioner: 403,
+  regulator: 403,
+});
+const tenantRead = (status: number): Row['expect'] => ({
+  anonymous: 401,
+  admin: status,
+  finance: { own: status, foreign: 404 },
+  commissioner: status,
+  regulator: status,
+});
+const published = (status: number): Row['expect'] => ({
+  anonymous: status,
+  admin: status,
+  finance: { own: status, foreign: 404 },
+  commissioner: status,
+  regulator: status,
+});
+const pool = {
+  period: { label: '2026-27', start: '2026-04-01', end: '2027-03-31' },
+  basis: 'places',
+  lines: [{ code: 'LEADERSHIP', description: 'Leadership', amount: '100000' }],
+};
 
 const rows: Record<string, Row> = {
   'GET /health/live': { request: () => ({ url: '/health/live' }), expect: everyone(200) },
@@ -93,11 +129,178 @@ const rows: Record<string, Row> = {
     request: async (ctx) => ({ method: 'DELETE', url: `/v1/api-keys/${await ctx.victimKeyId()}` }),
     expect: onlyAdmin(204),
   },
+  'GET /v1/councils': { request: () => ({ url: '/v1/councils' }), expect: everyone(200) },
+  'POST /v1/councils': {
+    request: () => ({
+      method: 'POST',
+      url: '/v1/councils',
+      payload: { onsCode: `E07${String(++councilCounter).padStart(6, '0')}`, name: 'A district' },
+    }),
+    expect: onlyAdmin(201),
+  },
+  'POST /v1/homes': {
+    tenanted: true,
+    request: (ctx, tenant) => ({
+      method: 'POST',
+      url: '/v1/homes',
+      payload: {
+        organisationId: ctx[tenant].organisationId,
+        name: 'Matrix home',
+        hostCouncil: 'E08000015',
+        registeredPlaces: 2,
+        openedOn: '2020-01-01',
+      },
+    }),
+    expect: financeWrites(201, 422),
+  },
+  'GET /v1/homes': { request: () => ({ url: '/v1/homes' }), expect: tenantRead(200) },
+  'GET /v1/homes/:id': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/homes/${ctx[t].homeId}` }),
+    expect: tenantRead(200),
+  },
+  'PATCH /v1/homes/:id': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      method: 'PATCH',
+      url: `/v1/homes/${ctx[t].homeId}`,
+      payload: { name: 'Renamed home' },
+    }),
+    expect: financeWrites(200, 404),
+  },
+  'PUT /v1/organisations/:id/central-cost-pools/:periodStart': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      method: 'PUT',
+      url: `/v1/organisations/${ctx[t].organisationId}/central-cost-pools/2026-04-01`,
+      payload: pool,
+    }),
+    expect: financeWrites(200, 404),
+  },
+  'GET /v1/organisations/:id/central-cost-pools/:periodStart': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      url: `/v1/organisations/${ctx[t].organisationId}/central-cost-pools/2026-04-01`,
+    }),
+    expect: tenantRead(200),
+  },
+  'POST /v1/homes/:id/cost-models': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      method: 'POST',
+      url: `/v1/homes/${ctx[t].homeId}/cost-models`,
+      payload: wirralModel,
+    }),
+    expect: financeWrites(201, 404),
+  },
+  'GET /v1/cost-models': {
+    request: () => ({ url: '/v1/cost-models' }),
+    expect: { anonymous: 401, admin: 200, finance: 200, commissioner: 403, regulator: 403 },
+  },
+  'GET /v1/cost-models/:id': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/cost-models/${ctx[t].costModelId}` }),
+    expect: financeWrites(200, 404),
+  },
+  'PUT /v1/cost-models/:id': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      method: 'PUT',
+      url: `/v1/cost-models/${ctx[t].costModelId}`,
+      headers: { 'if-match': '*' },
+      payload: wirralModel,
+    }),
+    expect: financeWrites(200, 404),
+  },
+  'PATCH /v1/cost-models/:id': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      method: 'PATCH',
+      url: `/v1/cost-models/${ctx[t].costModelId}`,
+      headers: { 'if-match': '*' },
+      payload: { surplus: { rate: '0.03' } },
+    }),
+    expect: financeWrites(200, 404),
+  },
+  'GET /v1/cost-models/:id/quote': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/cost-models/${ctx[t].costModelId}/quote` }),
+    expect: financeWrites(200, 404),
+  },
+  'POST /v1/cost-models/:id/publish': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      method: 'POST',
+      url: `/v1/cost-models/${ctx[t].costModelId}/publish`,
+      headers: { 'idempotency-key': `matrix-publish-${++requestCounter}` },
+      payload: { effectiveFrom: '2026-06-01' },
+    }),
+    expect: financeWrites(201, 404),
+  },
+  'GET /v1/fee-schedules': { request: () => ({ url: '/v1/fee-schedules' }), expect: everyone(200) },
+  'GET /v1/fee-schedules/:id': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/fee-schedules/${ctx[t].scheduleId}` }),
+    expect: published(200),
+  },
+  'GET /v1/fee-schedules/:id/changes': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/fee-schedules/${ctx[t].scheduleId}/changes` }),
+    expect: published(200),
+  },
+  'GET /v1/homes/:id/fee-schedules': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/homes/${ctx[t].homeId}/fee-schedules` }),
+    expect: published(200),
+  },
+  'GET /v1/homes/:id/fee-schedules/current': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/homes/${ctx[t].homeId}/fee-schedules/current?on=2026-12-01` }),
+    expect: published(200),
+  },
   'GET /v1/audit-events': {
     request: () => ({ url: '/v1/audit-events' }),
     expect: { anonymous: 401, admin: 200, finance: 200, commissioner: 403, regulator: 403 },
   },
 };
+
+/** An organisation with a home, a central cost pool, a draft and two published schedules. */
+async function tenantFixtures(app: TestApp['app'], name: string): Promise<TenantFixtures> {
+  const organisationId = await createOrganisation(app, name);
+  const as = (options: InjectOptions) =>
+    app.inject({ ...options, headers: { ...adminAuth, ...(options.headers ?? {}) } });
+  const home = await as({
+    method: 'POST',
+    url: '/v1/homes',
+    payload: {
+      organisationId,
+      name: `${name} home`,
+      hostCouncil: 'E08000015',
+      registeredPlaces: 4,
+      openedOn: '2020-01-01',
+    },
+  });
+  const homeId = home.json().id;
+  await as({
+    method: 'PUT',
+    url: `/v1/organisations/${organisationId}/central-cost-pools/2026-04-01`,
+    payload: pool,
+  });
+  const draft = await as({ method: 'POST', url: `/v1/homes/${homeId}/cost-models`, payload: wirralModel });
+  const costModelId = draft.json().id;
+  let scheduleId = '';
+  for (const effectiveFrom of ['2026-04-01', '2026-09-01']) {
+    const published = await as({
+      method: 'POST',
+      url: `/v1/cost-models/${costModelId}/publish`,
+      headers: { 'idempotency-key': `fixture-${organisationId}-${effectiveFrom}` },
+      payload: { effectiveFrom },
+    });
+    if (published.statusCode !== 201) throw new Error(`fixture publish failed: ${published.body}`);
+    scheduleId = published.json().id;
+  }
+  return { organisationId, homeId, costModelId, scheduleId };
+}
 
 describe('authorisation matrix', () => {
   let testApp: TestApp;
@@ -107,15 +310,15 @@ describe('authorisation matrix', () => {
   beforeAll(async () => {
     testApp = await createTestApp('pglite');
     const { app } = testApp;
-    const own = await createOrganisation(app, 'Own Homes CIC');
-    const foreign = await createOrganisation(app, 'Foreign Homes CIC');
+    const own = await tenantFixtures(app, 'Own Homes CIC');
+    const foreign = await tenantFixtures(app, 'Foreign Homes CIC');
     keys.admin = (await createKey(app, { role: 'admin' })).key;
-    keys.finance = (await createKey(app, { role: 'finance', organisationId: own })).key;
+    keys.finance = (await createKey(app, { role: 'finance', organisationId: own.organisationId })).key;
     keys.commissioner = (await createKey(app, { role: 'commissioner', councils: ['E08000015'] })).key;
     keys.regulator = (await createKey(app, { role: 'regulator' })).key;
     ctx = {
-      own: { organisationId: own },
-      foreign: { organisationId: foreign },
+      own,
+      foreign,
       victimKeyId: async () => (await createKey(app, { role: 'regulator', label: 'to be revoked' })).id,
     };
   });
@@ -185,5 +388,21 @@ describe('authorisation matrix', () => {
       expect(response.statusCode, authorization).toBe(401);
     }
     expect((await testApp.app.inject({ url: '/v1/organisations', headers: adminAuth })).statusCode).toBe(200);
+  });
+});
+
+describe('with PUBLIC_TRANSPARENCY=false', () => {
+  let testApp: TestApp;
+  beforeAll(async () => {
+    testApp = await createTestApp('pglite', { env: { PUBLIC_TRANSPARENCY: 'false' } });
+  });
+  afterAll(() => testApp.close());
+
+  it('asks for a key to read published schedules, and any valid key will do', async () => {
+    expect((await testApp.app.inject({ url: '/v1/fee-schedules' })).statusCode).toBe(401);
+    const { key } = await createKey(testApp.app, { role: 'commissioner', councils: ['E08000015'] });
+    expect((await testApp.app.inject({ url: '/v1/fee-schedules', headers: bearer(key) })).statusCode).toBe(
+      200,
+    );
   });
 });

@@ -20,7 +20,9 @@ const config = loadConfig({
 const database = await openDatabase({ dataDir: 'memory://' });
 await migrateToLatest(database.db);
 const app = await buildApp({ config, database });
-app.get('/bench/hello', { schema: { hide: true } }, async () => ({ hello: 'world' }));
+app.get('/bench/hello', { config: { access: { public: true } }, schema: { hide: true } }, async () => ({
+  hello: 'world',
+}));
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 process.stdout.write(`${address}\n`);
 process.on('SIGTERM', () => {

@@ -11,6 +11,7 @@ export {
   enhancementBreakdownSchema,
   enhancementLineSchema,
 } from './breakdown.js';
+export * from './changes.js';
 export * from './codes.js';
 export { METHOD_VERSION, type PriceOptions, priceCostModel } from './engine.js';
 export {

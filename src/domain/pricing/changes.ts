@@ -1,0 +1,890 @@
+import { z } from 'zod';
+import { DomainValidationError } from '../errors.js';
+import { Dec, divideHalfUp, exact, formatGbp, formatUnits, pow10 } from '../money.js';
+import { type Breakdown, type BreakdownLine, breakdownLineSchema } from './breakdown.js';
+import type { Frequency } from './codes.js';
+import { priceCostModel } from './engine.js';
+import { RATE_FIELDS, type RateTables, resolveRates } from './rates.js';
+import {
+  type CostModel,
+  type CoverFigures,
+  type Enhancement,
+  isoDay,
+  type PropertyLine,
+  type RatesBlock,
+  type RunningLine,
+  type StaffingLine,
+} from './schema.js';
+
+// Why a home's weekly fee per child moved between two published fee schedules.
+//
+// Lines: the two breakdowns side by side, matched by (code, description).
+//
+// Causes, by sequential substitution: start from the `from` model and apply the inputs that moved
+// one cause at a time, re-pricing after each step; a cause's effect is the rounded weekly fee after
+// its step less the fee before it, so the effects telescope to the fee difference exactly. The
+// steps follow the order of the cost model document:
+//   period · home · rates (rates / ratesFrom) · cover · staffing · property · running · central · surplus
+// and, within staffing, property and running, the lines in the order of the `to` model (each
+// matched line's fields in document order; an added line as one step), then removed lines in the
+// order of the `from` model. Enhancements are priced on top of the fee, so they come last with an
+// effect of 0.00. A different order can split the same total differently (each step is priced with
+// the figures already moved before it): the split is a faithful account, not the only one.
+
+// ── the output ─────────────────────────────────────────────────────────────────────────────────
+
+const signedMoney = (description: string) =>
+  z
+    .string()
+    .regex(/^-?\d+\.\d{2}$/)
+    .describe(`${description} Pounds as a decimal string with exactly two decimal places.`);
+
+const percentage = (description: string) =>
+  z
+    .string()
+    .regex(/^-?\d+\.\d{2}$/)
+    .nullable()
+    .describe(
+      `${description} A percentage with two decimal places (half-up, away from zero); null when the earlier amount is 0.`,
+    );
+
+export const FEE_CHANGE_LINE_STATUSES = ['changed', 'unchanged', 'added', 'removed'] as const;
+export type FeeChangeLineStatus = (typeof FEE_CHANGE_LINE_STATUSES)[number];
+
+/** The part of the cost model a cause belongs to; `recalculation` is the rare gap described below. */
+export const FEE_CHANGE_SECTIONS = [
+  'period',
+  'home',
+  'rates',
+  'cover',
+  'staffing',
+  'property',
+  'running',
+  'central',
+  'surplus',
+  'enhancements',
+  'recalculation',
+] as const;
+export type FeeChangeSection = (typeof FEE_CHANGE_SECTIONS)[number];
+
+export const feeChangeLineSchema = z
+  .object({
+    code: breakdownLineSchema.shape.code,
+    category: breakdownLineSchema.shape.category,
+    description: breakdownLineSchema.shape.description,
+    fromWeekly: signedMoney('The line per child per week before ("0.00" when the line is new).'),
+    toWeekly: signedMoney('The line per child per week after ("0.00" when the line has gone).'),
+    difference: signedMoney('toWeekly − fromWeekly.'),
+    percentage: percentage('difference ÷ fromWeekly × 100.'),
+    status: z
+      .enum(FEE_CHANGE_LINE_STATUSES)
+      .describe('added or removed when the line is on one side only; otherwise changed or unchanged.'),
+  })
+  .describe('One line of the two breakdowns side by side, matched by code and description.');
+export type FeeChangeLine = z.infer<typeof feeChangeLineSchema>;
+
+export const feeChangeCauseSchema = z
+  .object({
+    section: z.enum(FEE_CHANGE_SECTIONS).describe('The part of the cost model that moved.'),
+    description: z.string().describe('What moved, in words and figures a commissioner can check.'),
+    path: z
+      .array(z.string())
+      .describe(
+        'JSON pointers (RFC 6901) to what moved: into the later model, or into the earlier one for something removed.',
+      ),
+    from: z
+      .string()
+      .nullable()
+      .describe(
+        'The earlier raw value: the value itself for one pointer (JSON text for an object), a JSON object from pointer to value for several; null when absent.',
+      ),
+    to: z.string().nullable().describe('The later raw value, written the same way as `from`.'),
+    effectOnWeeklyFee: signedMoney(
+      'How much this cause moved the weekly fee per child, by sequential substitution; the effects add up to the difference.',
+    ),
+  })
+  .describe('One input that moved, and its effect on the weekly fee.');
+export type FeeChangeCause = z.infer<typeof feeChangeCauseSchema>;
+
+export const feeChangeSchema = z
+  .object({
+    fromWeeklyFee: signedMoney('The earlier weekly fee per child.'),
+    toWeeklyFee: signedMoney('The later weekly fee per child.'),
+    difference: signedMoney('toWeeklyFee − fromWeeklyFee.'),
+    percentage: percentage('difference ÷ fromWeeklyFee × 100.'),
+    lines: z
+      .array(feeChangeLineSchema)
+      .describe(
+        'Every line of either breakdown, in the order of the later one, then removed lines in the earlier order; the differences add up to the fee difference.',
+      ),
+    causes: z
+      .array(feeChangeCauseSchema)
+      .describe(
+        'The inputs that moved, in the order of the cost model document (period, home, rates, cover, staffing, property, running, central, surplus, enhancements), each with its effect on the fee by sequential substitution in that order; the effects add up to the difference exactly. Another order could split the same total differently.',
+      ),
+  })
+  .describe('Why the weekly fee per child moved between two priced cost models.');
+export type FeeChange = z.infer<typeof feeChangeSchema>;
+
+/** The frozen cost model and breakdown of a published fee schedule. */
+export interface PricedModel {
+  model: CostModel;
+  breakdown: Breakdown;
+}
+
+export interface FeeChangeOptions {
+  /**
+   * Rate tables by tax year. Only needed for a model that names `ratesFrom` when its breakdown does
+   * not carry the rates it was priced with; otherwise the breakdown's rates (the published figures)
+   * are used, so a rate table revised since publication does not change the explanation.
+   */
+  rateTables?: RateTables | undefined;
+}
+
+/**
+ * Explains why the weekly fee per child moved from one published fee schedule to another: the lines
+ * side by side and the inputs that moved, each with its effect on the fee (see the note above for
+ * the method and its order). Pure and deterministic. Never throws for two models that price.
+ */
+export function explainFeeChange(
+  from: PricedModel,
+  to: PricedModel,
+  options: FeeChangeOptions = {},
+): FeeChange {
+  const fromFee = pennies(from.breakdown.weeklyFeePerChild);
+  const toFee = pennies(to.breakdown.weeklyFeePerChild);
+  const plan = planChanges(working(from, options), working(to, options));
+  return {
+    fromWeeklyFee: formatUnits(fromFee, 2),
+    toWeeklyFee: formatUnits(toFee, 2),
+    difference: formatUnits(toFee - fromFee, 2),
+    percentage: percentageOf(toFee - fromFee, fromFee),
+    lines: compareLines(from.breakdown.lines, to.breakdown.lines),
+    causes: substitute(plan, fromFee, toFee),
+  };
+}
+
+// ── sequential substitution ───────────────────────────────────────────────────────────────────
+
+interface Entry {
+  pointer: string;
+  /** undefined when absent on that side. */
+  from: unknown;
+  to: unknown;
+}
+
+interface Draft {
+  section: FeeChangeSection;
+  description: string;
+  entries: Entry[];
+}
+
+interface Plan {
+  /** Causes that change the priced model, in order. */
+  fee: Draft[];
+  /** Causes that cannot move the fee (enhancements), reported with 0.00. */
+  info: Draft[];
+  /** The `from` model with the first `k` fee causes applied (k = fee.length gives the `to` model). */
+  build(k: number): CostModel;
+}
+
+function substitute(plan: Plan, fromFee: bigint, toFee: bigint): FeeChangeCause[] {
+  const feeAfter = (k: number): bigint | undefined => {
+    try {
+      return pennies(priceCostModel(plan.build(k)).weeklyFeePerChild);
+    } catch (error) {
+      if (error instanceof DomainValidationError) return undefined;
+      throw error;
+    }
+  };
+  const count = plan.fee.length;
+  const start = feeAfter(0) ?? fromFee;
+  let before = start;
+  let pending: Draft[] = [];
+  const causes: FeeChangeCause[] = [];
+  for (let k = 1; k <= count; k += 1) {
+    pending.push(plan.fee[k - 1]!);
+    // An intermediate model the engine refuses is merged with the next step; the last step is the
+    // `to` model itself.
+    const after = k === count ? (feeAfter(k) ?? toFee) : feeAfter(k);
+    if (after === undefined) continue;
+    causes.push(causeOf(pending, after - before));
+    before = after;
+    pending = [];
+  }
+  for (const draft of plan.info) causes.push(causeOf([draft], 0n));
+  // The published fees are the end points. Re-pricing the frozen models reproduces them unless the
+  // engine's rounding or method was revised since; any gap is shown rather than hidden in a cause.
+  const gap = toFee - fromFee - (before - start);
+  if (gap !== 0n) {
+    causes.push({
+      section: 'recalculation',
+      description: `Not explained by the inputs: the same models re-priced today give ${gbpPennies(start)} → ${gbpPennies(before)} against the published ${gbpPennies(fromFee)} → ${gbpPennies(toFee)}`,
+      path: [],
+      from: formatUnits(start, 2),
+      to: formatUnits(before, 2),
+      effectOnWeeklyFee: formatUnits(gap, 2),
+    });
+  }
+  return causes;
+}
+
+function causeOf(drafts: readonly Draft[], effect: bigint): FeeChangeCause {
+  const entries = drafts.flatMap((draft) => draft.entries);
+  return {
+    section: drafts[0]!.section,
+    description: drafts.map((draft) => draft.description).join('; '),
+    path: entries.map((entry) => entry.pointer),
+    from: rawValue(entries, 'from'),
+    to: rawValue(entries, 'to'),
+    effectOnWeeklyFee: formatUnits(effect, 2),
+  };
+}
+
+function rawValue(entries: readonly Entry[], side: 'from' | 'to'): string | null {
+  const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+  if (entries.length === 1) {
+    const value = entries[0]![side];
+    return value === undefined ? null : text(value);
+  }
+  const values: Record<string, unknown> = {};
+  for (const entry of entries) if (entry[side] !== undefined) values[entry.pointer] = entry[side];
+  return Object.keys(values).length === 0 ? null : JSON.stringify(values);
+}
+
+// ── what moved ───────────────────────────────────────────────────────────────────────────────
+
+/** A model as it is re-priced: the rates it was published with, inline. */
+interface Working {
+  model: CostModel;
+  rates: RatesBlock;
+  /** The tax year of `ratesFrom`, or null when the model gives its own rates. */
+  source: string | null;
+}
+
+function working(priced: PricedModel, options: FeeChangeOptions): Working {
+  const { model, breakdown } = priced;
+  if (model.rates !== undefined) return { model, rates: model.rates, source: null };
+  const published = breakdown.rates as Partial<RatesBlock> | undefined;
+  const complete = published !== undefined && RATE_FIELDS.every((field) => published[field] !== undefined);
+  return {
+    model,
+    rates: complete ? (published as RatesBlock) : resolveRates(model, options.rateTables).rates,
+    source: model.ratesFrom ?? null,
+  };
+}
+
+const NONE = -1;
+const HOME_FIELDS = ['registeredPlaces', 'plannedOccupancy', 'fteHoursPerWeek'] as const;
+const COVER_FIELDS = [
+  'workingDaysPerYear',
+  'annualLeaveDays',
+  'sicknessDays',
+  'trainingDays',
+  'agencyShare',
+  'agencyPremiumRate',
+] as const satisfies readonly (keyof CoverFigures)[];
+/** Staffing fields that move together as one cause (the pay basis is one choice of two fields). */
+const STAFF_FIELD_GROUPS = [
+  ['role'],
+  ['group'],
+  ['headcount'],
+  ['ftePerPerson'],
+  ['annualSalaryFte', 'hourlyRate'],
+  ['enhancementRate'],
+  ['allowancesAnnualPerPerson'],
+  ['requiresCover'],
+] as const satisfies readonly (readonly (keyof StaffingLine)[])[];
+type StaffField = (typeof STAFF_FIELD_GROUPS)[number][number];
+
+function planChanges(from: Working, to: Working): Plan {
+  const fee: Draft[] = [];
+  const info: Draft[] = [];
+  const add = (section: FeeChangeSection, description: string, entries: Entry[]): number =>
+    fee.push({ section, description, entries }) - 1;
+  const fm = from.model;
+  const tm = to.model;
+
+  // period: label, start and end as one cause (a period is one year, so start and end move together)
+  const periodFields = (['label', 'start', 'end'] as const).filter((f) => fm.period[f] !== tm.period[f]);
+  const periodCause =
+    periodFields.length === 0
+      ? NONE
+      : add(
+          'period',
+          describePeriod(fm.period, tm.period),
+          periodFields.map((f) => ({ pointer: `/period/${f}`, from: fm.period[f], to: tm.period[f] })),
+        );
+
+  // home
+  const homeCause = new Map<(typeof HOME_FIELDS)[number], number>();
+  for (const field of HOME_FIELDS) {
+    const a = fm.home[field];
+    const b = tm.home[field];
+    if (same(a, b)) continue;
+    const description =
+      field === 'registeredPlaces'
+        ? `Registered places ${a} → ${b}`
+        : field === 'plannedOccupancy'
+          ? `Planned occupancy ${percent(String(a))} → ${percent(String(b))}`
+          : `Hours in a full-time week ${plainNumber(String(a))} → ${plainNumber(String(b))}`;
+    homeCause.set(field, add('home', description, [{ pointer: `/home/${field}`, from: a, to: b }]));
+  }
+
+  // rates: field by field while both models give their own; a change of source is one cause
+  const rateCause = new Map<(typeof RATE_FIELDS)[number], number>();
+  let ratesSourceCause = NONE;
+  const movedRates = RATE_FIELDS.filter((field) => !same(from.rates[field], to.rates[field]));
+  if (from.source === null && to.source === null) {
+    for (const field of movedRates) {
+      if (rateCause.has(field)) continue;
+      const fields: (typeof RATE_FIELDS)[number][] = [field];
+      // the lower limit alone must not rise above the old upper limit: move both together
+      if (
+        field === 'pensionQualifyingLowerAnnual' &&
+        movedRates.includes('pensionQualifyingUpperAnnual') &&
+        new Dec(to.rates.pensionQualifyingLowerAnnual).gt(from.rates.pensionQualifyingUpperAnnual)
+      ) {
+        fields.push('pensionQualifyingUpperAnnual');
+      }
+      const cause = add(
+        'rates',
+        fields.map((f) => describeRate(f, from.rates[f], to.rates[f])).join('; '),
+        fields.map((f) => ({ pointer: `/rates/${f}`, from: from.rates[f], to: to.rates[f] })),
+      );
+      for (const f of fields) rateCause.set(f, cause);
+    }
+  } else if (from.source !== to.source || movedRates.length > 0) {
+    const figures = movedRates.map((f) => describeRate(f, from.rates[f], to.rates[f]));
+    const heading =
+      from.source !== null && to.source !== null
+        ? from.source === to.source
+          ? `Rate table ${to.source} revised`
+          : `Rate table ${from.source} → ${to.source}`
+        : `Rates ${sourceWords(from.source)} → ${sourceWords(to.source)}`;
+    const entries: Entry[] =
+      from.source === null || to.source === null
+        ? [
+            { pointer: '/rates', from: fm.rates, to: tm.rates },
+            { pointer: '/ratesFrom', from: fm.ratesFrom, to: tm.ratesFrom },
+          ]
+        : from.source === to.source
+          ? // the same table, revised since: the figures that moved
+            [
+              {
+                pointer: '/ratesFrom',
+                from: pickRates(from.rates, movedRates),
+                to: pickRates(to.rates, movedRates),
+              },
+            ]
+          : [{ pointer: '/ratesFrom', from: from.source, to: to.source }];
+    ratesSourceCause = add(
+      'rates',
+      `${heading}${figures.length === 0 ? ' (no figure changed)' : `: ${figures.join('; ')}`}`,
+      entries,
+    );
+  }
+
+  // cover, field by field (an intermediate step the engine refuses is merged with the next)
+  const coverCause = new Map<(typeof COVER_FIELDS)[number], number>();
+  for (const field of COVER_FIELDS) {
+    const a = fm.cover[field];
+    const b = tm.cover[field];
+    if (!same(a, b))
+      coverCause.set(field, add('cover', describeCover(field, a, b), [entry(`/cover/${field}`, a, b)]));
+  }
+
+  // staffing lines, matched by id
+  const staffPlans = pairUp(fm.staffing, tm.staffing, (line) => line.id).map((pair) => {
+    if (pair.from !== undefined && pair.to !== undefined) {
+      const before = pair.from;
+      const after = pair.to;
+      const label = staffLabel(after, tm.staffing);
+      const groups = new Map<StaffField, number>();
+      for (const fields of STAFF_FIELD_GROUPS) {
+        const moved = fields.filter((f) => !same(before[f], after[f]));
+        if (moved.length === 0) continue;
+        const cause = add(
+          'staffing',
+          describeStaffChange(fields[0], before, after, label),
+          moved.map((f) => ({ pointer: `/staffing/${pair.toIndex}/${f}`, from: before[f], to: after[f] })),
+        );
+        for (const f of fields) groups.set(f, cause);
+      }
+      return { pair, whole: NONE, groups };
+    }
+    const whole =
+      pair.to !== undefined
+        ? add('staffing', `Staffing line added: ${describeNewStaff(pair.to, tm.staffing)}`, [
+            { pointer: `/staffing/${pair.toIndex}`, from: undefined, to: pair.to },
+          ])
+        : add('staffing', `Staffing line removed: ${staffLabel(pair.from!, fm.staffing)}`, [
+            { pointer: `/staffing/${pair.fromIndex}`, from: pair.from, to: undefined },
+          ]);
+    return { pair, whole, groups: new Map<StaffField, number>() };
+  });
+
+  // property and running lines, matched by (code, description); amount, frequency and basis are
+  // one cause, since together they say what the line costs
+  const propertyPlans = planCostLines('property', fm.property, tm.property, add);
+  const runningPlans = planCostLines('running', fm.running, tm.running, add);
+
+  // central
+  const fc = fm.central;
+  const tc = tm.central;
+  const poolCause = same(fc.poolAnnual, tc.poolAnnual)
+    ? NONE
+    : add(
+        'central',
+        `Central overhead pool ${formatGbp(fc.poolAnnual)} → ${formatGbp(tc.poolAnnual)} a year`,
+        [entry('/central/poolAnnual', fc.poolAnnual, tc.poolAnnual)],
+      );
+  const centralBasisCause =
+    fc.basis === tc.basis
+      ? NONE
+      : add(
+          'central',
+          `Central overhead shared by ${CENTRAL_BASIS_WORDS[fc.basis]} → ${CENTRAL_BASIS_WORDS[tc.basis]}`,
+          [entry('/central/basis', fc.basis, tc.basis)],
+        );
+  const unitFields = (['homeUnits', 'totalUnits'] as const).filter((f) => !same(fc[f], tc[f]));
+  const unitsCause =
+    unitFields.length === 0
+      ? NONE
+      : add(
+          'central',
+          `Home's share of the central overhead ${plainNumber(fc.homeUnits)} of ${plainNumber(fc.totalUnits)} units → ${plainNumber(tc.homeUnits)} of ${plainNumber(tc.totalUnits)} units`,
+          unitFields.map((f) => entry(`/central/${f}`, fc[f], tc[f])),
+        );
+
+  // surplus: the rate, then the cap; together when the new rate is above the old cap
+  const fs = fm.surplus;
+  const ts = tm.surplus;
+  const rateMoved = !same(fs.rate, ts.rate);
+  const capMoved = !same(fs.capRate, ts.capRate);
+  let surplusRateCause = NONE;
+  let capCause = NONE;
+  const rateWords = `Surplus rate ${percent(fs.rate)} → ${percent(ts.rate)}`;
+  const capWords = `Surplus cap ${percent(fs.capRate)} → ${percent(ts.capRate)}`;
+  if (rateMoved && capMoved && new Dec(ts.rate).gt(fs.capRate)) {
+    surplusRateCause = add('surplus', `${rateWords}; ${capWords}`, [
+      entry('/surplus/rate', fs.rate, ts.rate),
+      entry('/surplus/capRate', fs.capRate, ts.capRate),
+    ]);
+    capCause = surplusRateCause;
+  } else {
+    if (rateMoved) surplusRateCause = add('surplus', rateWords, [entry('/surplus/rate', fs.rate, ts.rate)]);
+    if (capMoved) capCause = add('surplus', capWords, [entry('/surplus/capRate', fs.capRate, ts.capRate)]);
+  }
+
+  // enhancements: charged on top of the fee, so never in the re-priced models
+  for (const pair of pairUp(fm.enhancements ?? [], tm.enhancements ?? [], (e) => e.description)) {
+    const push = (description: string, entries: Entry[]) =>
+      info.push({ section: 'enhancements', description, entries });
+    if (pair.from !== undefined && pair.to !== undefined) {
+      const pointer = `/enhancements/${pair.toIndex}`;
+      if (pair.from.roleId !== pair.to.roleId) {
+        push(
+          `Enhancement "${pair.to.description}" priced on ${roleName(pair.from.roleId, fm.staffing)} → ${roleName(pair.to.roleId, tm.staffing)} (charged on top of the weekly fee)`,
+          [entry(`${pointer}/roleId`, pair.from.roleId, pair.to.roleId)],
+        );
+      }
+      if (!same(pair.from.hoursPerWeek, pair.to.hoursPerWeek)) {
+        push(
+          `Enhancement "${pair.to.description}" hours a week ${plainNumber(pair.from.hoursPerWeek)} → ${plainNumber(pair.to.hoursPerWeek)} (charged on top of the weekly fee)`,
+          [entry(`${pointer}/hoursPerWeek`, pair.from.hoursPerWeek, pair.to.hoursPerWeek)],
+        );
+      }
+    } else if (pair.to !== undefined) {
+      push(
+        `Enhancement added (charged on top of the weekly fee): ${describeEnhancement(pair.to, tm.staffing)}`,
+        [{ pointer: `/enhancements/${pair.toIndex}`, from: undefined, to: pair.to }],
+      );
+    } else {
+      push(`Enhancement removed: ${describeEnhancement(pair.from!, fm.staffing)}`, [
+        { pointer: `/enhancements/${pair.fromIndex}`, from: pair.from, to: undefined },
+      ]);
+    }
+  }
+
+  const build = (k: number): CostModel => {
+    const on = (cause: number) => cause !== NONE && cause < k;
+    const pick = <T>(cause: number | undefined, a: T, b: T): T => (cause !== undefined && on(cause) ? b : a);
+    const rates: RatesBlock = on(ratesSourceCause)
+      ? { ...to.rates }
+      : (Object.fromEntries(
+          RATE_FIELDS.map((f) => [f, pick(rateCause.get(f), from.rates[f], to.rates[f])]),
+        ) as RatesBlock);
+    const staffing: StaffingLine[] = [];
+    for (const { pair, whole, groups } of staffPlans) {
+      if (pair.from !== undefined && pair.to !== undefined) {
+        const line: Record<string, unknown> = { ...pair.from };
+        for (const [field, cause] of groups) {
+          if (!on(cause)) continue;
+          if (pair.to[field] === undefined) delete line[field];
+          else line[field] = pair.to[field];
+        }
+        staffing.push(line as StaffingLine);
+      } else if (pair.to !== undefined ? on(whole) : !on(whole)) {
+        staffing.push((pair.to ?? pair.from)!);
+      }
+    }
+    return {
+      period: pick(periodCause, fm.period, tm.period),
+      home: {
+        registeredPlaces: pick(
+          homeCause.get('registeredPlaces'),
+          fm.home.registeredPlaces,
+          tm.home.registeredPlaces,
+        ),
+        plannedOccupancy: pick(
+          homeCause.get('plannedOccupancy'),
+          fm.home.plannedOccupancy,
+          tm.home.plannedOccupancy,
+        ),
+        fteHoursPerWeek: pick(
+          homeCause.get('fteHoursPerWeek'),
+          fm.home.fteHoursPerWeek,
+          tm.home.fteHoursPerWeek,
+        ),
+      },
+      rates,
+      cover: Object.fromEntries(
+        COVER_FIELDS.map((f) => [f, pick(coverCause.get(f), fm.cover[f], tm.cover[f])]),
+      ) as CoverFigures,
+      staffing,
+      property: buildCostLines(propertyPlans, on),
+      running: buildCostLines(runningPlans, on),
+      central: {
+        poolAnnual: pick(poolCause, fc.poolAnnual, tc.poolAnnual),
+        basis: pick(centralBasisCause, fc.basis, tc.basis),
+        homeUnits: pick(unitsCause, fc.homeUnits, tc.homeUnits),
+        totalUnits: pick(unitsCause, fc.totalUnits, tc.totalUnits),
+      },
+      surplus: {
+        rate: pick(surplusRateCause, fs.rate, ts.rate),
+        capRate: pick(capCause, fs.capRate, ts.capRate),
+      },
+    };
+  };
+
+  return { fee, info, build };
+}
+
+interface CostLinePlan<T> {
+  pair: Pair<T>;
+  cause: number;
+}
+
+function planCostLines<T extends PropertyLine | RunningLine>(
+  section: 'property' | 'running',
+  fromLines: readonly T[],
+  toLines: readonly T[],
+  add: (section: FeeChangeSection, description: string, entries: Entry[]) => number,
+): CostLinePlan<T>[] {
+  const heading = section === 'property' ? 'Property line' : 'Running line';
+  return pairUp(fromLines, toLines, (line) => `${line.code}\u0000${line.description}`).map((pair) => {
+    if (pair.from !== undefined && pair.to !== undefined) {
+      const before = costFields(pair.from);
+      const after = costFields(pair.to);
+      const moved = (Object.keys(after) as (keyof typeof after)[]).filter((f) => !same(before[f], after[f]));
+      if (moved.length === 0) return { pair, cause: NONE };
+      const basisMoved = moved.includes('basis');
+      const cause = add(
+        section,
+        `${pair.to.description} ${costWords(pair.from, basisMoved)} → ${costWords(pair.to, basisMoved)}`,
+        moved.map((f) => entry(`/${section}/${pair.toIndex}/${f}`, before[f], after[f])),
+      );
+      return { pair, cause };
+    }
+    const cause =
+      pair.to !== undefined
+        ? add(section, `${heading} added: ${pair.to.description} ${costWords(pair.to, false)}`, [
+            { pointer: `/${section}/${pair.toIndex}`, from: undefined, to: pair.to },
+          ])
+        : add(section, `${heading} removed: ${pair.from!.description} ${costWords(pair.from!, false)}`, [
+            { pointer: `/${section}/${pair.fromIndex}`, from: pair.from, to: undefined },
+          ]);
+    return { pair, cause };
+  });
+}
+
+function buildCostLines<T>(plans: readonly CostLinePlan<T>[], on: (cause: number) => boolean): T[] {
+  const lines: T[] = [];
+  for (const { pair, cause } of plans) {
+    if (pair.from !== undefined && pair.to !== undefined) lines.push(on(cause) ? pair.to : pair.from);
+    else if (pair.to !== undefined) {
+      if (on(cause)) lines.push(pair.to);
+    } else if (!on(cause)) lines.push(pair.from!);
+  }
+  return lines;
+}
+
+function costFields(line: PropertyLine | RunningLine): {
+  amount: string;
+  frequency: Frequency;
+  basis?: string;
+} {
+  return 'basis' in line || line.code.startsWith('RUNNING_')
+    ? { amount: line.amount, frequency: line.frequency, basis: basisOf(line) }
+    : { amount: line.amount, frequency: line.frequency };
+}
+
+// ── lines side by side ───────────────────────────────────────────────────────────────────────
+
+function compareLines(
+  fromLines: readonly BreakdownLine[],
+  toLines: readonly BreakdownLine[],
+): FeeChangeLine[] {
+  return pairUp(fromLines, toLines, (line) => `${line.code}\u0000${line.description}`).map((pair) => {
+    const line = (pair.to ?? pair.from)!;
+    const before = pair.from === undefined ? 0n : pennies(pair.from.weeklyPerChild);
+    const after = pair.to === undefined ? 0n : pennies(pair.to.weeklyPerChild);
+    const status: FeeChangeLineStatus =
+      pair.from === undefined
+        ? 'added'
+        : pair.to === undefined
+          ? 'removed'
+          : after === before
+            ? 'unchanged'
+            : 'changed';
+    return {
+      code: line.code,
+      category: line.category,
+      description: line.description,
+      fromWeekly: formatUnits(before, 2),
+      toWeekly: formatUnits(after, 2),
+      difference: formatUnits(after - before, 2),
+      percentage: percentageOf(after - before, before),
+      status,
+    };
+  });
+}
+
+// ── matching ─────────────────────────────────────────────────────────────────────────────────
+
+interface Pair<T> {
+  from: T | undefined;
+  fromIndex: number;
+  to: T | undefined;
+  toIndex: number;
+}
+
+/**
+ * Matches two lists by key, the n-th occurrence of a key with the n-th: matched and added items in
+ * the order of `to`, then removed items in the order of `from`.
+ */
+function pairUp<T>(fromItems: readonly T[], toItems: readonly T[], key: (item: T) => string): Pair<T>[] {
+  const waiting = new Map<string, number[]>();
+  fromItems.forEach((item, index) => {
+    const k = key(item);
+    const queue = waiting.get(k);
+    if (queue === undefined) waiting.set(k, [index]);
+    else queue.push(index);
+  });
+  const matched = new Set<number>();
+  const pairs: Pair<T>[] = toItems.map((item, toIndex) => {
+    const fromIndex = waiting.get(key(item))?.shift();
+    if (fromIndex === undefined) return { from: undefined, fromIndex: NONE, to: item, toIndex };
+    matched.add(fromIndex);
+    return { from: fromItems[fromIndex], fromIndex, to: item, toIndex };
+  });
+  fromItems.forEach((item, fromIndex) => {
+    if (!matched.has(fromIndex)) pairs.push({ from: item, fromIndex, to: undefined, toIndex: NONE });
+  });
+  return pairs;
+}
+
+// ── words and figures ────────────────────────────────────────────────────────────────────────
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+const FREQUENCY_WORDS: Record<Frequency, string> = {
+  weekly: 'a week',
+  monthly: 'a month',
+  quarterly: 'a quarter',
+  annual: 'a year',
+};
+
+const CENTRAL_BASIS_WORDS: Record<CostModel['central']['basis'], string> = {
+  places: 'places',
+  staff_fte: 'staff FTE',
+  equal: 'equal shares',
+};
+
+const PENSION_BASIS_WORDS: Record<RatesBlock['pensionBasis'], string> = {
+  gross: 'gross pay',
+  qualifying_earnings: 'qualifying earnings',
+};
+
+const RATE_WORDS: Record<(typeof RATE_FIELDS)[number], string> = {
+  employerNiRate: 'Employer NI rate',
+  niSecondaryThresholdAnnual: 'Employer NI secondary threshold',
+  employerPensionRate: 'Employer pension rate',
+  pensionBasis: 'Pension basis',
+  pensionQualifyingLowerAnnual: 'Pension qualifying earnings lower limit',
+  pensionQualifyingUpperAnnual: 'Pension qualifying earnings upper limit',
+  apprenticeshipLevyRate: 'Apprenticeship levy rate',
+};
+
+const COVER_WORDS: Record<(typeof COVER_FIELDS)[number], string> = {
+  workingDaysPerYear: 'Working days a year',
+  annualLeaveDays: 'Annual leave days',
+  sicknessDays: 'Sickness days',
+  trainingDays: 'Training days',
+  agencyShare: 'Agency share of absence cover',
+  agencyPremiumRate: 'Agency premium',
+};
+
+/** Equal values: decimal strings by value ("0.9" = "0.90"), anything else strictly. */
+function same(a: unknown, b: unknown): boolean {
+  if (typeof a === 'string' && typeof b === 'string' && DECIMAL.test(a) && DECIMAL.test(b)) {
+    return new Dec(a).eq(b);
+  }
+  return a === b;
+}
+
+function entry(pointer: string, from: unknown, to: unknown): Entry {
+  return { pointer, from, to };
+}
+
+/** A decimal string as pennies, half-up (away from zero) beyond two places. */
+function pennies(text: string): bigint {
+  const { units, places } = exact(text);
+  if (places <= 2) return units * pow10(2 - places);
+  const divisor = pow10(places - 2);
+  return units < 0n ? -divideHalfUp(-units, divisor) : divideHalfUp(units, divisor);
+}
+
+/** difference ÷ base × 100 to 2 dp, half-up (away from zero); null when base is 0. */
+function percentageOf(difference: bigint, base: bigint): string | null {
+  if (base === 0n) return null;
+  const negative = difference < 0n !== base < 0n;
+  const hundredths = divideHalfUp(
+    (difference < 0n ? -difference : difference) * 10_000n,
+    base < 0n ? -base : base,
+  );
+  return formatUnits(negative ? -hundredths : hundredths, 2);
+}
+
+function gbpPennies(value: bigint): string {
+  return formatGbp(formatUnits(value, 2));
+}
+
+/** "0.85" → "85%", "0.005" → "0.5%". */
+function percent(rate: string): string {
+  return `${new Dec(rate).times(100).toFixed()}%`;
+}
+
+/** "37.50" → "37.5". */
+function plainNumber(value: string): string {
+  return new Dec(value).toFixed();
+}
+
+function basisOf(line: PropertyLine | RunningLine): string {
+  return 'basis' in line && line.basis !== undefined ? line.basis : 'per_home';
+}
+
+function costWords(line: PropertyLine | RunningLine, showBasis: boolean): string {
+  const amount = `${formatGbp(line.amount)} ${FREQUENCY_WORDS[line.frequency]}`;
+  if (!line.code.startsWith('RUNNING_')) return amount;
+  const basis = basisOf(line);
+  return basis === 'per_child' ? `${amount} per child` : showBasis ? `${amount} for the home` : amount;
+}
+
+function sourceWords(source: string | null): string {
+  return source === null ? 'given in the model' : `from the ${source} rate table`;
+}
+
+function pickRates(rates: RatesBlock, fields: readonly (keyof RatesBlock)[]): Partial<RatesBlock> {
+  return Object.fromEntries(fields.map((f) => [f, rates[f]]));
+}
+
+function describeRate(field: (typeof RATE_FIELDS)[number], a: string, b: string): string {
+  const words = RATE_WORDS[field];
+  switch (field) {
+    case 'pensionBasis':
+      return `${words} ${PENSION_BASIS_WORDS[a as RatesBlock['pensionBasis']] ?? a} → ${PENSION_BASIS_WORDS[b as RatesBlock['pensionBasis']] ?? b}`;
+    case 'niSecondaryThresholdAnnual':
+    case 'pensionQualifyingLowerAnnual':
+    case 'pensionQualifyingUpperAnnual':
+      return `${words} ${formatGbp(a)} → ${formatGbp(b)}`;
+    default:
+      return `${words} ${percent(a)} → ${percent(b)}`;
+  }
+}
+
+function describeCover(field: (typeof COVER_FIELDS)[number], a: string, b: string): string {
+  const figure = field === 'agencyShare' || field === 'agencyPremiumRate' ? percent : plainNumber;
+  return `${COVER_WORDS[field]} ${figure(a)} → ${figure(b)}`;
+}
+
+function describePeriod(a: CostModel['period'], b: CostModel['period']): string {
+  const days = (p: CostModel['period']) => {
+    const start = isoDay(p.start);
+    const end = isoDay(p.end);
+    return start === undefined || end === undefined ? undefined : end - start + 1;
+  };
+  const text =
+    a.label !== b.label
+      ? `Period ${a.label} → ${b.label}`
+      : `Period ${a.label} dates ${a.start} to ${a.end} → ${b.start} to ${b.end}`;
+  const before = days(a);
+  const after = days(b);
+  return before !== undefined && after !== undefined && before !== after
+    ? `${text} (${before} → ${after} days)`
+    : text;
+}
+
+/** The role, with the id when another line of the same model has the same role. */
+function staffLabel(line: StaffingLine, lines: readonly StaffingLine[]): string {
+  const shared = lines.some((other) => other !== line && other.role === line.role);
+  return shared ? `${line.role} (${line.id})` : line.role;
+}
+
+function roleName(id: string, lines: readonly StaffingLine[]): string {
+  const line = lines.find((candidate) => candidate.id === id);
+  return line === undefined ? id : staffLabel(line, lines);
+}
+
+function payWords(line: StaffingLine): string {
+  if (line.hourlyRate !== undefined) return `${formatGbp(line.hourlyRate)} an hour`;
+  if (line.annualSalaryFte !== undefined) return `${formatGbp(line.annualSalaryFte)} a year per FTE`;
+  return 'no pay given';
+}
+
+function describeNewStaff(line: StaffingLine, lines: readonly StaffingLine[]): string {
+  return `${staffLabel(line, lines)}, ${line.headcount} × ${plainNumber(line.ftePerPerson)} FTE at ${payWords(line)}`;
+}
+
+function describeStaffChange(field: StaffField, a: StaffingLine, b: StaffingLine, label: string): string {
+  switch (field) {
+    case 'role':
+      return `Role renamed: ${a.role} → ${b.role}`;
+    case 'group':
+      return `${label} staff group ${a.group} → ${b.group}`;
+    case 'headcount':
+      return `${label} headcount ${a.headcount} → ${b.headcount}`;
+    case 'ftePerPerson':
+      return `${label} FTE per person ${plainNumber(a.ftePerPerson)} → ${plainNumber(b.ftePerPerson)}`;
+    case 'annualSalaryFte':
+    case 'hourlyRate':
+      if (a.hourlyRate !== undefined && b.hourlyRate !== undefined) {
+        return `${label} hourly rate ${formatGbp(a.hourlyRate)} → ${formatGbp(b.hourlyRate)}`;
+      }
+      if (a.annualSalaryFte !== undefined && b.annualSalaryFte !== undefined) {
+        return `${label} annual salary per FTE ${formatGbp(a.annualSalaryFte)} → ${formatGbp(b.annualSalaryFte)}`;
+      }
+      return `${label} pay ${payWords(a)} → ${payWords(b)}`;
+    case 'enhancementRate':
+      return `${label} pay enhancement ${percent(a.enhancementRate)} → ${percent(b.enhancementRate)}`;
+    case 'allowancesAnnualPerPerson':
+      return `${label} allowances ${formatGbp(a.allowancesAnnualPerPerson)} → ${formatGbp(b.allowancesAnnualPerPerson)} a year per person`;
+    case 'requiresCover':
+      return b.requiresCover ? `${label} now needs absence cover` : `${label} no longer needs absence cover`;
+  }
+}
+
+function describeEnhancement(enhancement: Enhancement, lines: readonly StaffingLine[]): string {
+  return `${enhancement.description}, ${plainNumber(enhancement.hoursPerWeek)} hours a week of ${roleName(enhancement.roleId, lines)}`;
+}

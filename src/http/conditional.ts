@@ -1,0 +1,50 @@
+import type { FastifyRequest } from 'fastify';
+import { ProblemError } from './errors.js';
+import { problem } from './problem.js';
+
+/** A draft's ETag: its version number, quoted (strong). */
+export const versionTag = (version: number) => `"${version}"`;
+
+/**
+ * Optimistic concurrency for PUT/PATCH: the caller must send the ETag it read as If-Match.
+ * Missing → 428; not the current version → 412 (someone else changed it since).
+ */
+export function requireIfMatch(request: FastifyRequest, currentVersion: number): number {
+  const header = request.headers['if-match'];
+  if (header === undefined || header === '') {
+    throw new ProblemError(
+      problem(428, "Send the ETag you read as If-Match, so that no one else's change is overwritten", {
+        type: '/problems/precondition-required',
+        title: 'Precondition required',
+      }),
+    );
+  }
+  const tags = header.split(',').map((tag) => tag.trim().replace(/^W\//, ''));
+  if (!tags.includes('*') && !tags.includes(versionTag(currentVersion))) {
+    throw stale(currentVersion);
+  }
+  return currentVersion;
+}
+
+export function stale(currentVersion: number): ProblemError {
+  return new ProblemError(
+    problem(
+      412,
+      `The draft has changed since you read it; it is now at version ${currentVersion}. Read it again.`,
+      {
+        type: '/problems/precondition-failed',
+        title: 'Precondition failed',
+      },
+    ),
+  );
+}
+
+/** True when If-None-Match names this strong ETag (or *): the client's copy is current. */
+export function notModified(request: FastifyRequest, etag: string): boolean {
+  const header = request.headers['if-none-match'];
+  if (!header) return false;
+  return header.split(',').some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === '*' || trimmed === etag || trimmed === `W/${etag}`;
+  });
+}

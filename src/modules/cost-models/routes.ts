@@ -1,0 +1,256 @@
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { breakdownSchema } from '../../domain/pricing/index.js';
+import { principalOf } from '../../http/auth.js';
+import { requireIfMatch, versionTag } from '../../http/conditional.js';
+import { idempotencyKeyOf } from '../../http/idempotency.js';
+import { negotiate } from '../../http/negotiate.js';
+import { page, pageQuery } from '../../http/paging.js';
+import { problemSchema } from '../../http/problem.js';
+import { feeScheduleSchema, publishInputSchema } from '../fee-schedules/schemas.js';
+import { publish } from '../fee-schedules/service.js';
+import { isoDate } from '../homes/schemas.js';
+import { quoteCsv } from '../quotes/service.js';
+import { toDraft } from './repository.js';
+import { type CostModelDraft, costModelBodySchema, costModelDraftSchema } from './schemas.js';
+import {
+  createCostModel,
+  mergePatch,
+  pageCostModels,
+  priceDraft,
+  replaceCostModel,
+  visibleCostModel,
+} from './service.js';
+
+const idParams = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
+const finance = { access: { roles: ['admin', 'finance'] as const } };
+const ifMatch = z.object({
+  'if-match': z.string().optional().describe('The ETag of the draft as you read it'),
+});
+
+function sendDraft(reply: FastifyReply, draft: CostModelDraft, status = 200) {
+  return reply.code(status).header('etag', versionTag(draft.version)).send(draft);
+}
+
+export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
+  // RFC 7396 merge patches are JSON too.
+  app.addContentTypeParser(
+    'application/merge-patch+json',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  );
+
+  app.post(
+    '/v1/homes/:id/cost-models',
+    {
+      config: finance,
+      schema: {
+        tags: ['cost-models'],
+        summary: 'Start a draft cost model for a home and period',
+        params: idParams,
+        body: costModelBodySchema,
+        response: { 201: costModelDraftSchema, 404: problemSchema, 422: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const draft = await createCostModel(
+        app.database,
+        principalOf(request),
+        request.id,
+        request.params.id,
+        request.body,
+      );
+      reply.header('location', `/v1/cost-models/${draft.id}`);
+      return sendDraft(reply, draft, 201);
+    },
+  );
+
+  app.get(
+    '/v1/cost-models',
+    {
+      config: finance,
+      schema: {
+        tags: ['cost-models'],
+        summary: 'List draft cost models',
+        querystring: z.object({
+          organisationId: z.uuid().optional(),
+          homeId: z.uuid().optional(),
+          period: isoDate.optional().describe('The period start, e.g. 2026-04-01'),
+          ...pageQuery,
+        }),
+        response: { 200: page(costModelDraftSchema) },
+      },
+    },
+    async (request) =>
+      pageCostModels(app.database, principalOf(request), {
+        ...request.query,
+        periodStart: request.query.period,
+      }),
+  );
+
+  app.get(
+    '/v1/cost-models/:id',
+    {
+      config: finance,
+      schema: {
+        tags: ['cost-models'],
+        summary: 'One draft, with its ETag',
+        params: idParams,
+        response: { 200: costModelDraftSchema, 404: problemSchema },
+      },
+    },
+    async (request, reply) =>
+      sendDraft(
+        reply,
+        toDraft(await visibleCostModel(app.database, principalOf(request), request.params.id)),
+      ),
+  );
+
+  app.put(
+    '/v1/cost-models/:id',
+    {
+      config: finance,
+      schema: {
+        tags: ['cost-models'],
+        summary: 'Replace a draft (If-Match required)',
+        description:
+          'Send the ETag you read as If-Match: 428 without it, 412 when someone changed the draft since.',
+        params: idParams,
+        headers: ifMatch,
+        body: costModelBodySchema,
+        response: {
+          200: costModelDraftSchema,
+          404: problemSchema,
+          412: problemSchema,
+          422: problemSchema,
+          428: problemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const current = await visibleCostModel(app.database, principal, request.params.id);
+      const expected = requireIfMatch(request, current.version);
+      const draft = await replaceCostModel(
+        app.database,
+        principal,
+        request.id,
+        request.params.id,
+        expected,
+        request.body,
+      );
+      return sendDraft(reply, draft);
+    },
+  );
+
+  app.patch(
+    '/v1/cost-models/:id',
+    {
+      config: finance,
+      schema: {
+        tags: ['cost-models'],
+        summary: 'Change part of a draft (JSON merge patch, If-Match required)',
+        description:
+          'An RFC 7396 merge patch of the document (`application/merge-patch+json` or `application/json`); arrays are replaced whole.',
+        params: idParams,
+        headers: ifMatch,
+        body: costModelBodySchema,
+        response: {
+          200: costModelDraftSchema,
+          404: problemSchema,
+          412: problemSchema,
+          422: problemSchema,
+          428: problemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const current = await visibleCostModel(app.database, principal, request.params.id);
+      const expected = requireIfMatch(request, current.version);
+      const draft = await replaceCostModel(
+        app.database,
+        principal,
+        request.id,
+        request.params.id,
+        expected,
+        (document) => mergePatch(document, request.body) as Record<string, unknown>,
+      );
+      return sendDraft(reply, draft);
+    },
+  );
+
+  app.get(
+    '/v1/cost-models/:id/quote',
+    {
+      config: finance,
+      schema: {
+        tags: ['cost-models'],
+        summary: 'Price a draft without publishing it',
+        description: 'As JSON, or CSV with `Accept: text/csv`.',
+        params: idParams,
+        response: {
+          200: {
+            description: 'The breakdown of the draft as it is now',
+            content: { 'application/json': { schema: breakdownSchema }, 'text/csv': { schema: z.string() } },
+          },
+          404: problemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const format = negotiate(request.headers.accept, ['application/json', 'text/csv']);
+      const draft = await visibleCostModel(app.database, principalOf(request), request.params.id);
+      const breakdown = priceDraft(draft);
+      reply.header('etag', versionTag(draft.version));
+      if (format === 'text/csv') {
+        const csv = quoteCsv(breakdown);
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', csv.disposition)
+          .send(csv.body);
+      }
+      return breakdown;
+    },
+  );
+
+  app.post(
+    '/v1/cost-models/:id/publish',
+    {
+      config: finance,
+      schema: {
+        tags: ['cost-models'],
+        summary: 'Publish a draft as an immutable fee schedule',
+        description:
+          'Needs an `Idempotency-Key` header: a retry with the same key and body returns the same schedule (200, `Idempotent-Replayed: true`); the same key with another body is a 422. Each publish gets the next version for the home and period.',
+        params: idParams,
+        headers: z.object({
+          'idempotency-key': z.string().optional().describe('Unique to this publish: 8–200 characters'),
+        }),
+        body: publishInputSchema,
+        response: {
+          200: feeScheduleSchema,
+          201: feeScheduleSchema,
+          404: problemSchema,
+          412: problemSchema,
+          422: problemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const key = idempotencyKeyOf(request);
+      const { schedule, replayed } = await publish(
+        app.database,
+        principalOf(request),
+        request.id,
+        request.params.id,
+        key,
+        request.body,
+      );
+      reply.header('location', `/v1/fee-schedules/${schedule.id}`);
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(replayed ? 200 : 201).send(schedule);
+    },
+  );
+};

@@ -1,0 +1,156 @@
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import type { Database, FeeSchedulesTable } from '../../db/schema.js';
+import type { FeeSchedule, FeeScheduleSummary } from './schemas.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** numeric(9, 6) "0.040000" → "0.04", as the model gave it. */
+const plainRate = (value: string) => value.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+
+export function toFeeSchedule(row: Selectable<FeeSchedulesTable>): FeeSchedule {
+  return {
+    id: row.id,
+    homeId: row.home_id,
+    organisationId: row.organisation_id,
+    costModelId: row.cost_model_id,
+    costModelVersion: row.cost_model_version,
+    period: { label: row.period_label, start: row.period_start, end: row.period_end },
+    version: row.version,
+    effectiveFrom: row.effective_from,
+    weeklyFeePerChild: row.weekly_fee_per_child,
+    surplusRate: plainRate(row.surplus_rate),
+    methodVersion: row.method_version,
+    publishedBy: row.published_by,
+    publishedAt: row.published_at.toISOString(),
+    model: row.model as FeeSchedule['model'],
+    breakdown: row.breakdown as FeeSchedule['breakdown'],
+  };
+}
+
+export async function findFeeSchedule(db: Db, id: string) {
+  return db.selectFrom('fee_schedules').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function nextVersion(db: Db, homeId: string, periodStart: string): Promise<number> {
+  const row = await db
+    .selectFrom('fee_schedules')
+    .select(sql<number>`coalesce(max(version), 0) + 1`.as('next'))
+    .where('home_id', '=', homeId)
+    .where('period_start', '=', periodStart)
+    .executeTakeFirstOrThrow();
+  return Number(row.next);
+}
+
+/** The schedule in force for a home on a day: the latest effectiveFrom on or before it, then the latest published. */
+export async function scheduleInForce(db: Db, homeId: string, on: string) {
+  return db
+    .selectFrom('fee_schedules')
+    .selectAll()
+    .where('home_id', '=', homeId)
+    .where('effective_from', '<=', on)
+    .orderBy('effective_from', 'desc')
+    .orderBy('published_at', 'desc')
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** The schedule published for the same home just before this one (by effectiveFrom, then publication). */
+export async function previousSchedule(db: Db, schedule: Selectable<FeeSchedulesTable>) {
+  return db
+    .selectFrom('fee_schedules')
+    .selectAll()
+    .where('home_id', '=', schedule.home_id)
+    .where('id', '!=', schedule.id)
+    .where((eb) =>
+      eb.or([
+        eb('effective_from', '<', schedule.effective_from),
+        eb.and([
+          eb('effective_from', '=', schedule.effective_from),
+          eb('published_at', '<', schedule.published_at),
+        ]),
+      ]),
+    )
+    .orderBy('effective_from', 'desc')
+    .orderBy('published_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export interface ScheduleFilter {
+  organisationId?: string | undefined;
+  homeId?: string | undefined;
+  periodStart?: string | undefined;
+  status?: FeeScheduleSummary['status'] | undefined;
+  today: string;
+  after?: { effectiveFrom: string; id: string } | undefined;
+  limit: number;
+}
+
+/** Summaries with their status on `today`, newest effectiveFrom first. */
+export async function listSchedules(db: Db, filter: ScheduleFilter) {
+  const status = sql<FeeScheduleSummary['status']>`case
+      when fs.effective_from > ${filter.today} then 'scheduled'
+      when fs.id in (select id from in_force) then 'current'
+      else 'superseded' end`;
+  let query = db
+    .with('in_force', (qb) =>
+      qb
+        .selectFrom('fee_schedules')
+        .distinctOn('home_id')
+        .select('id')
+        .where('effective_from', '<=', filter.today)
+        .orderBy('home_id')
+        .orderBy('effective_from', 'desc')
+        .orderBy('published_at', 'desc')
+        .orderBy('version', 'desc'),
+    )
+    .selectFrom('fee_schedules as fs')
+    .select([
+      'fs.id',
+      'fs.home_id',
+      'fs.organisation_id',
+      'fs.period_label',
+      'fs.period_start',
+      'fs.period_end',
+      'fs.version',
+      'fs.effective_from',
+      'fs.weekly_fee_per_child',
+      'fs.surplus_rate',
+      'fs.published_by',
+      'fs.published_at',
+    ])
+    .select(status.as('status'))
+    .orderBy('fs.effective_from', 'desc')
+    .orderBy('fs.id', 'desc')
+    .limit(filter.limit + 1);
+  if (filter.organisationId) query = query.where('fs.organisation_id', '=', filter.organisationId);
+  if (filter.homeId) query = query.where('fs.home_id', '=', filter.homeId);
+  if (filter.periodStart) query = query.where('fs.period_start', '=', filter.periodStart);
+  if (filter.status) query = query.where(status, '=', filter.status);
+  if (filter.after) {
+    const { effectiveFrom, id } = filter.after;
+    query = query.where((eb) =>
+      eb.or([
+        eb('fs.effective_from', '<', effectiveFrom),
+        eb.and([eb('fs.effective_from', '=', effectiveFrom), eb('fs.id', '<', id)]),
+      ]),
+    );
+  }
+  const rows = await query.execute();
+  return rows.map(
+    (row): FeeScheduleSummary => ({
+      id: row.id,
+      homeId: row.home_id,
+      organisationId: row.organisation_id,
+      period: { label: row.period_label, start: row.period_start, end: row.period_end },
+      version: row.version,
+      effectiveFrom: row.effective_from,
+      weeklyFeePerChild: row.weekly_fee_per_child,
+      surplusRate: plainRate(row.surplus_rate),
+      publishedBy: row.published_by,
+      publishedAt: row.published_at.toISOString(),
+      status: row.status,
+    }),
+  );
+}

@@ -1,0 +1,181 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { CostModel } from '../../domain/pricing/index.js';
+import { breakdownRows, explainFeeChange, feeChangeSchema } from '../../domain/pricing/index.js';
+import { notModified } from '../../http/conditional.js';
+import { attachment, toCsv } from '../../http/csv.js';
+import { ProblemError } from '../../http/errors.js';
+import { negotiate } from '../../http/negotiate.js';
+import { page, pageQuery } from '../../http/paging.js';
+import { problem, problemSchema, problemTypes } from '../../http/problem.js';
+import { isoDate } from '../homes/schemas.js';
+import { visibleHome } from '../homes/service.js';
+import { rateTables } from '../rates/repository.js';
+import { feeScheduleSchema, feeScheduleSummarySchema } from './schemas.js';
+import {
+  currentSchedule,
+  pageSchedules,
+  previousOf,
+  ScheduleCache,
+  todayInEngland,
+  visibleSchedule,
+} from './service.js';
+
+const idParams = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
+const published = { access: { transparency: true } } as const;
+const listQuery = {
+  organisationId: z.uuid().optional(),
+  period: isoDate.optional().describe('The period start, e.g. 2026-04-01'),
+  status: z.enum(['current', 'superseded', 'scheduled']).optional(),
+  ...pageQuery,
+};
+
+export const feeScheduleRoutes: FastifyPluginAsyncZod = async (app) => {
+  const cache = new ScheduleCache();
+
+  app.get(
+    '/v1/fee-schedules',
+    {
+      config: published,
+      schema: {
+        tags: ['fee-schedules'],
+        summary: 'Published fee schedules',
+        description: 'Newest effectiveFrom first; filter by organisation, home, period and status.',
+        querystring: z.object({ ...listQuery, homeId: z.uuid().optional() }),
+        response: { 200: page(feeScheduleSummarySchema) },
+      },
+    },
+    async (request) =>
+      pageSchedules(app.database, request.principal, { ...request.query, periodStart: request.query.period }),
+  );
+
+  app.get(
+    '/v1/fee-schedules/:id',
+    {
+      config: published,
+      schema: {
+        tags: ['fee-schedules'],
+        summary: 'One published fee schedule: the frozen model and its breakdown',
+        description:
+          "Immutable: served with a strong ETag (304 on If-None-Match). `Accept: text/csv` gives the breakdown's lines as CSV.",
+        params: idParams,
+        response: {
+          200: {
+            description: 'The fee schedule',
+            content: {
+              'application/json': { schema: feeScheduleSchema },
+              'text/csv': { schema: z.string() },
+            },
+          },
+          304: z.null().describe('Not modified'),
+          404: problemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const format = negotiate(request.headers.accept, ['application/json', 'text/csv']);
+      const served = await visibleSchedule(cache, app.database, request.principal, request.params.id);
+      const etag = format === 'text/csv' ? `${served.etag.slice(0, -1)}-csv"` : served.etag;
+      reply
+        .header('etag', etag)
+        .header('cache-control', 'public, max-age=300')
+        .header('vary', 'accept, authorization');
+      if (notModified(request, etag)) return reply.code(304).send(null);
+      if (format === 'text/csv') {
+        const { schedule } = served;
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header(
+            'content-disposition',
+            attachment(
+              `fee-schedule-${schedule.homeId.slice(0, 8)}-${schedule.period.label}-v${schedule.version}.csv`,
+            ),
+          )
+          .send(toCsv(breakdownRows(schedule.breakdown)));
+      }
+      return reply.type('application/json; charset=utf-8').send(served.body as unknown as string);
+    },
+  );
+
+  app.get(
+    '/v1/fee-schedules/:id/changes',
+    {
+      config: published,
+      schema: {
+        tags: ['fee-schedules'],
+        summary: 'Why the fee changed: line by line, and the inputs that moved',
+        description:
+          'Compares this schedule with `from` (by default the one published for the same home just before it). The effects of the inputs that moved add up to the whole change in the weekly fee.',
+        params: idParams,
+        querystring: z.object({ from: z.uuid().optional().describe('The schedule to compare with') }),
+        response: {
+          200: feeChangeSchema.extend({ fromScheduleId: z.uuid(), toScheduleId: z.uuid() }),
+          404: problemSchema,
+        },
+      },
+    },
+    async (request) => {
+      const to = (await visibleSchedule(cache, app.database, request.principal, request.params.id)).schedule;
+      const from = request.query.from
+        ? (await visibleSchedule(cache, app.database, request.principal, request.query.from)).schedule
+        : await previousOf(app.database, to);
+      if (!from) {
+        throw new ProblemError(
+          problem(
+            404,
+            'This is the first schedule for its home: give `from` to compare with another',
+            problemTypes.notFound,
+          ),
+        );
+      }
+      const change = explainFeeChange(
+        { model: from.model as CostModel, breakdown: from.breakdown },
+        { model: to.model as CostModel, breakdown: to.breakdown },
+        { rateTables: rateTables() },
+      );
+      return { fromScheduleId: from.id, toScheduleId: to.id, ...change };
+    },
+  );
+
+  app.get(
+    '/v1/homes/:id/fee-schedules',
+    {
+      config: published,
+      schema: {
+        tags: ['fee-schedules'],
+        summary: "A home's fee schedule history",
+        params: idParams,
+        querystring: z.object(listQuery),
+        response: { 200: page(feeScheduleSummarySchema), 404: problemSchema },
+      },
+    },
+    async (request) => {
+      await visibleHome(app.database, request.principal, request.params.id);
+      return pageSchedules(app.database, request.principal, {
+        ...request.query,
+        homeId: request.params.id,
+        periodStart: request.query.period,
+      });
+    },
+  );
+
+  app.get(
+    '/v1/homes/:id/fee-schedules/current',
+    {
+      config: published,
+      schema: {
+        tags: ['fee-schedules'],
+        summary: 'The fee schedule in force for a home on a day',
+        description:
+          'The schedule with the latest effectiveFrom on or before `on` (today in England by default); of two with the same day, the later published.',
+        params: idParams,
+        querystring: z.object({ on: isoDate.optional() }),
+        response: { 200: feeScheduleSchema, 404: problemSchema },
+      },
+    },
+    async (request) => {
+      await visibleHome(app.database, request.principal, request.params.id);
+      return currentSchedule(app.database, request.params.id, request.query.on ?? todayInEngland());
+    },
+  );
+};
