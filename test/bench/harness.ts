@@ -39,9 +39,10 @@ export interface BenchServer {
 }
 
 /** Starts test/bench/server.ts in its own process, so that load and service do not share a core. */
-export function startBenchServer(): Promise<BenchServer> {
+export function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/server.ts'], {
     cwd: root,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

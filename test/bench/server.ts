@@ -17,7 +17,12 @@ const config = loadConfig({
   RATE_LIMIT_PER_MINUTE: '0',
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
 });
-const database = await openDatabase({ dataDir: 'memory://' });
+// PGlite in memory by default; BENCH_DATABASE_URL (+ BENCH_SCHEMA) puts the service on a PostgreSQL server.
+const database = await openDatabase(
+  process.env.BENCH_DATABASE_URL
+    ? { databaseUrl: process.env.BENCH_DATABASE_URL, searchPath: process.env.BENCH_SCHEMA, poolMax: 10 }
+    : { dataDir: 'memory://' },
+);
 await migrateToLatest(database.db);
 const app = await buildApp({ config, database });
 app.get('/bench/hello', { config: { access: { public: true } }, schema: { hide: true } }, async () => ({

@@ -12,11 +12,9 @@ export const poolLineSchema = z.strictObject({
     .string()
     .regex(/^[A-Z][A-Z0-9_]{1,49}$/, { message: 'must be an upper-case code such as LEADERSHIP or FINANCE' }),
   description: z.string().trim().min(1).max(200),
-  amount: z
-    .string({ message: 'must be a decimal string such as "120000"' })
-    .regex(/^\d{1,12}(\.\d{1,2})?$/, {
-      message: 'must be money: a decimal string ≥ 0 with at most 2 decimal places',
-    }),
+  amount: z.string({ message: 'must be a decimal string such as "120000"' }).regex(/^\d{1,12}(\.\d{1,2})?$/, {
+    message: 'must be money: a decimal string ≥ 0 with at most 2 decimal places',
+  }),
 });
 
 export const poolInputSchema = z.strictObject({

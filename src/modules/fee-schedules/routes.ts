@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CostModel } from '../../domain/pricing/index.js';
@@ -80,7 +81,8 @@ export const feeScheduleRoutes: FastifyPluginAsyncZod = async (app) => {
         .header('etag', etag)
         .header('cache-control', 'public, max-age=300')
         .header('vary', 'accept, authorization');
-      if (notModified(request, etag)) return reply.code(304).send(null);
+      // no payload at all: a 304 has no body (`null` would be sent as 4 bytes)
+      if (notModified(request, etag)) return (reply as FastifyReply).code(304).send();
       if (format === 'text/csv') {
         const { schedule } = served;
         return reply

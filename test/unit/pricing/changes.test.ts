@@ -625,7 +625,7 @@ describe('explainFeeChange: random perturbations of the Wirral model', () => {
           if (cause.section === 'enhancements') expect(cause.effectOnWeeklyFee).toBe('0.00');
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: 150 },
     );
   });
 });
