@@ -19,6 +19,23 @@ export class ProblemError extends Error {
   }
 }
 
+/** A 422 naming one offending field of the body, for rules a schema alone cannot check. */
+export function invalidField(pointer: string, message: string): ProblemError {
+  return new ProblemError(
+    problem(422, `${pointer}: ${message}`, problemTypes.validation, {
+      errors: [{ pointer, message, in: 'body' }],
+    }),
+  );
+}
+
+/** Turns PostgreSQL's unique violation (23505) into a 409 with the given detail; rethrows anything else. */
+export function conflictOnUniqueViolation(error: unknown, detail: string): never {
+  if ((error as { code?: string }).code === '23505') {
+    throw new ProblemError(problem(409, detail, { type: '/problems/conflict', title: 'Conflict' }));
+  }
+  throw error;
+}
+
 const locations: Record<string, IssueLocation> = {
   body: 'body',
   querystring: 'query',

@@ -4,9 +4,8 @@ import type { DatabaseHandle } from '../../db/database.js';
 import type { Database, Role } from '../../db/schema.js';
 import type { KeyVerifier, Principal } from '../../http/auth.js';
 import { notFound, sha256 } from '../../http/auth.js';
-import { ProblemError } from '../../http/errors.js';
-import { decodeCursor, encodeCursor } from '../../http/paging.js';
-import { problem, problemTypes } from '../../http/problem.js';
+import { invalidField } from '../../http/errors.js';
+import { decodeCursor, pageOf } from '../../http/paging.js';
 import { recordAudit } from '../audit/repository.js';
 import { findOrganisation } from '../organisations/repository.js';
 import { generateKey, matchesHash, prefixOf } from './keys.js';
@@ -72,10 +71,10 @@ export async function createApiKey(
   input: ApiKeyInput,
 ): Promise<ApiKey & { key: string }> {
   if (input.expiresAt && new Date(input.expiresAt).getTime() <= Date.now()) {
-    throw invalid('/expiresAt', 'must be in the future');
+    throw invalidField('/expiresAt', 'must be in the future');
   }
   if (input.organisationId && !(await findOrganisation(db, input.organisationId))) {
-    throw invalid('/organisationId', 'is not an organisation known here');
+    throw invalidField('/organisationId', 'is not an organisation known here');
   }
   const { key, prefix, secretHash } = generateKey();
   const created = await db.transaction().execute(async (trx) => {
@@ -135,15 +134,5 @@ export async function revokeApiKey(db: Kysely<Database>, actor: Actor, id: strin
 export async function pageApiKeys(db: Kysely<Database>, cursor: string | undefined, limit: number) {
   const afterId = cursor ? decodeCursor(cursor, 1)[0] : undefined;
   const rows = await listKeys(db, { afterId, limit });
-  const items = rows.slice(0, limit).map(toApiKey);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null };
-}
-
-function invalid(pointer: string, message: string): ProblemError {
-  return new ProblemError(
-    problem(422, `${pointer}: ${message}`, problemTypes.validation, {
-      errors: [{ pointer, message, in: 'body' }],
-    }),
-  );
+  return pageOf(rows, limit, toApiKey, (key) => [key.id]);
 }

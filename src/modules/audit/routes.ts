@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../../http/auth.js';
-import { decodeCursor, encodeCursor, page, pageQuery } from '../../http/paging.js';
+import { decodeCursor, page, pageOf, pageQuery } from '../../http/paging.js';
 import { listAuditEvents } from './repository.js';
 
 const auditEventSchema = z
@@ -57,7 +57,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
         principal.role === 'finance' ? (principal.organisationId ?? undefined) : filter.organisationId;
       const afterId = cursor ? decodeCursor(cursor, 1)[0] : undefined;
       const rows = await listAuditEvents(app.database.db, { ...filter, organisationId, afterId, limit });
-      const items = rows.slice(0, limit).map((row) => ({
+      const toEvent = (row: (typeof rows)[number]) => ({
         id: row.id,
         occurredAt: row.occurred_at.toISOString(),
         actor: row.actor,
@@ -70,9 +70,8 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
         requestId: row.request_id,
         before: row.before ?? null,
         after: row.after ?? null,
-      }));
-      const last = items.at(-1);
-      return { items, nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null };
+      });
+      return pageOf(rows, limit, toEvent, (event) => [event.id]);
     },
   );
 };

@@ -5,11 +5,12 @@ import { DomainValidationError, zodIssuesToFieldIssues } from '../../domain/erro
 import { type Breakdown, type CostModel, costModelSchema } from '../../domain/pricing/index.js';
 import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
 import { stale } from '../../http/conditional.js';
-import { decodeCursor, encodeCursor } from '../../http/paging.js';
+import { invalidField } from '../../http/errors.js';
+import { decodeCursor, pageOf } from '../../http/paging.js';
 import { recordAudit } from '../audit/repository.js';
 import { centralFromPool, findPool } from '../central-cost-pools/service.js';
 import { findHome } from '../homes/repository.js';
-import { invalidField, visibleHome } from '../homes/service.js';
+import { visibleHome } from '../homes/service.js';
 import { findOrganisation } from '../organisations/repository.js';
 import { quote } from '../quotes/service.js';
 import { findCostModel, listCostModels, toDraft } from './repository.js';
@@ -189,7 +190,5 @@ export async function pageCostModels(
     principal.role === 'finance' ? (principal.organisationId ?? undefined) : query.organisationId;
   const afterId = query.cursor ? decodeCursor(query.cursor, 1)[0] : undefined;
   const rows = await listCostModels(database.db, { ...query, organisationId, afterId });
-  const items = rows.slice(0, query.limit).map(toDraft);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor([last.id]) : null };
+  return pageOf(rows, query.limit, toDraft, (draft) => [draft.id]);
 }

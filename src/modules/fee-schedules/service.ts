@@ -4,12 +4,12 @@ import type { DatabaseHandle } from '../../db/database.js';
 import { type CostModel, METHOD_VERSION } from '../../domain/pricing/index.js';
 import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
 import { stale } from '../../http/conditional.js';
+import { invalidField } from '../../http/errors.js';
 import { claimIdempotencyKey, requestHash } from '../../http/idempotency.js';
-import { decodeCursor, encodeCursor } from '../../http/paging.js';
+import { decodeCursor, pageOf } from '../../http/paging.js';
 import { recordAudit } from '../audit/repository.js';
 import { findCostModel } from '../cost-models/repository.js';
 import { priceDraft } from '../cost-models/service.js';
-import { invalidField } from '../homes/service.js';
 import {
   findFeeSchedule,
   listSchedules,
@@ -196,10 +196,10 @@ export async function pageSchedules(
     today: todayInEngland(),
     after: after ? { effectiveFrom: after[0]!, id: after[1]! } : undefined,
   });
-  const items = rows.slice(0, query.limit);
-  const last = items.at(-1);
-  return {
-    items,
-    nextCursor: rows.length > query.limit && last ? encodeCursor([last.effectiveFrom, last.id]) : null,
-  };
+  return pageOf(
+    rows,
+    query.limit,
+    (row) => row,
+    (schedule) => [schedule.effectiveFrom, schedule.id],
+  );
 }

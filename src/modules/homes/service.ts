@@ -1,23 +1,11 @@
 import type { DatabaseHandle } from '../../db/database.js';
 import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
-import { ProblemError } from '../../http/errors.js';
-import { decodeCursor, encodeCursor } from '../../http/paging.js';
-import { problem, problemTypes } from '../../http/problem.js';
+import { conflictOnUniqueViolation, invalidField } from '../../http/errors.js';
+import { decodeCursor, pageOf } from '../../http/paging.js';
 import { recordAudit } from '../audit/repository.js';
 import { findOrganisation } from '../organisations/repository.js';
 import { findHome, listHomes, toHome } from './repository.js';
 import type { Home, HomeInput, HomePatch } from './schemas.js';
-
-export function invalidField(pointer: string, message: string): ProblemError {
-  return new ProblemError(
-    problem(422, `${pointer}: ${message}`, problemTypes.validation, {
-      errors: [{ pointer, message, in: 'body' }],
-    }),
-  );
-}
-
-const conflict = (detail: string) =>
-  new ProblemError(problem(409, detail, { type: '/problems/conflict', title: 'Conflict' }));
 
 /** Loads a home the principal may see, or answers 404 (for a missing one and another tenant's alike). */
 export async function visibleHome(database: DatabaseHandle, principal: Principal | undefined, id: string) {
@@ -80,9 +68,7 @@ export async function createHome(
       return home;
     });
   } catch (error) {
-    if ((error as { code?: string }).code === '23505')
-      throw conflict('A home with this Ofsted URN exists already');
-    throw error;
+    conflictOnUniqueViolation(error, 'A home with this Ofsted URN exists already');
   }
 }
 
@@ -125,9 +111,7 @@ export async function updateHome(
       return home;
     });
   } catch (error) {
-    if ((error as { code?: string }).code === '23505')
-      throw conflict('A home with this Ofsted URN exists already');
-    throw error;
+    conflictOnUniqueViolation(error, 'A home with this Ofsted URN exists already');
   }
 }
 
@@ -150,7 +134,5 @@ export async function pageHomes(
     afterId,
     limit: query.limit,
   });
-  const items = rows.slice(0, query.limit).map(toHome);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor([last.id]) : null };
+  return pageOf(rows, query.limit, toHome, (home) => [home.id]);
 }

@@ -1,9 +1,8 @@
 import type { DatabaseHandle } from '../../db/database.js';
 import type { Principal } from '../../http/auth.js';
 import { assertOrganisation, notFound } from '../../http/auth.js';
-import { ProblemError } from '../../http/errors.js';
-import { decodeCursor, encodeCursor } from '../../http/paging.js';
-import { problem } from '../../http/problem.js';
+import { conflictOnUniqueViolation } from '../../http/errors.js';
+import { decodeCursor, pageOf } from '../../http/paging.js';
 import { recordAudit } from '../audit/repository.js';
 import { findOrganisation, insertOrganisation, listOrganisations, toOrganisation } from './repository.js';
 import type { Organisation, OrganisationInput } from './schemas.js';
@@ -29,15 +28,7 @@ export async function createOrganisation(
       return organisation;
     });
   } catch (error) {
-    if ((error as { code?: string }).code === '23505') {
-      throw new ProblemError(
-        problem(409, 'An organisation with this Companies House number exists already', {
-          type: '/problems/conflict',
-          title: 'Conflict',
-        }),
-      );
-    }
-    throw error;
+    conflictOnUniqueViolation(error, 'An organisation with this Companies House number exists already');
   }
 }
 
@@ -61,7 +52,5 @@ export async function pageOrganisations(
   const after = cursor ? (decodeCursor(cursor, 2) as [string, string]) : undefined;
   const onlyId = principal.role === 'finance' ? (principal.organisationId ?? undefined) : undefined;
   const rows = await listOrganisations(database.db, { onlyId, limit, ...(after ? { after } : {}) });
-  const items = rows.slice(0, limit).map(toOrganisation);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor([last.name, last.id]) : null };
+  return pageOf(rows, limit, toOrganisation, (organisation) => [organisation.name, organisation.id]);
 }
