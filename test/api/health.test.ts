@@ -18,6 +18,10 @@ describe.each(engines)('health on %s', (engine) => {
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toEqual({ status: 'ready', database: engine });
     expect(ready.headers['x-request-id']).toBeTruthy();
+    // Helmet's security headers on every response
+    expect(ready.headers['x-content-type-options']).toBe('nosniff');
+    expect(ready.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(ready.headers['strict-transport-security']).toBeTruthy();
   });
 
   it('is live but not ready (503 problem) when the database is gone', async () => {
