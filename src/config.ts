@@ -59,7 +59,6 @@ export const configSchema = z.object({
     .min(0, { message: 'must be 0 (off) or more' })
     .max(300, { message: 'must be at most 300' })
     .default(10),
-  SIGNING_KEY_FILE: z.string().trim().min(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string };
