@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_init.js';
 import * as m0002 from './0002_access_control.js';
 import * as m0003 from './0003_homes_and_fee_schedules.js';
+import * as m0004 from './0004_placements.js';
 
 /**
  * Every migration, in order. A static list because kysely's FileMigrationProvider cannot import
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_access_control': m0002,
   '0003_homes_and_fee_schedules': m0003,
+  '0004_placements': m0004,
 };

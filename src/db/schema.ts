@@ -135,7 +135,32 @@ export interface IdempotencyKeysTable {
   created_at: Generated<Date>;
 }
 
+export interface PlacementsTable {
+  id: Generated<string>;
+  organisation_id: string;
+  council_code: string;
+  reference: string;
+  moved_from: string | null;
+  created_at: Generated<Date>;
+  created_by: string;
+}
+
+export interface PlacementVersionsTable {
+  placement_id: string;
+  version: number;
+  home_id: string;
+  start_date: string;
+  end_date: string | null;
+  enhancements: Json;
+  action: 'create' | 'end' | 'move' | 'correct' | 'enhance';
+  note: string | null;
+  recorded_at: Generated<Date>;
+  recorded_by: string;
+}
+
 export interface Database {
+  placements: PlacementsTable;
+  placement_versions: PlacementVersionsTable;
   councils: CouncilsTable;
   homes: HomesTable;
   central_cost_pools: CentralCostPoolsTable;

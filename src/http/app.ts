@@ -23,8 +23,10 @@ import { feeScheduleRoutes } from '../modules/fee-schedules/routes.js';
 import { healthRoutes } from '../modules/health/routes.js';
 import { homeRoutes } from '../modules/homes/routes.js';
 import { organisationRoutes } from '../modules/organisations/routes.js';
+import { placementRoutes } from '../modules/placements/routes.js';
 import { quoteRoutes } from '../modules/quotes/routes.js';
 import { rateRoutes } from '../modules/rates/routes.js';
+import { statementRoutes } from '../modules/statements/routes.js';
 import { authPlugin, sha256 } from './auth.js';
 import { errorHandlerPlugin } from './errors.js';
 import { loggerOptions } from './logger.js';
@@ -150,6 +152,7 @@ export async function buildApp({
           description: "Draft cost models and central cost pools: the finance team's work",
         },
         { name: 'fee-schedules', description: 'Published, immutable fee schedules and why they changed' },
+        { name: 'placements', description: 'Placements, statements of charges and occupancy' },
       ],
       components: {
         securitySchemes: {
@@ -181,6 +184,8 @@ export async function buildApp({
   await app.register(centralCostPoolRoutes);
   await app.register(costModelRoutes);
   await app.register(feeScheduleRoutes);
+  await app.register(placementRoutes);
+  await app.register(statementRoutes);
 
   return app;
 }

@@ -17,6 +17,10 @@ interface TenantFixtures {
   homeId: string;
   costModelId: string;
   scheduleId: string;
+  /** The own tenant's placements are for the commissioner's council (Wirral), the foreign one's for Sefton. */
+  councilCode: string;
+  placementId: string;
+  newPlacement: () => Promise<string>;
 }
 
 interface Context {
@@ -258,6 +262,77 @@ const rows: Record<string, Row> = {
     request: (ctx, t) => ({ url: `/v1/homes/${ctx[t].homeId}/fee-schedules/current?on=2026-12-01` }),
     expect: published(200),
   },
+  'POST /v1/placements': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      method: 'POST',
+      url: '/v1/placements',
+      payload: {
+        homeId: ctx[t].homeId,
+        councilCode: ctx[t].councilCode,
+        reference: `REF-${++requestCounter}`,
+        start: '2026-06-01',
+      },
+    }),
+    expect: financeWrites(201, 404),
+  },
+  'GET /v1/placements': {
+    request: () => ({ url: '/v1/placements' }),
+    expect: { anonymous: 401, admin: 200, finance: 200, commissioner: 200, regulator: 403 },
+  },
+  'GET /v1/placements/:id': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/placements/${ctx[t].placementId}` }),
+    expect: {
+      anonymous: 401,
+      admin: 200,
+      finance: { own: 200, foreign: 404 },
+      commissioner: { own: 200, foreign: 404 },
+      regulator: 403,
+    },
+  },
+  'POST /v1/placements/:id/versions': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      method: 'POST',
+      url: `/v1/placements/${ctx[t].placementId}/versions`,
+      payload: { action: 'correct', note: 'matrix correction' },
+    }),
+    expect: financeWrites(201, 404),
+  },
+  'POST /v1/placements/:id/move': {
+    tenanted: true,
+    request: async (ctx, t) => ({
+      method: 'POST',
+      url: `/v1/placements/${await ctx[t].newPlacement()}/move`,
+      payload: { homeId: ctx[t].homeId, date: '2026-07-01' },
+    }),
+    expect: financeWrites(201, 404),
+  },
+  'GET /v1/councils/:code/statements': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      url: `/v1/councils/${ctx[t].councilCode}/statements?from=2026-06-01&to=2026-06-30`,
+    }),
+    expect: {
+      anonymous: 401,
+      admin: 200,
+      finance: 200,
+      commissioner: { own: 200, foreign: 404 },
+      regulator: 403,
+    },
+  },
+  'GET /v1/homes/:id/occupancy': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/homes/${ctx[t].homeId}/occupancy?from=2026-06-01&to=2026-06-30` }),
+    expect: {
+      anonymous: 401,
+      admin: 200,
+      finance: { own: 200, foreign: 404 },
+      commissioner: 403,
+      regulator: 200,
+    },
+  },
   'GET /v1/audit-events': {
     request: () => ({ url: '/v1/audit-events' }),
     expect: { anonymous: 401, admin: 200, finance: 200, commissioner: 403, regulator: 403 },
@@ -265,7 +340,11 @@ const rows: Record<string, Row> = {
 };
 
 /** An organisation with a home, a central cost pool, a draft and two published schedules. */
-async function tenantFixtures(app: TestApp['app'], name: string): Promise<TenantFixtures> {
+async function tenantFixtures(
+  app: TestApp['app'],
+  name: string,
+  councilCode: string,
+): Promise<TenantFixtures> {
   const organisationId = await createOrganisation(app, name);
   const as = (options: InjectOptions) =>
     app.inject({ ...options, headers: { ...adminAuth, ...(options.headers ?? {}) } });
@@ -299,7 +378,24 @@ async function tenantFixtures(app: TestApp['app'], name: string): Promise<Tenant
     if (published.statusCode !== 201) throw new Error(`fixture publish failed: ${published.body}`);
     scheduleId = published.json().id;
   }
-  return { organisationId, homeId, costModelId, scheduleId };
+  const newPlacement = async () => {
+    const placement = await as({
+      method: 'POST',
+      url: '/v1/placements',
+      payload: { homeId, councilCode, reference: `FIX-${++requestCounter}`, start: '2026-06-01' },
+    });
+    if (placement.statusCode !== 201) throw new Error(`fixture placement failed: ${placement.body}`);
+    return placement.json().id as string;
+  };
+  return {
+    organisationId,
+    homeId,
+    costModelId,
+    scheduleId,
+    councilCode,
+    placementId: await newPlacement(),
+    newPlacement,
+  };
 }
 
 describe('authorisation matrix', () => {
@@ -310,8 +406,8 @@ describe('authorisation matrix', () => {
   beforeAll(async () => {
     testApp = await createTestApp('pglite');
     const { app } = testApp;
-    const own = await tenantFixtures(app, 'Own Homes CIC');
-    const foreign = await tenantFixtures(app, 'Foreign Homes CIC');
+    const own = await tenantFixtures(app, 'Own Homes CIC', 'E08000015');
+    const foreign = await tenantFixtures(app, 'Foreign Homes CIC', 'E08000014');
     keys.admin = (await createKey(app, { role: 'admin' })).key;
     keys.finance = (await createKey(app, { role: 'finance', organisationId: own.organisationId })).key;
     keys.commissioner = (await createKey(app, { role: 'commissioner', councils: ['E08000015'] })).key;

@@ -1,0 +1,667 @@
+// Statements of charges: placement days × fee schedules in force (pure: no I/O, no clock, no randomness).
+//
+// THE CHARGING RULE (published with every statement)
+//
+// 1. Days. Dates are calendar days (YYYY-MM-DD, no time zone). The statement's `from` and `to` are
+//    both included. A placement is charged from its `start` to its `end`, both included (`end: null`
+//    = ongoing), clipped to the statement's range. An enhancement is charged on the days inside both
+//    its own window and its placement's (and the range): a window reaching past its placement is
+//    clipped, not refused.
+// 2. Schedule in force. For a home on a day it is the schedule with the latest `effectiveFrom` on or
+//    before that day; between equal `effectiveFrom`s the later `publishedAt` wins, then the higher
+//    `version`. Days before a home's first schedule are not charged and are reported as unpriced
+//    (never guessed).
+// 3. Daily charge. The weekly fee ÷ 7, exactly: nothing is rounded per day. An enhancement's weekly
+//    charge is priced by the pricing method (§2–§3) on the frozen cost model of the schedule in force
+//    that day, with `[{ description, roleId, hoursPerWeek }]` as its only enhancement, and taken as
+//    that enhancement's `weeklyCharge`. If that model has no staffing line `roleId`, the enhancement's
+//    days under that schedule are reported as unpriced for it (reason `unknown_role`).
+// 4. Lines. Consecutive days of one placement with the same basis (the same schedule; for enhancement
+//    lines, the same enhancement and the same schedule) form one line, worth exactly
+//    weekly rate × days ÷ 7. Lines are ordered by first day, the fee before enhancements, then
+//    enhancements in input order.
+// 5. Rounding. A placement's total is the exact sum of its lines rounded half-up to the penny. The
+//    lines' amounts are allocated from that total by largest remainder (floor each line to the penny,
+//    then one penny to each of the largest remainders, ties to the earlier line), so a placement's
+//    lines add up to its total exactly. `feeTotal` and `enhancementTotal` are the sums of the
+//    allocated fee and enhancement lines. Each placement is invoiced on its own: a home's subtotal and
+//    the statement total are sums of placement totals.
+//
+// Refused input (DomainValidationError, with a JSON pointer per issue): a date that is not a real
+// YYYY-MM-DD date; `to` before `from`; a placement or enhancement `end` before its `start`; an
+// enhancement with no day in common with its placement; `hoursPerWeek` that is not a decimal string
+// above 0 with at most 6 decimal places; a `weeklyFeePerChild` that is not money (≥ 0, at most 2 dp);
+// a `publishedAt` that is not an ISO instant; a `version` that is not a whole number ≥ 1; duplicate
+// schedule ids, duplicate (homeId, version) pairs, duplicate placement ids, duplicate enhancement ids
+// within a placement; and a schedule whose frozen model cannot be priced (pointer under its `/model`).
+
+import { DomainValidationError, type FieldIssue } from '../errors.js';
+import {
+  allocateUnits,
+  divideHalfUp,
+  exact,
+  formatExact,
+  formatPennies,
+  formatUnits,
+  pow10,
+} from '../money.js';
+import { type CostModel, priceCostModel, type RateTables } from '../pricing/index.js';
+import { dayOf, instantOf, isoOf } from './days.js';
+
+export { dayOf, instantOf, isoOf } from './days.js';
+
+/** One sentence stating the rounding rule, repeated on every statement. */
+export const CHARGING_RULE =
+  "Each placement's total is the exact sum of its lines (weekly rate × days ÷ 7) rounded half-up to the penny, its lines' amounts are that total allocated by largest remainder (each line floored to the penny, the remaining pennies to the largest remainders, ties to the earlier line), and the statement total is the sum of the placement totals.";
+
+// ── input ───────────────────────────────────────────────────────────────────────────────────────
+
+/** A published fee schedule of a home. */
+export interface ChargeSchedule {
+  id: string;
+  homeId: string;
+  version: number;
+  periodLabel: string;
+  /** YYYY-MM-DD */
+  effectiveFrom: string;
+  /** ISO instant; breaks ties between equal effectiveFrom (later wins). */
+  publishedAt: string;
+  /** Money string, e.g. "5495.78". */
+  weeklyFeePerChild: string;
+  /** The frozen cost model, for pricing enhancements. */
+  model: CostModel;
+}
+
+export interface ChargeEnhancement {
+  id: string;
+  description: string;
+  roleId: string;
+  hoursPerWeek: string;
+  start: string;
+  end: string | null;
+}
+
+export interface ChargePlacement {
+  id: string;
+  homeId: string;
+  councilCode: string;
+  reference: string;
+  start: string;
+  end: string | null;
+  enhancements: ChargeEnhancement[];
+}
+
+export interface ChargesInput {
+  from: string;
+  to: string;
+  placements: ChargePlacement[];
+  schedules: ChargeSchedule[];
+  rateTables?: RateTables | undefined;
+}
+
+// ── output ──────────────────────────────────────────────────────────────────────────────────────
+
+export interface ChargeLine {
+  kind: 'fee' | 'enhancement';
+  /** Only on enhancement lines. */
+  enhancementId?: string;
+  description: string;
+  from: string;
+  to: string;
+  days: number;
+  scheduleId: string;
+  scheduleVersion: number;
+  /** The weekly fee, or the enhancement's weekly charge, under that schedule. */
+  weeklyRate: string;
+  /** Allocated from the placement total (rule 5). */
+  amount: string;
+}
+
+export type UnpricedReason = 'no_schedule' | 'unknown_role';
+
+/** A run of days that is not charged, and why. */
+export interface UnpricedRun {
+  kind: 'fee' | 'enhancement';
+  enhancementId?: string;
+  from: string;
+  to: string;
+  days: number;
+  reason: UnpricedReason;
+  /** For `unknown_role`: the schedule whose model has no such staffing line. */
+  scheduleId?: string;
+}
+
+export interface PlacementCharges {
+  placementId: string;
+  homeId: string;
+  councilCode: string;
+  reference: string;
+  /** The placement's days inside the range. */
+  from: string;
+  to: string;
+  /** Days charged a fee. */
+  daysCharged: number;
+  /** Days of the placement in the range with no schedule in force (not charged). */
+  unpricedDays: number;
+  /** Runs not charged: fee days with no schedule, enhancement days with no schedule or unknown role. */
+  unpriced: UnpricedRun[];
+  lines: ChargeLine[];
+  feeTotal: string;
+  enhancementTotal: string;
+  total: string;
+}
+
+export interface HomeCharges {
+  homeId: string;
+  /** Number of placements charged in the range. */
+  placements: number;
+  daysCharged: number;
+  unpricedDays: number;
+  total: string;
+}
+
+export interface Charges {
+  from: string;
+  to: string;
+  placements: PlacementCharges[];
+  /** In order of each home's first placement. */
+  homes: HomeCharges[];
+  total: string;
+  rule: string;
+}
+
+// ── validation ──────────────────────────────────────────────────────────────────────────────────
+
+const MONEY = /^\d+(\.\d{1,2})?$/;
+const QUANTITY = /^\d+(\.\d{1,6})?$/;
+
+/** Pennies of a money string already checked against MONEY. */
+function penniesOf(text: string): bigint {
+  const { units, places } = exact(text);
+  return units * pow10(2 - places);
+}
+
+interface CheckedSchedule {
+  schedule: ChargeSchedule;
+  index: number;
+  effectiveDay: number;
+  publishedMs: number;
+  weeklyPennies: bigint;
+  roles: ReadonlySet<string>;
+}
+
+interface CheckedEnhancement {
+  enhancement: ChargeEnhancement;
+  index: number;
+  start: number;
+  end: number;
+  hoursKey: string;
+}
+
+interface CheckedPlacement {
+  placement: ChargePlacement;
+  start: number;
+  end: number;
+  enhancements: CheckedEnhancement[];
+}
+
+const FAR_FUTURE = Number.MAX_SAFE_INTEGER;
+
+function validate(input: ChargesInput): {
+  from: number;
+  to: number;
+  schedules: CheckedSchedule[];
+  placements: CheckedPlacement[];
+} {
+  const issues: FieldIssue[] = [];
+  const issue = (pointer: string, message: string) => issues.push({ pointer, message });
+  const dayAt = (value: unknown, pointer: string): number | undefined => {
+    const day = dayOf(value);
+    if (day === undefined) issue(pointer, 'must be a real calendar date written YYYY-MM-DD');
+    return day;
+  };
+
+  const from = dayAt(input.from, '/from');
+  const to = dayAt(input.to, '/to');
+  if (from !== undefined && to !== undefined && to < from) issue('/to', 'must not be before from');
+
+  const schedules: CheckedSchedule[] = [];
+  const scheduleIds = new Set<string>();
+  const homeVersions = new Set<string>();
+  (input.schedules ?? []).forEach((schedule, index) => {
+    const at = `/schedules/${index}`;
+    if (scheduleIds.has(schedule.id)) issue(`${at}/id`, 'is the id of an earlier schedule');
+    scheduleIds.add(schedule.id);
+    const versionOk = Number.isSafeInteger(schedule.version) && schedule.version >= 1;
+    if (!versionOk) issue(`${at}/version`, 'must be a whole number of at least 1');
+    const homeVersion = `${schedule.homeId}\u0000${schedule.version}`;
+    if (versionOk && homeVersions.has(homeVersion)) {
+      issue(`${at}/version`, 'another schedule of this home has the same version');
+    }
+    homeVersions.add(homeVersion);
+    const effectiveDay = dayAt(schedule.effectiveFrom, `${at}/effectiveFrom`);
+    const publishedMs = instantOf(schedule.publishedAt);
+    if (publishedMs === undefined)
+      issue(`${at}/publishedAt`, 'must be an ISO instant such as 2026-03-01T09:30:00Z');
+    const feeOk = typeof schedule.weeklyFeePerChild === 'string' && MONEY.test(schedule.weeklyFeePerChild);
+    if (!feeOk)
+      issue(`${at}/weeklyFeePerChild`, 'must be money: a decimal string ≥ 0 with at most 2 decimals');
+    if (effectiveDay === undefined || publishedMs === undefined || !feeOk || !versionOk) return;
+    schedules.push({
+      schedule,
+      index,
+      effectiveDay,
+      publishedMs,
+      weeklyPennies: penniesOf(schedule.weeklyFeePerChild),
+      roles: new Set((schedule.model?.staffing ?? []).map((line) => line.id)),
+    });
+  });
+
+  const placements: CheckedPlacement[] = [];
+  const placementIds = new Set<string>();
+  (input.placements ?? []).forEach((placement, index) => {
+    const at = `/placements/${index}`;
+    if (placementIds.has(placement.id)) issue(`${at}/id`, 'is the id of an earlier placement');
+    placementIds.add(placement.id);
+    const start = dayAt(placement.start, `${at}/start`);
+    const end = placement.end === null ? FAR_FUTURE : dayAt(placement.end, `${at}/end`);
+    if (start !== undefined && end !== undefined && end < start)
+      issue(`${at}/end`, 'must not be before start');
+    const enhancements: CheckedEnhancement[] = [];
+    const enhancementIds = new Set<string>();
+    (placement.enhancements ?? []).forEach((enhancement, j) => {
+      const eat = `${at}/enhancements/${j}`;
+      if (enhancementIds.has(enhancement.id)) issue(`${eat}/id`, 'is the id of an earlier enhancement');
+      enhancementIds.add(enhancement.id);
+      const hoursOk =
+        typeof enhancement.hoursPerWeek === 'string' &&
+        QUANTITY.test(enhancement.hoursPerWeek) &&
+        exact(enhancement.hoursPerWeek).units > 0n;
+      if (!hoursOk) {
+        issue(`${eat}/hoursPerWeek`, 'must be a decimal string above 0 with at most 6 decimals');
+      }
+      const eStart = dayAt(enhancement.start, `${eat}/start`);
+      const eEnd = enhancement.end === null ? FAR_FUTURE : dayAt(enhancement.end, `${eat}/end`);
+      if (eStart === undefined || eEnd === undefined) return;
+      if (eEnd < eStart) {
+        issue(`${eat}/end`, 'must not be before start');
+        return;
+      }
+      if (start !== undefined && end !== undefined && end >= start && (eEnd < start || eStart > end)) {
+        issue(eat, 'has no day in common with its placement');
+        return;
+      }
+      if (!hoursOk) return;
+      enhancements.push({
+        enhancement,
+        index: j,
+        start: eStart,
+        end: eEnd,
+        hoursKey: formatExact(exact(enhancement.hoursPerWeek)),
+      });
+    });
+    if (start === undefined || end === undefined) return;
+    placements.push({ placement, start, end, enhancements });
+  });
+
+  if (issues.length > 0 || from === undefined || to === undefined) throw new DomainValidationError(issues);
+  return { from, to, schedules, placements };
+}
+
+// ── schedules in force ──────────────────────────────────────────────────────────────────────────
+
+/** A home's schedules in force: `schedules[k]` from `starts[k]` to the day before `starts[k + 1]`. */
+interface Timeline {
+  starts: number[];
+  schedules: CheckedSchedule[];
+}
+
+function timelines(schedules: readonly CheckedSchedule[]): Map<string, Timeline> {
+  const byHome = new Map<string, CheckedSchedule[]>();
+  for (const schedule of schedules) {
+    const list = byHome.get(schedule.schedule.homeId);
+    if (list === undefined) byHome.set(schedule.schedule.homeId, [schedule]);
+    else list.push(schedule);
+  }
+  const result = new Map<string, Timeline>();
+  for (const [homeId, list] of byHome) {
+    // rule 2: latest effectiveFrom; equal → later publishedAt, then higher version (last in this order wins)
+    list.sort(
+      (a, b) =>
+        a.effectiveDay - b.effectiveDay ||
+        a.publishedMs - b.publishedMs ||
+        a.schedule.version - b.schedule.version,
+    );
+    const timeline: Timeline = { starts: [], schedules: [] };
+    for (const schedule of list) {
+      const last = timeline.starts.length - 1;
+      if (last >= 0 && timeline.starts[last] === schedule.effectiveDay) timeline.schedules[last] = schedule;
+      else {
+        timeline.starts.push(schedule.effectiveDay);
+        timeline.schedules.push(schedule);
+      }
+    }
+    result.set(homeId, timeline);
+  }
+  return result;
+}
+
+interface Piece {
+  from: number;
+  to: number;
+  schedule: CheckedSchedule | null;
+}
+
+/** Splits the days `from`..`to` into runs of one schedule in force (or none). */
+function piecesOf(timeline: Timeline | undefined, from: number, to: number): Piece[] {
+  if (timeline === undefined || timeline.starts.length === 0) return [{ from, to, schedule: null }];
+  const { starts, schedules } = timeline;
+  const pieces: Piece[] = [];
+  let day = from;
+  if (day < starts[0]!) {
+    const end = Math.min(to, starts[0]! - 1);
+    pieces.push({ from: day, to: end, schedule: null });
+    day = end + 1;
+  }
+  // the last segment starting on or before `day`
+  let k = 0;
+  while (k + 1 < starts.length && starts[k + 1]! <= day) k += 1;
+  while (day <= to) {
+    const segmentEnd = k + 1 < starts.length ? starts[k + 1]! - 1 : FAR_FUTURE;
+    const end = Math.min(to, segmentEnd);
+    pieces.push({ from: day, to: end, schedule: schedules[k]! });
+    day = end + 1;
+    k += 1;
+  }
+  return pieces;
+}
+
+// ── charges ─────────────────────────────────────────────────────────────────────────────────────
+
+interface ExactLine {
+  kind: 'fee' | 'enhancement';
+  order: number; // 0 for the fee, 1 + enhancement index otherwise
+  enhancementId?: string;
+  description: string;
+  from: number;
+  to: number;
+  schedule: CheckedSchedule;
+  weeklyPennies: bigint;
+}
+
+/**
+ * The charges for the placements in `from`..`to` by the charging rule at the top of this file.
+ * Pure; throws DomainValidationError for input the rule refuses.
+ */
+export function computeCharges(input: ChargesInput): Charges {
+  const { from, to, schedules, placements } = validate(input);
+  const byHome = timelines(schedules);
+
+  // rule 3: an enhancement's weekly charge per schedule, role and hours (the engine prices the whole model)
+  const enhancementCharges = new Map<string, bigint>();
+  const weeklyEnhancementPennies = (
+    schedule: CheckedSchedule,
+    enhancement: CheckedEnhancement,
+  ): bigint | undefined => {
+    const { roleId, description, hoursPerWeek } = enhancement.enhancement;
+    if (!schedule.roles.has(roleId)) return undefined;
+    const key = `${schedule.schedule.id}\u0000${roleId}\u0000${enhancement.hoursKey}`;
+    const known = enhancementCharges.get(key);
+    if (known !== undefined) return known;
+    let pennies: bigint;
+    try {
+      const breakdown = priceCostModel(
+        { ...schedule.schedule.model, enhancements: [{ description, roleId, hoursPerWeek }] },
+        { rateTables: input.rateTables },
+      );
+      pennies = penniesOf(breakdown.enhancements[0]!.weeklyCharge);
+    } catch (error) {
+      if (error instanceof DomainValidationError) {
+        throw new DomainValidationError(
+          error.issues.map((found) => ({
+            pointer: `/schedules/${schedule.index}/model${found.pointer}`,
+            message: found.message,
+          })),
+        );
+      }
+      throw error;
+    }
+    enhancementCharges.set(key, pennies);
+    return pennies;
+  };
+
+  const results: PlacementCharges[] = [];
+  const homes = new Map<
+    string,
+    { placements: number; daysCharged: number; unpricedDays: number; total: bigint }
+  >();
+  let grandTotal = 0n;
+
+  for (const checked of placements) {
+    const { placement } = checked;
+    const windowFrom = Math.max(checked.start, from);
+    const windowTo = Math.min(checked.end, to);
+    if (windowTo < windowFrom) continue; // does not overlap the range
+    const timeline = byHome.get(placement.homeId);
+
+    const lines: ExactLine[] = [];
+    const unpriced: (UnpricedRun & { start: number; order: number })[] = [];
+    let daysCharged = 0;
+    let unpricedDays = 0;
+
+    for (const piece of piecesOf(timeline, windowFrom, windowTo)) {
+      const days = piece.to - piece.from + 1;
+      if (piece.schedule === null) {
+        unpricedDays += days;
+        unpriced.push(unpricedRun('fee', undefined, piece, 'no_schedule', 0));
+        continue;
+      }
+      daysCharged += days;
+      lines.push({
+        kind: 'fee',
+        order: 0,
+        description: `Weekly fee per child, ${piece.schedule.schedule.periodLabel}`,
+        from: piece.from,
+        to: piece.to,
+        schedule: piece.schedule,
+        weeklyPennies: piece.schedule.weeklyPennies,
+      });
+    }
+
+    for (const enhancement of checked.enhancements) {
+      const eFrom = Math.max(enhancement.start, windowFrom);
+      const eTo = Math.min(enhancement.end, windowTo);
+      if (eTo < eFrom) continue;
+      const id = enhancement.enhancement.id;
+      const order = 1 + enhancement.index;
+      for (const piece of piecesOf(timeline, eFrom, eTo)) {
+        if (piece.schedule === null) {
+          unpriced.push(unpricedRun('enhancement', id, piece, 'no_schedule', order));
+          continue;
+        }
+        const weekly = weeklyEnhancementPennies(piece.schedule, enhancement);
+        if (weekly === undefined) {
+          const run = unpricedRun('enhancement', id, piece, 'unknown_role', order);
+          run.scheduleId = piece.schedule.schedule.id;
+          unpriced.push(run);
+          continue;
+        }
+        lines.push({
+          kind: 'enhancement',
+          order,
+          enhancementId: id,
+          description: enhancement.enhancement.description,
+          from: piece.from,
+          to: piece.to,
+          schedule: piece.schedule,
+          weeklyPennies: weekly,
+        });
+      }
+    }
+
+    // rule 4 order, then rule 5: numerators are pennies × 7 (weekly pennies × days), exact
+    lines.sort((a, b) => a.from - b.from || a.order - b.order);
+    unpriced.sort((a, b) => a.start - b.start || a.order - b.order);
+    const numerators = lines.map((line) => line.weeklyPennies * BigInt(line.to - line.from + 1));
+    let sum = 0n;
+    for (const numerator of numerators) sum += numerator;
+    const total = divideHalfUp(sum, 7n);
+    const amounts = allocateUnits(numerators, 7n, 1n, total);
+    let feeTotal = 0n;
+    let enhancementTotal = 0n;
+    const published: ChargeLine[] = lines.map((line, i) => {
+      const amount = amounts[i]!;
+      if (line.kind === 'fee') feeTotal += amount;
+      else enhancementTotal += amount;
+      return {
+        kind: line.kind,
+        ...(line.enhancementId !== undefined ? { enhancementId: line.enhancementId } : {}),
+        description: line.description,
+        from: isoOf(line.from),
+        to: isoOf(line.to),
+        days: line.to - line.from + 1,
+        scheduleId: line.schedule.schedule.id,
+        scheduleVersion: line.schedule.schedule.version,
+        weeklyRate: formatPennies(line.weeklyPennies),
+        amount: formatPennies(amount),
+      };
+    });
+
+    results.push({
+      placementId: placement.id,
+      homeId: placement.homeId,
+      councilCode: placement.councilCode,
+      reference: placement.reference,
+      from: isoOf(windowFrom),
+      to: isoOf(windowTo),
+      daysCharged,
+      unpricedDays,
+      unpriced: unpriced.map(({ start: _start, order: _order, ...run }) => run),
+      lines: published,
+      feeTotal: formatPennies(feeTotal),
+      enhancementTotal: formatPennies(enhancementTotal),
+      total: formatPennies(total),
+    });
+
+    const home = homes.get(placement.homeId) ?? { placements: 0, daysCharged: 0, unpricedDays: 0, total: 0n };
+    home.placements += 1;
+    home.daysCharged += daysCharged;
+    home.unpricedDays += unpricedDays;
+    home.total += total;
+    homes.set(placement.homeId, home);
+    grandTotal += total;
+  }
+
+  return {
+    from: isoOf(from),
+    to: isoOf(to),
+    placements: results,
+    homes: [...homes].map(([homeId, home]) => ({
+      homeId,
+      placements: home.placements,
+      daysCharged: home.daysCharged,
+      unpricedDays: home.unpricedDays,
+      total: formatPennies(home.total),
+    })),
+    total: formatPennies(grandTotal),
+    rule: CHARGING_RULE,
+  };
+}
+
+function unpricedRun(
+  kind: 'fee' | 'enhancement',
+  enhancementId: string | undefined,
+  piece: Piece,
+  reason: UnpricedReason,
+  order: number,
+): UnpricedRun & { start: number; order: number } {
+  return {
+    kind,
+    ...(enhancementId !== undefined ? { enhancementId } : {}),
+    from: isoOf(piece.from),
+    to: isoOf(piece.to),
+    days: piece.to - piece.from + 1,
+    reason,
+    start: piece.from,
+    order,
+  };
+}
+
+// ── occupancy ───────────────────────────────────────────────────────────────────────────────────
+
+export interface OccupancyInput {
+  from: string;
+  to: string;
+  registeredPlaces: number;
+  /** The cost model's planned occupancy, repeated for comparison (decimal string). */
+  plannedOccupancy?: string | null | undefined;
+  /** One home's placements; overlapping placements each count. */
+  placements: readonly { start: string; end: string | null }[];
+}
+
+export interface Occupancy {
+  days: number;
+  placeDays: number;
+  occupiedDays: number;
+  /** occupiedDays ÷ placeDays, half-up to 6 dp. */
+  occupancy: string;
+  plannedOccupancy: string | null;
+}
+
+/** Occupancy of one home over `from`..`to` (both included): occupied days ÷ (registered places × days). */
+export function occupancy(input: OccupancyInput): Occupancy {
+  const issues: FieldIssue[] = [];
+  const from = dayOf(input.from);
+  const to = dayOf(input.to);
+  if (from === undefined)
+    issues.push({ pointer: '/from', message: 'must be a real calendar date written YYYY-MM-DD' });
+  if (to === undefined)
+    issues.push({ pointer: '/to', message: 'must be a real calendar date written YYYY-MM-DD' });
+  if (from !== undefined && to !== undefined && to < from)
+    issues.push({ pointer: '/to', message: 'must not be before from' });
+  if (!Number.isSafeInteger(input.registeredPlaces) || input.registeredPlaces < 1) {
+    issues.push({ pointer: '/registeredPlaces', message: 'must be a whole number of at least 1' });
+  }
+  const planned = input.plannedOccupancy ?? null;
+  if (planned !== null && !(typeof planned === 'string' && QUANTITY.test(planned))) {
+    issues.push({
+      pointer: '/plannedOccupancy',
+      message: 'must be a decimal string with at most 6 decimals',
+    });
+  }
+  let occupiedDays = 0;
+  input.placements.forEach((placement, index) => {
+    const start = dayOf(placement.start);
+    const end = placement.end === null ? FAR_FUTURE : dayOf(placement.end);
+    if (start === undefined) {
+      issues.push({
+        pointer: `/placements/${index}/start`,
+        message: 'must be a real calendar date written YYYY-MM-DD',
+      });
+    }
+    if (end === undefined) {
+      issues.push({
+        pointer: `/placements/${index}/end`,
+        message: 'must be a real calendar date written YYYY-MM-DD',
+      });
+    }
+    if (start === undefined || end === undefined) return;
+    if (end < start) {
+      issues.push({ pointer: `/placements/${index}/end`, message: 'must not be before start' });
+      return;
+    }
+    if (from === undefined || to === undefined) return;
+    const days = Math.min(end, to) - Math.max(start, from) + 1;
+    if (days > 0) occupiedDays += days;
+  });
+  if (issues.length > 0 || from === undefined || to === undefined) throw new DomainValidationError(issues);
+  const days = to - from + 1;
+  const placeDays = input.registeredPlaces * days;
+  return {
+    days,
+    placeDays,
+    occupiedDays,
+    occupancy: formatUnits(divideHalfUp(BigInt(occupiedDays) * 1_000_000n, BigInt(placeDays)), 6),
+    plannedOccupancy: planned,
+  };
+}

@@ -1,0 +1,67 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../db/schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export async function findPlacement(db: Db, id: string) {
+  return db.selectFrom('placements').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function versionsOf(db: Db, placementId: string) {
+  return db
+    .selectFrom('placement_versions')
+    .selectAll()
+    .where('placement_id', '=', placementId)
+    .orderBy('version')
+    .execute();
+}
+
+/** Each placement's latest version, with its identity. */
+export async function currentPlacements(
+  db: Db,
+  filter: {
+    councilCodes?: readonly string[] | undefined;
+    organisationId?: string | undefined;
+    homeId?: string | undefined;
+    overlapping?: { from: string; to: string } | undefined;
+    afterId?: string | undefined;
+    limit?: number | undefined;
+  },
+) {
+  let query = db
+    .with('latest', (qb) =>
+      qb
+        .selectFrom('placement_versions')
+        .distinctOn('placement_id')
+        .selectAll()
+        .orderBy('placement_id')
+        .orderBy('version', 'desc'),
+    )
+    .selectFrom('placements as p')
+    .innerJoin('latest as v', 'v.placement_id', 'p.id')
+    .select([
+      'p.id',
+      'p.organisation_id',
+      'p.council_code',
+      'p.reference',
+      'p.moved_from',
+      'v.version',
+      'v.home_id',
+      'v.start_date',
+      'v.end_date',
+      'v.enhancements',
+    ])
+    .orderBy('p.id');
+  if (filter.councilCodes) query = query.where('p.council_code', 'in', [...filter.councilCodes, '']);
+  if (filter.organisationId) query = query.where('p.organisation_id', '=', filter.organisationId);
+  if (filter.homeId) query = query.where('v.home_id', '=', filter.homeId);
+  if (filter.overlapping) {
+    const { from, to } = filter.overlapping;
+    query = query
+      .where('v.start_date', '<=', to)
+      .where((eb) => eb.or([eb('v.end_date', 'is', null), eb('v.end_date', '>=', from)]));
+  }
+  if (filter.afterId) query = query.where('p.id', '>', filter.afterId);
+  if (filter.limit) query = query.limit(filter.limit + 1);
+  return query.execute();
+}

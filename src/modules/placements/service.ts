@@ -1,0 +1,342 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { DatabaseHandle } from '../../db/database.js';
+import type { Database } from '../../db/schema.js';
+import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
+import { invalidField } from '../../http/errors.js';
+import { decodeCursor, pageOf } from '../../http/paging.js';
+import { recordAudit } from '../audit/repository.js';
+import { visibleHome } from '../homes/service.js';
+import { currentPlacements, findPlacement, versionsOf } from './repository.js';
+import type { Placement, PlacementChange, PlacementEnhancement, PlacementInput } from './schemas.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+type EnhancementInput = Omit<PlacementEnhancement, 'id' | 'end'> & {
+  id?: string | undefined;
+  end?: string | null | undefined;
+};
+
+/** A commissioner sees its councils' placements only; finance its organisation's; others all. */
+export function assertPlacementVisible(
+  principal: Principal | undefined,
+  placement: { organisation_id: string; council_code: string },
+) {
+  assertOrganisation(principal, placement.organisation_id, 'Placement');
+  if (principal?.role === 'commissioner' && !principal.councils.includes(placement.council_code))
+    throw notFound('Placement');
+}
+
+function normaliseEnhancements(
+  list: readonly EnhancementInput[],
+  start: string,
+  end: string | null,
+): PlacementEnhancement[] {
+  return list.map((enhancement, index) => {
+    const enhancementEnd = enhancement.end ?? null;
+    if (enhancementEnd !== null && enhancementEnd < enhancement.start) {
+      throw invalidField(`/enhancements/${index}/end`, 'must not be before its start');
+    }
+    if (enhancement.start < start || (end !== null && enhancement.start > end)) {
+      throw invalidField(`/enhancements/${index}/start`, 'must fall within the placement');
+    }
+    return {
+      id: enhancement.id ?? randomUUID().slice(0, 8),
+      description: enhancement.description,
+      roleId: enhancement.roleId,
+      hoursPerWeek: enhancement.hoursPerWeek,
+      start: enhancement.start,
+      end: enhancementEnd,
+    };
+  });
+}
+
+async function toPlacement(db: Db, id: string): Promise<Placement> {
+  const placement = await findPlacement(db, id);
+  if (!placement) throw notFound('Placement');
+  const versions = await versionsOf(db, id);
+  const current = versions.at(-1)!;
+  const history = versions.map((v) => ({
+    version: v.version,
+    action: v.action,
+    homeId: v.home_id,
+    start: v.start_date,
+    end: v.end_date,
+    enhancements: v.enhancements as PlacementEnhancement[],
+    note: v.note,
+    recordedAt: v.recorded_at.toISOString(),
+    recordedBy: v.recorded_by,
+  }));
+  return {
+    id,
+    organisationId: placement.organisation_id,
+    councilCode: placement.council_code,
+    reference: placement.reference,
+    movedFrom: placement.moved_from,
+    homeId: current.home_id,
+    start: current.start_date,
+    end: current.end_date,
+    enhancements: current.enhancements as PlacementEnhancement[],
+    version: current.version,
+    history,
+  };
+}
+
+async function insertPlacement(
+  trx: Transaction<Database>,
+  principal: Principal,
+  fields: {
+    organisationId: string;
+    homeId: string;
+    councilCode: string;
+    reference: string;
+    start: string;
+    end: string | null;
+    enhancements: PlacementEnhancement[];
+    note?: string | undefined;
+    movedFrom?: string;
+  },
+  action: 'create' | 'move',
+) {
+  const council = await trx
+    .selectFrom('councils')
+    .select('ons_code')
+    .where('ons_code', '=', fields.councilCode)
+    .executeTakeFirst();
+  if (!council) throw invalidField('/councilCode', 'is not a council known here');
+  const row = await trx
+    .insertInto('placements')
+    .values({
+      organisation_id: fields.organisationId,
+      council_code: fields.councilCode,
+      reference: fields.reference,
+      moved_from: fields.movedFrom ?? null,
+      created_by: principal.actor,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('placement_versions')
+    .values({
+      placement_id: row.id,
+      version: 1,
+      home_id: fields.homeId,
+      start_date: fields.start,
+      end_date: fields.end,
+      enhancements: JSON.stringify(fields.enhancements),
+      action,
+      note: fields.note ?? null,
+      recorded_by: principal.actor,
+    })
+    .execute();
+  return row.id;
+}
+
+export async function createPlacement(
+  database: DatabaseHandle,
+  principal: Principal,
+  requestId: string,
+  input: PlacementInput,
+) {
+  const home = await visibleHome(database, principal, input.homeId);
+  const end = input.end ?? null;
+  if (end !== null && end < input.start) throw invalidField('/end', 'must not be before the start');
+  const enhancements = normaliseEnhancements(input.enhancements, input.start, end);
+  return database.db.transaction().execute(async (trx) => {
+    const id = await insertPlacement(
+      trx,
+      principal,
+      {
+        organisationId: home.organisation_id,
+        homeId: home.id,
+        councilCode: input.councilCode,
+        reference: input.reference,
+        start: input.start,
+        end,
+        enhancements,
+        note: input.note,
+      },
+      'create',
+    );
+    const placement = await toPlacement(trx, id);
+    await recordAudit(trx, {
+      principal,
+      requestId,
+      action: 'create',
+      resourceType: 'placement',
+      resourceId: id,
+      organisationId: home.organisation_id,
+      after: placement,
+    });
+    return placement;
+  });
+}
+
+export async function getPlacement(
+  database: DatabaseHandle,
+  principal: Principal,
+  id: string,
+): Promise<Placement> {
+  const placement = await findPlacement(database.db, id);
+  if (!placement) throw notFound('Placement');
+  assertPlacementVisible(principal, placement);
+  return toPlacement(database.db, id);
+}
+
+/** Appends a version: an end, a correction of the dates, or a new list of enhancements. */
+export async function changePlacement(
+  database: DatabaseHandle,
+  principal: Principal,
+  requestId: string,
+  id: string,
+  change: PlacementChange,
+) {
+  const before = await getPlacement(database, principal, id);
+  let start = before.start;
+  let end = before.end;
+  let enhancements = before.enhancements;
+  if (change.action === 'end') end = change.end;
+  if (change.action === 'correct') {
+    start = change.start ?? start;
+    end = change.end === undefined ? end : change.end;
+  }
+  if (change.action === 'enhance') enhancements = normaliseEnhancements(change.enhancements, start, end);
+  if (end !== null && end < start) throw invalidField('/end', 'must not be before the start');
+  return database.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('placement_versions')
+      .values({
+        placement_id: id,
+        version: before.version + 1,
+        home_id: before.homeId,
+        start_date: start,
+        end_date: end,
+        enhancements: JSON.stringify(enhancements),
+        action: change.action,
+        note: change.note ?? null,
+        recorded_by: principal.actor,
+      })
+      .execute();
+    const after = await toPlacement(trx, id);
+    await recordAudit(trx, {
+      principal,
+      requestId,
+      action: change.action,
+      resourceType: 'placement',
+      resourceId: id,
+      organisationId: after.organisationId,
+      before: { ...before, history: undefined },
+      after: { ...after, history: undefined },
+    });
+    return after;
+  });
+}
+
+/** A move: the placement ends the day before `date`, and a new one (linked to it) starts in the new home. */
+export async function movePlacement(
+  database: DatabaseHandle,
+  principal: Principal,
+  requestId: string,
+  id: string,
+  move: { homeId: string; date: string; note?: string | undefined },
+) {
+  const before = await getPlacement(database, principal, id);
+  const home = await visibleHome(database, principal, move.homeId);
+  if (home.organisation_id !== before.organisationId)
+    throw invalidField('/homeId', 'must be a home of the same organisation');
+  if (move.date <= before.start || (before.end !== null && move.date > before.end)) {
+    throw invalidField('/date', "must fall after the placement's start and within it");
+  }
+  const dayBefore = new Date(Date.parse(`${move.date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  return database.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('placement_versions')
+      .values({
+        placement_id: id,
+        version: before.version + 1,
+        home_id: before.homeId,
+        start_date: before.start,
+        end_date: dayBefore,
+        enhancements: JSON.stringify(
+          before.enhancements
+            .filter((e) => e.start <= dayBefore)
+            .map((e) => ({ ...e, end: e.end === null || e.end > dayBefore ? dayBefore : e.end })),
+        ),
+        action: 'move',
+        note: move.note ?? null,
+        recorded_by: principal.actor,
+      })
+      .execute();
+    const newId = await insertPlacement(
+      trx,
+      principal,
+      {
+        organisationId: before.organisationId,
+        homeId: home.id,
+        councilCode: before.councilCode,
+        reference: before.reference,
+        start: move.date,
+        end: before.end,
+        enhancements: [],
+        note: move.note,
+        movedFrom: id,
+      },
+      'move',
+    );
+    const moved = await toPlacement(trx, newId);
+    await recordAudit(trx, {
+      principal,
+      requestId,
+      action: 'move',
+      resourceType: 'placement',
+      resourceId: id,
+      organisationId: before.organisationId,
+      before: { homeId: before.homeId },
+      after: { placementId: newId, homeId: home.id, start: move.date },
+    });
+    return moved;
+  });
+}
+
+export async function pagePlacements(
+  database: DatabaseHandle,
+  principal: Principal,
+  query: {
+    councilCode?: string | undefined;
+    homeId?: string | undefined;
+    cursor?: string | undefined;
+    limit: number;
+  },
+) {
+  const councilCodes =
+    principal.role === 'commissioner'
+      ? principal.councils.filter((code) => !query.councilCode || code === query.councilCode)
+      : query.councilCode
+        ? [query.councilCode]
+        : undefined;
+  const organisationId = principal.role === 'finance' ? (principal.organisationId ?? undefined) : undefined;
+  const afterId = query.cursor ? decodeCursor(query.cursor, 1)[0] : undefined;
+  const rows = await currentPlacements(database.db, {
+    councilCodes,
+    organisationId,
+    homeId: query.homeId,
+    afterId,
+    limit: query.limit,
+  });
+  return pageOf(
+    rows,
+    query.limit,
+    (row) => ({
+      id: row.id,
+      organisationId: row.organisation_id,
+      councilCode: row.council_code,
+      reference: row.reference,
+      movedFrom: row.moved_from,
+      homeId: row.home_id,
+      start: row.start_date,
+      end: row.end_date,
+      enhancements: row.enhancements as PlacementEnhancement[],
+      version: row.version,
+    }),
+    (placement) => [placement.id],
+  );
+}

@@ -1,0 +1,145 @@
+import ExcelJS from 'exceljs';
+import { safeCell, toCsv } from '../../http/csv.js';
+import type { Statement } from './schemas.js';
+
+const GBP = '"£"#,##0.00';
+const CSV_HEADER = [
+  'council',
+  'home',
+  'placement_reference',
+  'placement_id',
+  'kind',
+  'description',
+  'from',
+  'to',
+  'days',
+  'fee_schedule_version',
+  'weekly_rate',
+  'amount',
+];
+
+/** One row per charged line, then a TOTAL row: the statement as RFC 4180 CSV. */
+export function statementCsv(statement: Statement): string {
+  const rows = statement.placements.flatMap((placement) =>
+    placement.lines.map((line) => [
+      statement.council.onsCode,
+      placement.homeName,
+      placement.reference,
+      placement.placementId,
+      line.kind,
+      line.description,
+      line.from,
+      line.to,
+      String(line.days),
+      String(line.scheduleVersion),
+      line.weeklyRate,
+      line.amount,
+    ]),
+  );
+  return toCsv([
+    CSV_HEADER,
+    ...rows,
+    [
+      statement.council.onsCode,
+      '',
+      '',
+      '',
+      'TOTAL',
+      '',
+      statement.from,
+      statement.to,
+      '',
+      '',
+      '',
+      statement.total,
+    ],
+  ]);
+}
+
+/**
+ * The statement as a workbook: a summary sheet with each home's total, and a sheet per home with
+ * every line. Amounts are numbers (2 dp, exact in a spreadsheet's double) formatted as £.
+ */
+export async function statementXlsx(statement: Statement): Promise<Buffer> {
+  const workbook = new ExcelJS.Workbook();
+  workbook.creator = 'Cost-plus care pricing';
+  const summary = workbook.addWorksheet('Summary');
+  summary.columns = [
+    { header: 'Home', key: 'home', width: 36 },
+    { header: 'Placements', key: 'placements', width: 12 },
+    { header: 'Days charged', key: 'days', width: 14 },
+    { header: 'Days not priced', key: 'unpriced', width: 16 },
+    { header: 'Total', key: 'total', width: 16, style: { numFmt: GBP } },
+  ];
+  summary.getRow(1).font = { bold: true };
+  for (const home of statement.homes) {
+    summary.addRow({
+      home: safeCell(home.homeName),
+      placements: home.placements,
+      days: home.daysCharged,
+      unpriced: home.unpricedDays,
+      total: Number(home.total),
+    });
+  }
+  const totalRow = summary.addRow({
+    home: `Total for ${statement.council.name}, ${statement.from} to ${statement.to}`,
+    total: Number(statement.total),
+  });
+  totalRow.font = { bold: true };
+  summary.addRow([]);
+  summary.addRow([statement.rule]);
+
+  const usedNames = new Set<string>(['Summary']);
+  for (const home of statement.homes) {
+    const name = sheetName(home.homeName || home.homeId, usedNames);
+    const sheet = workbook.addWorksheet(name);
+    sheet.columns = [
+      { header: 'Reference', key: 'reference', width: 16 },
+      { header: 'Line', key: 'description', width: 36 },
+      { header: 'From', key: 'from', width: 12 },
+      { header: 'To', key: 'to', width: 12 },
+      { header: 'Days', key: 'days', width: 8 },
+      { header: 'Fee schedule version', key: 'version', width: 10 },
+      { header: 'Weekly rate', key: 'weekly', width: 14, style: { numFmt: GBP } },
+      { header: 'Amount', key: 'amount', width: 14, style: { numFmt: GBP } },
+    ];
+    sheet.getRow(1).font = { bold: true };
+    for (const placement of statement.placements.filter((p) => p.homeId === home.homeId)) {
+      for (const line of placement.lines) {
+        sheet.addRow({
+          reference: safeCell(placement.reference),
+          description: safeCell(line.description),
+          from: line.from,
+          to: line.to,
+          days: line.days,
+          version: line.scheduleVersion,
+          weekly: Number(line.weeklyRate),
+          amount: Number(line.amount),
+        });
+      }
+      const subtotal = sheet.addRow({
+        reference: safeCell(placement.reference),
+        description: 'Placement total',
+        amount: Number(placement.total),
+      });
+      subtotal.font = { italic: true };
+    }
+    const total = sheet.addRow({ description: 'Home total', amount: Number(home.total) });
+    total.font = { bold: true };
+  }
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+/** Excel sheet names: at most 31 characters, none of \ / ? * [ ] :, unique. */
+function sheetName(wanted: string, used: Set<string>): string {
+  const base =
+    wanted
+      .replace(/[\\/?*[\]:]/g, ' ')
+      .slice(0, 28)
+      .trim() || 'Home';
+  let name = base;
+  for (let n = 2; used.has(name.toLowerCase()) || used.has(name); n++) name = `${base.slice(0, 26)} ${n}`;
+  used.add(name.toLowerCase());
+  used.add(name);
+  return name;
+}
