@@ -3,6 +3,7 @@ import * as m0001 from './0001_init.js';
 import * as m0002 from './0002_access_control.js';
 import * as m0003 from './0003_homes_and_fee_schedules.js';
 import * as m0004 from './0004_placements.js';
+import * as m0005 from './0005_fee_schedule_proofs.js';
 
 /**
  * Every migration, in order. A static list because kysely's FileMigrationProvider cannot import
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0002_access_control': m0002,
   '0003_homes_and_fee_schedules': m0003,
   '0004_placements': m0004,
+  '0005_fee_schedule_proofs': m0005,
 };

@@ -43,6 +43,7 @@ export const configSchema = z.object({
     .min(32, { message: 'must be at least 32 characters (use `openssl rand -base64 32`)' })
     .optional(),
   PUBLIC_TRANSPARENCY: booleanString.default(true),
+  SIGNING_KEY_FILE: z.string().trim().min(1, { message: 'must not be empty' }).optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce
     .number({ message: 'must be a whole number' })
     .int({ message: 'must be a whole number' })

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { ConfigError, loadConfig, redactUrl } from './config.js';
@@ -5,6 +6,8 @@ import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { buildApp } from './http/app.js';
 import { loggerOptions } from './http/logger.js';
+import { registerSigningKey } from './modules/fee-schedules/proofs.js';
+import { loadOrCreateSigningKey } from './modules/fee-schedules/signing.js';
 
 /** Process entry: config → database → migrations → app → listen, and a graceful stop on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -41,7 +44,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const app = await buildApp({ config, database, logger });
+  const signingKeyFile = config.SIGNING_KEY_FILE ?? path.join(config.dataDir, 'signing-key.pem');
+  const signingKey = loadOrCreateSigningKey(signingKeyFile);
+  await registerSigningKey(database.db, signingKey);
+  logger.info({ keyId: signingKey.keyId }, 'published fee schedules are signed with this key');
+  const app = await buildApp({ config, database, logger, signingKey });
 
   closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'stopping after an uncaught error');

@@ -5,6 +5,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { committedOpenApi, generateOpenApi, openApiPath, writeOpenApi } from '../http/openapi.js';
 import { keysCommand } from './keys.js';
 import { quoteCommand } from './quote.js';
+import { verifyCommand } from './verify.js';
 
 /** One entry for every operator command: `npm run cli -- <command> [options]`. */
 interface Command {
@@ -41,6 +42,12 @@ const commands: Record<string, Command> = {
     summary: 'Create, list or revoke API keys in the configured database (the key is printed once)',
     usage: 'keys create --role ROLE [--organisation ID] [--council CODE]… | keys list | keys revoke ID',
     run: keysCommand,
+  },
+  verify: {
+    summary:
+      'Check published fee schedules offline: hashes, Ed25519 signatures and the chain (docs/verifying.md)',
+    usage: 'verify CHAIN.json | verify SCHEDULE.json PROOF.json --keys KEYS.json',
+    run: verifyCommand,
   },
   openapi: {
     summary: `Write the OpenAPI document to ${openApiPath.replace(`${process.cwd()}/`, '')} (--check: fail if it is stale)`,

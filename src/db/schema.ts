@@ -123,7 +123,7 @@ export interface FeeSchedulesTable {
   breakdown: Json;
   published_by: string;
   published_by_key_id: string | null;
-  published_at: Generated<Date>;
+  published_at: ColumnType<Date, Date | undefined, never>;
 }
 
 export interface IdempotencyKeysTable {
@@ -158,7 +158,27 @@ export interface PlacementVersionsTable {
   recorded_by: string;
 }
 
+export interface SigningKeysTable {
+  key_id: string;
+  public_key: string;
+  algorithm: Generated<string>;
+  created_at: Generated<Date>;
+}
+
+export interface FeeScheduleProofsTable {
+  schedule_id: string;
+  organisation_id: string;
+  sequence: number;
+  hash: string;
+  previous_hash: string | null;
+  signature: string;
+  key_id: string;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
+  signing_keys: SigningKeysTable;
+  fee_schedule_proofs: FeeScheduleProofsTable;
   placements: PlacementsTable;
   placement_versions: PlacementVersionsTable;
   councils: CouncilsTable;

@@ -19,7 +19,9 @@ import { auditRoutes } from '../modules/audit/routes.js';
 import { centralCostPoolRoutes } from '../modules/central-cost-pools/routes.js';
 import { costModelRoutes } from '../modules/cost-models/routes.js';
 import { councilRoutes } from '../modules/councils/routes.js';
+import { proofRoutes } from '../modules/fee-schedules/proof-routes.js';
 import { feeScheduleRoutes } from '../modules/fee-schedules/routes.js';
+import { ephemeralSigningKey, type SigningKey } from '../modules/fee-schedules/signing.js';
 import { healthRoutes } from '../modules/health/routes.js';
 import { homeRoutes } from '../modules/homes/routes.js';
 import { organisationRoutes } from '../modules/organisations/routes.js';
@@ -27,6 +29,7 @@ import { placementRoutes } from '../modules/placements/routes.js';
 import { quoteRoutes } from '../modules/quotes/routes.js';
 import { rateRoutes } from '../modules/rates/routes.js';
 import { statementRoutes } from '../modules/statements/routes.js';
+import { transparencyRoutes } from '../web/routes.js';
 import { authPlugin, sha256 } from './auth.js';
 import { errorHandlerPlugin } from './errors.js';
 import { loggerOptions } from './logger.js';
@@ -37,6 +40,8 @@ export interface AppDependencies {
   database: DatabaseHandle;
   /** A logger made by the caller (server.ts shares it with the database pool); else one is made. */
   logger?: Logger;
+  /** The key that signs published schedules; an ephemeral one when not given (tests, tools). */
+  signingKey?: SigningKey;
   /** Close the database when the app closes (default true: the app owns it). */
   closeDatabase?: boolean;
 }
@@ -46,6 +51,7 @@ declare module 'fastify' {
     config: Config;
     database: DatabaseHandle;
     keyStore: KeyStore;
+    signingKey: SigningKey;
   }
 }
 
@@ -57,6 +63,7 @@ export async function buildApp({
   config,
   database,
   logger,
+  signingKey,
   closeDatabase = true,
 }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
@@ -77,6 +84,7 @@ export async function buildApp({
 
   app.decorate('config', config);
   app.decorate('database', database);
+  app.decorate('signingKey', signingKey ?? ephemeralSigningKey());
   if (closeDatabase) app.addHook('onClose', async () => database.close());
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -184,8 +192,10 @@ export async function buildApp({
   await app.register(centralCostPoolRoutes);
   await app.register(costModelRoutes);
   await app.register(feeScheduleRoutes);
+  await app.register(proofRoutes);
   await app.register(placementRoutes);
   await app.register(statementRoutes);
+  await app.register(transparencyRoutes);
 
   return app;
 }

@@ -333,6 +333,31 @@ const rows: Record<string, Row> = {
       regulator: 200,
     },
   },
+  'GET /v1/fee-schedules/:id/proof': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/fee-schedules/${ctx[t].scheduleId}/proof` }),
+    expect: published(200),
+  },
+  'GET /.well-known/fee-schedule-keys.json': {
+    request: () => ({ url: '/.well-known/fee-schedule-keys.json' }),
+    expect: everyone(200),
+  },
+  'GET /v1/organisations/:id/fee-schedule-chain': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/organisations/${ctx[t].organisationId}/fee-schedule-chain` }),
+    expect: published(200),
+  },
+  'GET /transparency': { request: () => ({ url: '/transparency' }), expect: everyone(200) },
+  'GET /transparency/homes/:id': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/transparency/homes/${ctx[t].homeId}` }),
+    expect: published(200),
+  },
+  'GET /transparency/fee-schedules/:id/changes': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/transparency/fee-schedules/${ctx[t].scheduleId}/changes` }),
+    expect: published(200),
+  },
   'GET /v1/audit-events': {
     request: () => ({ url: '/v1/audit-events' }),
     expect: { anonymous: 401, admin: 200, finance: 200, commissioner: 403, regulator: 403 },

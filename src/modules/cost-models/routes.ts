@@ -242,6 +242,7 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
       const key = idempotencyKeyOf(request);
       const { schedule, replayed } = await publish(
         app.database,
+        app.signingKey,
         principalOf(request),
         request.id,
         request.params.id,

@@ -10,6 +10,7 @@ import { decodeCursor, pageOf } from '../../http/paging.js';
 import { recordAudit } from '../audit/repository.js';
 import { findCostModel } from '../cost-models/repository.js';
 import { priceDraft } from '../cost-models/service.js';
+import { chainSchedule, registerSigningKey } from './proofs.js';
 import {
   findFeeSchedule,
   listSchedules,
@@ -20,6 +21,7 @@ import {
   toFeeSchedule,
 } from './repository.js';
 import type { FeeSchedule } from './schemas.js';
+import type { SigningKey } from './signing.js';
 
 /** Today in England, for "in force" and "current". */
 export function todayInEngland(now = new Date()): string {
@@ -38,6 +40,7 @@ export interface Published {
  */
 export async function publish(
   database: DatabaseHandle,
+  signingKey: SigningKey,
   principal: Principal,
   requestId: string,
   costModelId: string,
@@ -94,9 +97,12 @@ export async function publish(
         breakdown: JSON.stringify(breakdown),
         published_by: principal.actor,
         published_by_key_id: principal.keyId,
+        published_at: new Date(), // set here, at the precision it is served with, as it is hashed
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    await registerSigningKey(trx, signingKey);
+    await chainSchedule(trx, toFeeSchedule(row), signingKey);
     await recordAudit(trx, {
       principal,
       requestId,

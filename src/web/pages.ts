@@ -1,0 +1,256 @@
+import { Dec } from '../domain/money.js';
+import type { Breakdown } from '../domain/pricing/index.js';
+import { gbp, html, longDate, per100, percent, type SafeHtml, signedGbp } from './html.js';
+import { layout } from './layout.js';
+import type { ChangesPage, HomePage, IndexOrganisation } from './service.js';
+
+/** The average operating margin the CMA found among the largest private providers (context only). */
+export const CMA_AVERAGE_MARGIN = '0.226';
+export const CMA_SOURCE =
+  "Competition and Markets Authority, Children's social care market study final report, March 2022";
+const CMA_URL = 'https://www.gov.uk/cma-cases/childrens-social-care-market-study';
+
+const CATEGORIES = ['staffing', 'property', 'running', 'central', 'surplus'] as const;
+type Category = (typeof CATEGORIES)[number];
+const CATEGORY_NAMES: Record<Category, string> = {
+  staffing: 'Staffing',
+  property: 'Property',
+  running: 'Running costs',
+  central: 'Central overheads',
+  surplus: 'Surplus',
+};
+// Colours chosen for contrast against white and against each other.
+const CATEGORY_COLOURS: Record<Category, string> = {
+  staffing: '#1d70b8',
+  property: '#00703c',
+  running: '#f47738',
+  central: '#6f72af',
+  surplus: '#d4351c',
+};
+
+const homeUrl = (id: string) => `/transparency/homes/${encodeURIComponent(id)}`;
+const scheduleJsonUrl = (id: string) => `/v1/fee-schedules/${encodeURIComponent(id)}`;
+const changesUrl = (id: string) => `/transparency/fee-schedules/${encodeURIComponent(id)}/changes`;
+
+const tableWrap = (table: SafeHtml) => html`<div class="table-wrap">${table}</div>`;
+
+export function renderIndex(organisations: IndexOrganisation[], today: string): string {
+  const sections = organisations.map(
+    (organisation) => html`
+<h2>${organisation.name}</h2>
+<p>Surplus cap set by the organisation: ${percent(organisation.surplusCapRate)} of cost.</p>
+${
+  organisation.homes.length === 0
+    ? html`<p>No homes registered.</p>`
+    : tableWrap(html`<table>
+<caption>Homes run by ${organisation.name}: weekly fee per child in force on ${longDate(today)}</caption>
+<thead><tr><th scope="col">Home</th><th scope="col" class="num">Weekly fee per child</th><th scope="col" class="num">Surplus rate</th><th scope="col">In force from</th></tr></thead>
+<tbody>
+${organisation.homes.map((home) => {
+  const name = html`<a href="${homeUrl(home.id)}">${home.name}</a>${home.closedOn ? html` <span class="muted">(closed ${longDate(home.closedOn)})</span>` : ''}`;
+  if (!home.schedule) {
+    return html`<tr><th scope="row">${name}</th><td class="num" colspan="2">no published fee yet</td><td></td></tr>\n`;
+  }
+  const { schedule } = home;
+  return html`<tr><th scope="row">${name}</th><td class="num">${gbp(schedule.weeklyFeePerChild)}${home.inForce ? '' : html` <span class="muted">(scheduled, not yet in force)</span>`}</td><td class="num">${percent(schedule.surplusRate)}</td><td>${longDate(schedule.effectiveFrom)}</td></tr>\n`;
+})}
+</tbody>
+</table>`)
+}`,
+  );
+  const body = html`<h1>Children's home fees: where the money goes</h1>
+<p>Each home's weekly fee per child is its planned cost plus a capped surplus, worked out by a published method. Choose a home to see every line of its fee.</p>
+${organisations.length === 0 ? html`<p>No provider organisations have published here yet.</p>` : sections}`;
+  return layout("Children's home fees: where the money goes", body);
+}
+
+interface CategoryTotal {
+  category: Category;
+  weekly: string;
+  share: string;
+}
+
+/** Lines added up by category, in decimal (the lines already add up to the fee). */
+export function categoryTotals(breakdown: Breakdown): CategoryTotal[] {
+  return CATEGORIES.flatMap((category) => {
+    const lines = breakdown.lines.filter((line) => line.category === category);
+    if (lines.length === 0) return [];
+    const weekly = lines.reduce((sum, line) => sum.plus(line.weeklyPerChild), new Dec(0)).toFixed(2);
+    const share = lines.reduce((sum, line) => sum.plus(line.shareOfFee), new Dec(0)).toFixed(4);
+    return [{ category, weekly, share }];
+  });
+}
+
+function stackedBar(totals: CategoryTotal[]): SafeHtml {
+  // Presentation only: widths in a 1000-wide view box from the share strings.
+  let x = 0;
+  const rects = totals.map((total) => {
+    const width = Number(total.share) * 1000;
+    const rect = html`<rect x="${x.toFixed(2)}" y="0" width="${width.toFixed(2)}" height="60" fill="${CATEGORY_COLOURS[total.category]}"><title>${CATEGORY_NAMES[total.category]}: ${per100(total.share)} of every £100 (${gbp(total.weekly)} a week)</title></rect>`;
+    x += width;
+    return rect;
+  });
+  return html`<svg class="bar" viewBox="0 0 1000 60" preserveAspectRatio="none" role="img" aria-labelledby="bar-title" xmlns="http://www.w3.org/2000/svg"><title id="bar-title">Where each £100 of the fee goes, by category; the same figures are in the table below</title>${rects}</svg>`;
+}
+
+export function renderHome(page: HomePage): string {
+  const { home, organisation, schedule } = page;
+  const title = `${home.name}: weekly fee per child`;
+  const crumbs = html`<a href="/transparency">All homes</a> › ${home.name}`;
+  const onToday = page.on === page.today;
+  if (!schedule) {
+    const body = html`<h1>${home.name}</h1>
+<p>Run by ${organisation.name}.</p>
+<p class="fee">No fee in force</p>
+<p>No fee schedule was in force on ${longDate(page.on)}${page.history.length === 0 ? html`: no published fee yet` : ''}.</p>
+${history(page)}`;
+    return layout(title, body, crumbs);
+  }
+  const { breakdown } = schedule;
+  const totals = categoryTotals(breakdown);
+  const body = html`<h1>${home.name}</h1>
+<p>Run by ${organisation.name}. Fee schedule for ${schedule.period.label}, version ${schedule.version}, in force from ${longDate(schedule.effectiveFrom)}${onToday ? '' : html` (the schedule in force on ${longDate(page.on)})`}.</p>
+<p class="muted">Weekly fee per child</p>
+<p class="fee">${gbp(schedule.weeklyFeePerChild)}</p>
+<p>Planned occupancy: ${percent(breakdown.plannedOccupancy)} of ${breakdown.registeredPlaces} registered places, that is ${breakdown.plannedOccupiedPlaces} places filled on average. The fee is the home's planned cost for ${breakdown.daysInPeriod} days (${breakdown.weeksInPeriod} weeks) divided by the planned occupied places, plus the surplus.</p>
+
+<h2>Where each £100 goes</h2>
+${stackedBar(totals)}
+${tableWrap(html`<table>
+<caption>The weekly fee by category</caption>
+<thead><tr><th scope="col">Category</th><th scope="col" class="num">£ per week</th><th scope="col" class="num">£ per £100 of fee</th></tr></thead>
+<tbody>
+${totals.map(
+  (total) =>
+    html`<tr data-category="${total.category}"><th scope="row"><span class="swatch ${total.category}"></span>${CATEGORY_NAMES[total.category]}</th><td class="num">${gbp(total.weekly)}</td><td class="num">${per100(total.share)}</td></tr>\n`,
+)}
+</tbody>
+<tfoot><tr><th scope="row">Weekly fee per child</th><td class="num">${gbp(breakdown.totals.weeklyPerChild)}</td><td class="num">${per100(breakdown.totals.shareOfFee)}</td></tr></tfoot>
+</table>`)}
+
+<h2>Every line of the fee</h2>
+${tableWrap(html`<table>
+<caption>Every line of the fee, ${breakdown.period.label}</caption>
+<thead><tr><th scope="col">Line</th><th scope="col">Code</th><th scope="col" class="num">£ a year</th><th scope="col" class="num">£ a week per child</th><th scope="col" class="num">Share of fee</th><th scope="col">How it is worked out</th></tr></thead>
+<tbody>
+${breakdown.lines.map(
+  (line) =>
+    html`<tr><th scope="row">${line.description}</th><td><code>${line.code}</code></td><td class="num">${gbp(line.annualAmount)}</td><td class="num">${gbp(line.weeklyPerChild)}</td><td class="num">${percent(line.shareOfFee)}</td><td>${line.basis}</td></tr>\n`,
+)}
+</tbody>
+<tfoot><tr><th scope="row">Total</th><td></td><td class="num">${gbp(breakdown.totals.annualAmount)}</td><td class="num">${gbp(breakdown.totals.weeklyPerChild)}</td><td class="num">${percent(breakdown.totals.shareOfFee)}</td><td>The annual total is the income at planned occupancy.</td></tr></tfoot>
+</table>`)}
+
+<h2>Surplus</h2>
+${tableWrap(html`<table>
+<caption>The surplus in context</caption>
+<thead><tr><th scope="col">Measure</th><th scope="col" class="num">Rate</th></tr></thead>
+<tbody>
+<tr><th scope="row">This home's surplus, as a mark-up on cost</th><td class="num">${percent(schedule.surplusRate)}</td></tr>
+<tr><th scope="row">The same surplus as a share of the fee (a margin)</th><td class="num">${percent(breakdown.surplusShareOfFee)}</td></tr>
+<tr><th scope="row">${organisation.name}'s cap on surplus</th><td class="num">${percent(organisation.surplusCapRate)}</td></tr>
+<tr><th scope="row">Average operating margin of the largest private providers (CMA)</th><td class="num">${percent(CMA_AVERAGE_MARGIN)}</td></tr>
+</tbody>
+</table>`)}
+<p>For context: the Competition and Markets Authority found an average operating margin of 22.6% among the largest private providers of children's homes. Source: <a href="${CMA_URL}">${CMA_SOURCE}</a>. A margin is surplus as a share of income; compare it with this home's surplus as a share of the fee.</p>
+
+${history(page)}
+
+<h2>Downloads</h2>
+<ul>
+<li><a href="${scheduleJsonUrl(schedule.id)}">This fee schedule as JSON</a>: the frozen cost model and its breakdown.</li>
+<li>The same lines as CSV: request <code>${scheduleJsonUrl(schedule.id)}</code> with the header <code>Accept: text/csv</code>.</li>
+</ul>
+
+<h2>How to check this</h2>
+${
+  page.proof
+    ? html`<p>SHA-256 hash of this schedule: <code>${page.proof.hash}</code> (signed with key <code>${page.proof.keyId}</code>).</p>`
+    : html`<p>The tamper-evidence proof (SHA-256 hash and signature) of this schedule is pending.</p>`
+}
+<p>Download the JSON, recompute the fee with the published pricing method and compare; check the hash and the signature as described in <code>docs/verifying.md</code> in the service's source repository. Published schedules are never changed: a new fee is a new version.</p>`;
+  return layout(title, body, crumbs);
+}
+
+function history(page: HomePage): SafeHtml {
+  if (page.history.length === 0) return html`<h2>Version history</h2><p>No fee schedules published yet.</p>`;
+  const statusText = { current: 'in force', superseded: 'superseded', scheduled: 'scheduled' } as const;
+  return html`<h2>Version history</h2>
+${tableWrap(html`<table>
+<caption>Published fee schedules for ${page.home.name}, newest first</caption>
+<thead><tr><th scope="col">In force from</th><th scope="col">Period</th><th scope="col" class="num">Version</th><th scope="col" class="num">Weekly fee per child</th><th scope="col">Status</th><th scope="col">Links</th></tr></thead>
+<tbody>
+${page.history.map((entry, index) => {
+  // the oldest schedule has nothing before it to compare with
+  const first = index === page.history.length - 1 && !page.moreHistory;
+  return html`<tr><th scope="row"><a href="${homeUrl(page.home.id)}?on=${entry.effectiveFrom}">${longDate(entry.effectiveFrom)}</a></th><td>${entry.period.label}</td><td class="num">${entry.version}</td><td class="num">${gbp(entry.weeklyFeePerChild)}</td><td>${statusText[entry.status]}</td><td><a href="${scheduleJsonUrl(entry.id)}">JSON</a>${first ? '' : html` · <a href="${changesUrl(entry.id)}">what changed</a>`}</td></tr>\n`;
+})}
+</tbody>
+</table>`)}
+${page.moreHistory ? html`<p>Only the latest versions are listed; the API lists them all: <code>/v1/homes/${page.home.id}/fee-schedules</code>.</p>` : ''}`;
+}
+
+const SECTION_NAMES: Record<string, string> = {
+  period: 'Period',
+  home: 'Home and occupancy',
+  rates: 'Employment rates',
+  cover: 'Absence cover',
+  staffing: 'Staffing',
+  property: 'Property',
+  running: 'Running costs',
+  central: 'Central overheads',
+  surplus: 'Surplus',
+  enhancements: 'Enhancements',
+  recalculation: 'Recalculation',
+};
+
+export function renderChanges(page: ChangesPage): string {
+  const { from, to, change } = page;
+  const title = `${page.homeName}: why the fee changed`;
+  const crumbs = html`<a href="/transparency">All homes</a> › <a href="${homeUrl(to.homeId)}">${page.homeName}</a> › What changed`;
+  const versionName = (schedule: typeof from) =>
+    `${schedule.period.label} version ${schedule.version}, from ${longDate(schedule.effectiveFrom)}`;
+  const body = html`<h1>${page.homeName}: why the fee changed</h1>
+${tableWrap(html`<table>
+<caption>The weekly fee per child before and after</caption>
+<thead><tr><th scope="col">Schedule</th><th scope="col" class="num">Weekly fee per child</th></tr></thead>
+<tbody>
+<tr><th scope="row">Before: <a href="${scheduleJsonUrl(from.id)}">${versionName(from)}</a></th><td class="num">${gbp(change.fromWeeklyFee)}</td></tr>
+<tr><th scope="row">After: <a href="${scheduleJsonUrl(to.id)}">${versionName(to)}</a></th><td class="num">${gbp(change.toWeeklyFee)}</td></tr>
+</tbody>
+<tfoot><tr><th scope="row">Difference</th><td class="num" data-difference="${change.difference}">${signedGbp(change.difference)}${change.percentage === null ? '' : ` (${change.percentage.startsWith('-') ? '' : '+'}${change.percentage}%)`}</td></tr></tfoot>
+</table>`)}
+
+<h2>What moved, and its effect on the fee</h2>
+${
+  change.causes.length === 0
+    ? html`<p>No input of the cost model moved.</p>`
+    : tableWrap(html`<table>
+<caption>Each input that moved, with its effect on the weekly fee per child (the effects add up to the difference)</caption>
+<thead><tr><th scope="col">What moved</th><th scope="col">Part of the cost model</th><th scope="col" class="num">Effect on the weekly fee</th></tr></thead>
+<tbody>
+${change.causes.map(
+  (cause) =>
+    html`<tr><th scope="row">${cause.description}</th><td>${SECTION_NAMES[cause.section] ?? cause.section}</td><td class="num">${signedGbp(cause.effectOnWeeklyFee)}</td></tr>\n`,
+)}
+</tbody>
+<tfoot><tr><th scope="row">Total</th><td></td><td class="num">${signedGbp(change.difference)}</td></tr></tfoot>
+</table>`)
+}
+<p>Effects are worked out by changing the inputs one at a time, in the order of the cost model document; another order could split the same total differently.</p>
+
+<h2>Line by line</h2>
+${tableWrap(html`<table>
+<caption>Every line of either schedule, a week per child</caption>
+<thead><tr><th scope="col">Line</th><th scope="col">Code</th><th scope="col" class="num">Before</th><th scope="col" class="num">After</th><th scope="col" class="num">Difference</th><th scope="col">Status</th></tr></thead>
+<tbody>
+${change.lines.map(
+  (line) =>
+    html`<tr><th scope="row">${line.description}</th><td><code>${line.code}</code></td><td class="num">${gbp(line.fromWeekly)}</td><td class="num">${gbp(line.toWeekly)}</td><td class="num">${signedGbp(line.difference)}</td><td>${line.status}</td></tr>\n`,
+)}
+</tbody>
+<tfoot><tr><th scope="row">Weekly fee per child</th><td></td><td class="num">${gbp(change.fromWeeklyFee)}</td><td class="num">${gbp(change.toWeeklyFee)}</td><td class="num">${signedGbp(change.difference)}</td><td></td></tr></tfoot>
+</table>`)}
+<p><a href="${scheduleJsonUrl(to.id)}/changes?from=${from.id}">This explanation as JSON</a></p>`;
+  return layout(title, body, crumbs);
+}

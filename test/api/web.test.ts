@@ -1,0 +1,250 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Dec, formatGbp } from '../../src/domain/money.js';
+import type { Breakdown } from '../../src/domain/pricing/index.js';
+import { getProof } from '../../src/modules/fee-schedules/proofs.js';
+import { escapeHtml } from '../../src/web/html.js';
+import { transparencyRoutes } from '../../src/web/routes.js';
+import { adminAuth, createTestApp, type TestApp } from '../helpers/app.js';
+import { engines } from '../helpers/database.js';
+import { bearer, createKey, createOrganisation } from '../helpers/keys.js';
+
+const wirral = JSON.parse(
+  readFileSync(
+    new URL('../../../shared/spec/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
+    'utf8',
+  ),
+);
+
+/** Registers the pages unless the app already does (once the plugin is wired into buildApp). */
+async function withTransparency(app: FastifyInstance) {
+  if (app.hasRoute({ method: 'GET', url: '/transparency' })) return;
+  await app.register(transparencyRoutes);
+}
+
+/** "£1,234.56" → "1234.56" */
+const pounds = (text: string) => text.replace(/[£,]/g, '');
+
+describe.each(engines)('transparency pages on %s', (engine) => {
+  let testApp: TestApp;
+  let finance: Record<string, string>;
+  let otherFinance: Record<string, string>;
+  let homeId: string;
+  let scriptHomeId: string;
+  let emptyHomeId: string;
+  let v1: { id: string; weeklyFeePerChild: string; breakdown: Breakdown };
+  let v2: { id: string; weeklyFeePerChild: string; breakdown: Breakdown };
+
+  const inject = (options: InjectOptions) => testApp.app.inject(options);
+  const page = async (url: string, headers: Record<string, string> = {}) => {
+    const response = await inject({ url, headers });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+    return response.body;
+  };
+
+  const addHome = async (name: string) => {
+    const response = await inject({
+      method: 'POST',
+      url: '/v1/homes',
+      headers: finance,
+      payload: { name, hostCouncil: 'E08000015', registeredPlaces: 4, openedOn: '2021-05-01' },
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    return response.json().id as string;
+  };
+
+  const publish = async (draftId: string, key: string, effectiveFrom: string) => {
+    const response = await inject({
+      method: 'POST',
+      url: `/v1/cost-models/${draftId}/publish`,
+      headers: { ...finance, 'idempotency-key': key },
+      payload: { effectiveFrom },
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    return response.json();
+  };
+
+  beforeAll(async () => {
+    testApp = await createTestApp(engine, { beforeReady: withTransparency });
+    const organisationId = await createOrganisation(testApp.app, 'Wirral Homes CIC');
+    const otherId = await createOrganisation(testApp.app, 'Other Homes CIC');
+    finance = bearer((await createKey(testApp.app, { role: 'finance', organisationId })).key);
+    otherFinance = bearer((await createKey(testApp.app, { role: 'finance', organisationId: otherId })).key);
+    homeId = await addHome('Oxton House');
+    scriptHomeId = await addHome('<script>alert(1)</script>');
+    emptyHomeId = await addHome('Birkenhead View');
+
+    const draft = await inject({
+      method: 'POST',
+      url: `/v1/homes/${homeId}/cost-models`,
+      headers: finance,
+      payload: wirral,
+    });
+    expect(draft.statusCode, draft.body).toBe(201);
+    const draftId = draft.json().id;
+    v1 = await publish(draftId, 'web-publish-v1-0001', '2026-04-01');
+    const changed = await inject({
+      method: 'PATCH',
+      url: `/v1/cost-models/${draftId}`,
+      headers: { ...finance, 'content-type': 'application/merge-patch+json', 'if-match': '"1"' },
+      payload: JSON.stringify({ rates: { niSecondaryThresholdAnnual: '9100' } }),
+    });
+    expect(changed.statusCode, changed.body).toBe(200);
+    v2 = await publish(draftId, 'web-publish-v2-0001', '2026-05-01');
+    expect(v2.weeklyFeePerChild).not.toBe(v1.weeklyFeePerChild);
+
+    const scriptDraft = await inject({
+      method: 'POST',
+      url: `/v1/homes/${scriptHomeId}/cost-models`,
+      headers: finance,
+      payload: wirral,
+    });
+    await publish(scriptDraft.json().id, 'web-publish-script-01', '2026-04-01');
+  });
+  afterAll(() => testApp.close());
+
+  it('lists the homes with their current weekly fee, and those with none', async () => {
+    const body = await page('/transparency');
+    expect(body).toMatch(/^<!doctype html>\n<html lang="en-GB">/);
+    expect(body).toContain('<meta name="viewport"');
+    expect(body.match(/<h1[ >]/g)).toHaveLength(1);
+    expect(body).toContain('Wirral Homes CIC');
+    const row = body.split('<tr>').find((r) => r.includes(`/transparency/homes/${homeId}"`));
+    expect(row).toBeDefined();
+    expect(row).toContain(formatGbp(v2.weeklyFeePerChild));
+    expect(row).toContain('4%');
+    const empty = body.split('<tr>').find((r) => r.includes(`/transparency/homes/${emptyHomeId}"`));
+    expect(empty).toContain('no published fee yet');
+  });
+
+  it("shows a finance key only its own organisation's homes", async () => {
+    const body = await page('/transparency', otherFinance);
+    expect(body).toContain('Other Homes CIC');
+    expect(body).not.toContain('Oxton House');
+    expect((await inject({ url: `/transparency/homes/${homeId}`, headers: otherFinance })).statusCode).toBe(
+      404,
+    );
+    expect((await inject({ url: `/transparency/homes/${homeId}`, headers: finance })).statusCode).toBe(200);
+  });
+
+  it('shows the current breakdown: the fee, the bar by category, every line and the context', async () => {
+    const body = await page(`/transparency/homes/${homeId}`);
+    const fee = `£${new Dec(v2.weeklyFeePerChild).toFixed(2)}`;
+    const feeText = body.match(/<p class="fee">([^<]+)<\/p>/)?.[1];
+    expect(feeText && pounds(feeText)).toBe(pounds(fee));
+    expect(body.match(/<h1[ >]/g)).toHaveLength(1);
+    expect(body).toContain('@media print');
+    expect(body).not.toMatch(/<script/i);
+
+    // one rect per category present, each with a title
+    const categories = new Set(v2.breakdown.lines.map((line) => line.category));
+    const svg = body.match(/<svg class="bar"[\s\S]*?<\/svg>/)?.[0] ?? '';
+    const rects = svg.match(/<rect[\s\S]*?<\/rect>/g) ?? [];
+    expect(rects).toHaveLength(categories.size);
+    for (const rect of rects) expect(rect).toMatch(/<title>[^<]+<\/title>/);
+
+    // the category table adds up to the fee (and to £100 per £100)
+    const rows = [
+      ...body.matchAll(
+        /<tr data-category="(\w+)"><th scope="row">.*?<\/th><td class="num">([^<]+)<\/td><td class="num">([^<]+)<\/td><\/tr>/g,
+      ),
+    ];
+    expect(rows.map((r) => r[1]).sort()).toEqual([...categories].sort());
+    const weekly = rows.reduce((sum, r) => sum.plus(pounds(r[2]!)), new Dec(0));
+    expect(weekly.toFixed(2)).toBe(new Dec(v2.weeklyFeePerChild).toFixed(2));
+    const per100 = rows.reduce((sum, r) => sum.plus(pounds(r[3]!)), new Dec(0));
+    expect(per100.toFixed(2)).toBe('100.00');
+
+    for (const line of v2.breakdown.lines) {
+      expect(body).toContain(escapeHtml(line.description));
+      expect(body).toContain(escapeHtml(line.basis));
+    }
+    expect(body).toContain('Planned occupancy: 90% of 4 registered places');
+    expect(body).toContain('22.6%');
+    expect(body).toContain(
+      'Competition and Markets Authority, Children&#39;s social care market study final report, March 2022',
+    );
+    expect(body).toContain(`href="/v1/fee-schedules/${v2.id}"`);
+    expect(body).toContain('Accept: text/csv');
+    const proof = await getProof(testApp.database.handle.db, v2.id);
+    if (proof) expect(body).toContain(`<code>${escapeHtml(proof.hash)}</code>`);
+    else expect(body).toContain('is pending');
+    expect(body).toContain('docs/verifying.md');
+    // tables are accessible and scroll on a phone
+    expect(body).toContain('<caption>');
+    expect(body).toContain('<th scope="col"');
+    expect(body).toContain('<div class="table-wrap"><table>');
+  });
+
+  it('lists the version history with links, and shows an earlier schedule with ?on=', async () => {
+    const body = await page(`/transparency/homes/${homeId}`);
+    expect(body).toContain(`href="/transparency/homes/${homeId}?on=2026-04-01"`);
+    expect(body).toContain(`href="/transparency/homes/${homeId}?on=2026-05-01"`);
+    expect(body).toContain(`href="/transparency/fee-schedules/${v2.id}/changes"`);
+    expect(body).toContain(`href="/v1/fee-schedules/${v1.id}"`);
+    expect(body).toContain('superseded');
+
+    const earlier = await page(`/transparency/homes/${homeId}?on=2026-04-15`);
+    expect(pounds(earlier.match(/<p class="fee">([^<]+)<\/p>/)?.[1] ?? '')).toBe(
+      new Dec(v1.weeklyFeePerChild).toFixed(2),
+    );
+    const before = await page(`/transparency/homes/${homeId}?on=2026-03-01`);
+    expect(before).toContain('No fee in force');
+    expect((await inject({ url: `/transparency/homes/${homeId}?on=tomorrow` })).statusCode).toBe(400);
+  });
+
+  it('explains the change: old and new fee, the difference, its causes and every line', async () => {
+    const body = await page(`/transparency/fee-schedules/${v2.id}/changes`);
+    const difference = new Dec(v2.weeklyFeePerChild).minus(v1.weeklyFeePerChild).toFixed(2);
+    expect(body).toContain(`data-difference="${difference}"`);
+    expect(body).toContain(formatGbp(v1.weeklyFeePerChild));
+    expect(body).toContain(formatGbp(v2.weeklyFeePerChild));
+    expect(body).toMatch(/£5,000\.00 → £9,100\.00/);
+    for (const line of v2.breakdown.lines) expect(body).toContain(escapeHtml(line.description));
+    expect(body.match(/<h1[ >]/g)).toHaveLength(1);
+
+    const explicit = await page(`/transparency/fee-schedules/${v2.id}/changes?from=${v1.id}`);
+    expect(explicit).toContain(`data-difference="${difference}"`);
+    expect((await inject({ url: `/transparency/fee-schedules/${v1.id}/changes` })).statusCode).toBe(404);
+  });
+
+  it('escapes text from the database', async () => {
+    const index = await page('/transparency');
+    expect(index).not.toContain('<script>alert(1)</script>');
+    expect(index).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    const home = await page(`/transparency/homes/${scriptHomeId}`);
+    expect(home).not.toContain('<script>');
+    expect(home).toContain('<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>');
+  });
+
+  it('answers 404 for an unknown home and schedule', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect((await inject({ url: `/transparency/homes/${unknown}` })).statusCode).toBe(404);
+    expect((await inject({ url: `/transparency/fee-schedules/${unknown}/changes` })).statusCode).toBe(404);
+  });
+
+  it('sends no inline script and is allowed by the CSP', async () => {
+    const response = await inject({ url: `/transparency/homes/${homeId}` });
+    expect(response.headers['content-security-policy']).toContain("style-src 'self' https: 'unsafe-inline'");
+    expect(response.body).not.toMatch(/<script|\son\w+=/i);
+  });
+});
+
+describe('transparency pages with PUBLIC_TRANSPARENCY=false', () => {
+  let testApp: TestApp;
+  beforeAll(async () => {
+    testApp = await createTestApp('pglite', {
+      env: { PUBLIC_TRANSPARENCY: 'false' },
+      beforeReady: withTransparency,
+    });
+  });
+  afterAll(() => testApp.close());
+
+  it('refuses an anonymous request and serves a keyed one', async () => {
+    expect((await testApp.app.inject({ url: '/transparency' })).statusCode).toBe(401);
+    const keyed = await testApp.app.inject({ url: '/transparency', headers: adminAuth });
+    expect(keyed.statusCode).toBe(200);
+  });
+});
