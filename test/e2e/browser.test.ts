@@ -126,7 +126,7 @@ describe.skipIf(!available)('transparency pages in Chromium', () => {
       `/transparency/homes/${homeId}`,
       'transparency-home.png',
     );
-    const fee = pounds(await page.locator('.fee').first().textContent());
+    const fee = pounds((await page.locator('.fee').first().textContent()) ?? '');
     expect(fee.toFixed(2)).toBe(breakdown.weeklyFeePerChild);
     const table = page.locator('table', {
       has: page.locator('caption', { hasText: 'Every line of the fee' }),
