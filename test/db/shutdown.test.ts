@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,6 +25,8 @@ describe('the service process', () => {
       expect(await service.exited).toBe(0);
       expect(service.lines.join('\n')).toContain('"msg":"stopped"');
       expect(existsSync(path.join(dataDir, 'service.lock'))).toBe(false);
+      // the signing key was made on first start, readable by its owner only
+      expect(statSync(path.join(dataDir, 'signing-key.pem')).mode & 0o777).toBe(0o600);
 
       const reopened = await openDatabase({ dataDir });
       try {
