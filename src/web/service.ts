@@ -1,22 +1,14 @@
 import type { Selectable } from 'kysely';
 import type { DatabaseHandle } from '../db/database.js';
 import type { HomesTable, OrganisationsTable } from '../db/schema.js';
-import { type CostModel, explainFeeChange, type FeeChange } from '../domain/pricing/index.js';
+import type { FeeChange } from '../domain/pricing/index.js';
 import { notFound, type Principal } from '../http/auth.js';
-import { ProblemError } from '../http/errors.js';
-import { problem, problemTypes } from '../http/problem.js';
 import { getProof, type ScheduleProof } from '../modules/fee-schedules/proofs.js';
 import { listSchedules, scheduleInForce, toFeeSchedule } from '../modules/fee-schedules/repository.js';
 import type { FeeSchedule, FeeScheduleSummary } from '../modules/fee-schedules/schemas.js';
-import {
-  previousOf,
-  type ScheduleCache,
-  todayInEngland,
-  visibleSchedule,
-} from '../modules/fee-schedules/service.js';
+import { compareSchedules, type ScheduleCache, todayInEngland } from '../modules/fee-schedules/service.js';
 import { visibleHome } from '../modules/homes/service.js';
 import { findOrganisation } from '../modules/organisations/repository.js';
-import { rateTables } from '../modules/rates/repository.js';
 
 /** How many versions the home page lists; the API pages through all of them. */
 export const HISTORY_LIMIT = 100;
@@ -154,28 +146,11 @@ export async function transparencyChanges(
   id: string,
   fromId: string | undefined,
 ): Promise<ChangesPage> {
-  const to = (await visibleSchedule(cache, database, principal, id)).schedule;
-  const from = fromId
-    ? (await visibleSchedule(cache, database, principal, fromId)).schedule
-    : await previousOf(database, to);
-  if (!from) {
-    throw new ProblemError(
-      problem(
-        404,
-        'This is the first schedule for its home: give `from` to compare with another',
-        problemTypes.notFound,
-      ),
-    );
-  }
+  const { from, to, change } = await compareSchedules(cache, database, principal, id, fromId);
   const home = await database.db
     .selectFrom('homes')
     .select('name')
     .where('id', '=', to.homeId)
     .executeTakeFirst();
-  const change = explainFeeChange(
-    { model: from.model as CostModel, breakdown: from.breakdown },
-    { model: to.model as CostModel, breakdown: to.breakdown },
-    { rateTables: rateTables() },
-  );
   return { from, to, homeName: home?.name ?? 'Unknown home', change };
 }

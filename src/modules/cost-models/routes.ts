@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { breakdownSchema } from '../../domain/pricing/index.js';
@@ -34,6 +34,22 @@ function sendDraft(reply: FastifyReply, draft: CostModelDraft, status = 200) {
 }
 
 export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
+  /** PUT and PATCH alike: the caller's If-Match must name the current version. */
+  async function changeDraft(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    submitted: Parameters<typeof replaceCostModel>[5],
+  ) {
+    const principal = principalOf(request);
+    const current = await visibleCostModel(app.database, principal, id);
+    const expected = requireIfMatch(request, current.version);
+    return sendDraft(
+      reply,
+      await replaceCostModel(app.database, principal, request.id, id, expected, submitted),
+    );
+  }
+
   // RFC 7396 merge patches are JSON too.
   app.addContentTypeParser(
     'application/merge-patch+json',
@@ -128,20 +144,7 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request, reply) => {
-      const principal = principalOf(request);
-      const current = await visibleCostModel(app.database, principal, request.params.id);
-      const expected = requireIfMatch(request, current.version);
-      const draft = await replaceCostModel(
-        app.database,
-        principal,
-        request.id,
-        request.params.id,
-        expected,
-        request.body,
-      );
-      return sendDraft(reply, draft);
-    },
+    async (request, reply) => changeDraft(request, reply, request.params.id, request.body),
   );
 
   app.patch(
@@ -165,20 +168,13 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request, reply) => {
-      const principal = principalOf(request);
-      const current = await visibleCostModel(app.database, principal, request.params.id);
-      const expected = requireIfMatch(request, current.version);
-      const draft = await replaceCostModel(
-        app.database,
-        principal,
-        request.id,
+    async (request, reply) =>
+      changeDraft(
+        request,
+        reply,
         request.params.id,
-        expected,
         (document) => mergePatch(document, request.body) as Record<string, unknown>,
-      );
-      return sendDraft(reply, draft);
-    },
+      ),
   );
 
   app.get(

@@ -1,22 +1,19 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { CostModel } from '../../domain/pricing/index.js';
-import { breakdownRows, explainFeeChange, feeChangeSchema } from '../../domain/pricing/index.js';
+import { breakdownRows, feeChangeSchema } from '../../domain/pricing/index.js';
 import { notModified } from '../../http/conditional.js';
 import { attachment, toCsv } from '../../http/csv.js';
-import { ProblemError } from '../../http/errors.js';
 import { negotiate } from '../../http/negotiate.js';
 import { page, pageQuery } from '../../http/paging.js';
-import { problem, problemSchema, problemTypes } from '../../http/problem.js';
+import { problemSchema } from '../../http/problem.js';
 import { isoDate } from '../homes/schemas.js';
 import { visibleHome } from '../homes/service.js';
-import { rateTables } from '../rates/repository.js';
 import { feeScheduleSchema, feeScheduleSummarySchema } from './schemas.js';
 import {
+  compareSchedules,
   currentSchedule,
   pageSchedules,
-  previousOf,
   ScheduleCache,
   todayInEngland,
   visibleSchedule,
@@ -117,23 +114,12 @@ export const feeScheduleRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const to = (await visibleSchedule(cache, app.database, request.principal, request.params.id)).schedule;
-      const from = request.query.from
-        ? (await visibleSchedule(cache, app.database, request.principal, request.query.from)).schedule
-        : await previousOf(app.database, to);
-      if (!from) {
-        throw new ProblemError(
-          problem(
-            404,
-            'This is the first schedule for its home: give `from` to compare with another',
-            problemTypes.notFound,
-          ),
-        );
-      }
-      const change = explainFeeChange(
-        { model: from.model as CostModel, breakdown: from.breakdown },
-        { model: to.model as CostModel, breakdown: to.breakdown },
-        { rateTables: rateTables() },
+      const { from, to, change } = await compareSchedules(
+        cache,
+        app.database,
+        request.principal,
+        request.params.id,
+        request.query.from,
       );
       return { fromScheduleId: from.id, toScheduleId: to.id, ...change };
     },

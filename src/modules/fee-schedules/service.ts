@@ -1,15 +1,22 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { DatabaseHandle } from '../../db/database.js';
-import { type CostModel, METHOD_VERSION } from '../../domain/pricing/index.js';
+import {
+  type CostModel,
+  explainFeeChange,
+  type FeeChange,
+  METHOD_VERSION,
+} from '../../domain/pricing/index.js';
 import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
 import { stale } from '../../http/conditional.js';
-import { invalidField } from '../../http/errors.js';
+import { invalidField, ProblemError } from '../../http/errors.js';
 import { claimIdempotencyKey, requestHash } from '../../http/idempotency.js';
 import { decodeCursor, pageOf } from '../../http/paging.js';
+import { problem, problemTypes } from '../../http/problem.js';
 import { recordAudit } from '../audit/repository.js';
 import { findCostModel } from '../cost-models/repository.js';
 import { priceDraft } from '../cost-models/service.js';
+import { rateTables } from '../rates/repository.js';
 import { chainSchedule, registerSigningKey } from './proofs.js';
 import {
   findFeeSchedule,
@@ -208,4 +215,36 @@ export async function pageSchedules(
     (row) => row,
     (schedule) => [schedule.effectiveFrom, schedule.id],
   );
+}
+
+/**
+ * A schedule beside the one it is compared with (`fromId`, or by default the one published for the
+ * same home just before it), and the explanation of the change between them.
+ */
+export async function compareSchedules(
+  cache: ScheduleCache,
+  database: DatabaseHandle,
+  principal: Principal | undefined,
+  id: string,
+  fromId: string | undefined,
+): Promise<{ from: FeeSchedule; to: FeeSchedule; change: FeeChange }> {
+  const to = (await visibleSchedule(cache, database, principal, id)).schedule;
+  const from = fromId
+    ? (await visibleSchedule(cache, database, principal, fromId)).schedule
+    : await previousOf(database, to);
+  if (!from) {
+    throw new ProblemError(
+      problem(
+        404,
+        'This is the first schedule for its home: give `from` to compare with another',
+        problemTypes.notFound,
+      ),
+    );
+  }
+  const change = explainFeeChange(
+    { model: from.model as CostModel, breakdown: from.breakdown },
+    { model: to.model as CostModel, breakdown: to.breakdown },
+    { rateTables: rateTables() },
+  );
+  return { from, to, change };
 }

@@ -81,6 +81,37 @@ async function toPlacement(db: Db, id: string): Promise<Placement> {
   };
 }
 
+/** Appends one version of a placement: the whole state from now on, and what changed it. */
+async function appendVersion(
+  trx: Transaction<Database>,
+  principal: Principal,
+  version: {
+    placementId: string;
+    version: number;
+    homeId: string;
+    start: string;
+    end: string | null;
+    enhancements: PlacementEnhancement[];
+    action: 'create' | 'end' | 'move' | 'correct' | 'enhance';
+    note?: string | undefined;
+  },
+): Promise<void> {
+  await trx
+    .insertInto('placement_versions')
+    .values({
+      placement_id: version.placementId,
+      version: version.version,
+      home_id: version.homeId,
+      start_date: version.start,
+      end_date: version.end,
+      enhancements: JSON.stringify(version.enhancements),
+      action: version.action,
+      note: version.note ?? null,
+      recorded_by: principal.actor,
+    })
+    .execute();
+}
+
 async function insertPlacement(
   trx: Transaction<Database>,
   principal: Principal,
@@ -114,20 +145,16 @@ async function insertPlacement(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await trx
-    .insertInto('placement_versions')
-    .values({
-      placement_id: row.id,
-      version: 1,
-      home_id: fields.homeId,
-      start_date: fields.start,
-      end_date: fields.end,
-      enhancements: JSON.stringify(fields.enhancements),
-      action,
-      note: fields.note ?? null,
-      recorded_by: principal.actor,
-    })
-    .execute();
+  await appendVersion(trx, principal, {
+    placementId: row.id,
+    version: 1,
+    homeId: fields.homeId,
+    start: fields.start,
+    end: fields.end,
+    enhancements: fields.enhancements,
+    action,
+    note: fields.note,
+  });
   return row.id;
 }
 
@@ -202,20 +229,16 @@ export async function changePlacement(
   if (change.action === 'enhance') enhancements = normaliseEnhancements(change.enhancements, start, end);
   if (end !== null && end < start) throw invalidField('/end', 'must not be before the start');
   return database.db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('placement_versions')
-      .values({
-        placement_id: id,
-        version: before.version + 1,
-        home_id: before.homeId,
-        start_date: start,
-        end_date: end,
-        enhancements: JSON.stringify(enhancements),
-        action: change.action,
-        note: change.note ?? null,
-        recorded_by: principal.actor,
-      })
-      .execute();
+    await appendVersion(trx, principal, {
+      placementId: id,
+      version: before.version + 1,
+      homeId: before.homeId,
+      start,
+      end,
+      enhancements,
+      action: change.action,
+      note: change.note,
+    });
     const after = await toPlacement(trx, id);
     await recordAudit(trx, {
       principal,
@@ -248,24 +271,18 @@ export async function movePlacement(
   }
   const dayBefore = new Date(Date.parse(`${move.date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
   return database.db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('placement_versions')
-      .values({
-        placement_id: id,
-        version: before.version + 1,
-        home_id: before.homeId,
-        start_date: before.start,
-        end_date: dayBefore,
-        enhancements: JSON.stringify(
-          before.enhancements
-            .filter((e) => e.start <= dayBefore)
-            .map((e) => ({ ...e, end: e.end === null || e.end > dayBefore ? dayBefore : e.end })),
-        ),
-        action: 'move',
-        note: move.note ?? null,
-        recorded_by: principal.actor,
-      })
-      .execute();
+    await appendVersion(trx, principal, {
+      placementId: id,
+      version: before.version + 1,
+      homeId: before.homeId,
+      start: before.start,
+      end: dayBefore,
+      enhancements: before.enhancements
+        .filter((e) => e.start <= dayBefore)
+        .map((e) => ({ ...e, end: e.end === null || e.end > dayBefore ? dayBefore : e.end })),
+      action: 'move',
+      note: move.note,
+    });
     const newId = await insertPlacement(
       trx,
       principal,
