@@ -176,7 +176,37 @@ export interface FeeScheduleProofsTable {
   created_at: Generated<Date>;
 }
 
+export interface NominalCodeMappingsTable {
+  organisation_id: string;
+  nominal_code: string;
+  spec_code: string;
+}
+
+export interface ActualsImportsTable {
+  id: Generated<string>;
+  batch_id: string;
+  organisation_id: string;
+  home_id: string;
+  month: string;
+  version: number;
+  source: 'json' | 'csv';
+  imported_by: string;
+  imported_at: Generated<Date>;
+}
+
+export interface ActualAmountsTable {
+  import_id: string;
+  line: number;
+  code: string;
+  amount: string;
+  nominal_code: string | null;
+  description: string | null;
+}
+
 export interface Database {
+  nominal_code_mappings: NominalCodeMappingsTable;
+  actuals_imports: ActualsImportsTable;
+  actual_amounts: ActualAmountsTable;
   signing_keys: SigningKeysTable;
   fee_schedule_proofs: FeeScheduleProofsTable;
   placements: PlacementsTable;

@@ -13,6 +13,7 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/database.js';
+import { actualsRoutes } from '../modules/actuals/routes.js';
 import { apiKeyRoutes } from '../modules/api-keys/routes.js';
 import { KeyStore } from '../modules/api-keys/service.js';
 import { auditRoutes } from '../modules/audit/routes.js';
@@ -161,6 +162,7 @@ export async function buildApp({
         },
         { name: 'fee-schedules', description: 'Published, immutable fee schedules and why they changed' },
         { name: 'placements', description: 'Placements, statements of charges and occupancy' },
+        { name: 'actuals', description: "Open-book actual spending, imported from the provider's ledger" },
       ],
       components: {
         securitySchemes: {
@@ -195,6 +197,7 @@ export async function buildApp({
   await app.register(proofRoutes);
   await app.register(placementRoutes);
   await app.register(statementRoutes);
+  await app.register(actualsRoutes);
   await app.register(transparencyRoutes);
 
   return app;

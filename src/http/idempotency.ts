@@ -51,8 +51,8 @@ export async function claimIdempotencyKey(
   key: string,
   operation: string,
   hash: string,
+  resourceId: string = randomUUID(),
 ): Promise<{ resourceId: string; replayOf?: undefined } | { replayOf: string; resourceId?: undefined }> {
-  const resourceId = randomUUID();
   const claimed = await trx
     .insertInto('idempotency_keys')
     .values({ actor, key, operation, request_hash: hash, resource_id: resourceId })

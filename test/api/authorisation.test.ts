@@ -358,6 +358,45 @@ const rows: Record<string, Row> = {
     request: (ctx, t) => ({ url: `/transparency/fee-schedules/${ctx[t].scheduleId}/changes` }),
     expect: published(200),
   },
+  'PUT /v1/organisations/:id/nominal-codes': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      method: 'PUT',
+      url: `/v1/organisations/${ctx[t].organisationId}/nominal-codes`,
+      payload: { mappings: [{ nominalCode: '4000', code: 'PROPERTY_LEASE' }] },
+    }),
+    expect: financeWrites(200, 404),
+  },
+  'GET /v1/organisations/:id/nominal-codes': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/organisations/${ctx[t].organisationId}/nominal-codes` }),
+    expect: financeWrites(200, 404),
+  },
+  'POST /v1/homes/:id/actuals': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      method: 'POST',
+      url: `/v1/homes/${ctx[t].homeId}/actuals`,
+      headers: { 'idempotency-key': `matrix-actuals-${++requestCounter}` },
+      payload: {
+        rows: [
+          { month: '2026-04', code: 'PROPERTY_LEASE', amount: '2400.00', description: `r${requestCounter}` },
+        ],
+      },
+    }),
+    expect: financeWrites(201, 404),
+  },
+  'GET /v1/homes/:id/actuals': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/homes/${ctx[t].homeId}/actuals?month=2026-04` }),
+    expect: {
+      anonymous: 401,
+      admin: 200,
+      finance: { own: 200, foreign: 404 },
+      commissioner: 403,
+      regulator: 200,
+    },
+  },
   'GET /v1/audit-events': {
     request: () => ({ url: '/v1/audit-events' }),
     expect: { anonymous: 401, admin: 200, finance: 200, commissioner: 403, regulator: 403 },

@@ -1,0 +1,220 @@
+import type { Readable } from 'node:stream';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { assertOrganisation, notFound, principalOf } from '../../http/auth.js';
+import { invalidField } from '../../http/errors.js';
+import { idempotencyKeyOf } from '../../http/idempotency.js';
+import { problemSchema } from '../../http/problem.js';
+import { recordAudit } from '../audit/repository.js';
+import { visibleHome } from '../homes/service.js';
+import { isActualCode, MAX_ROWS, type RawRow } from './importer.js';
+import { importActuals } from './service.js';
+
+const finance = { access: { roles: ['admin', 'finance'] as const } };
+const summarySchema = z
+  .object({
+    homeId: z.uuid(),
+    batchId: z.uuid(),
+    replayed: z.boolean(),
+    months: z.array(z.object({ month: z.string(), version: z.number().int(), rows: z.number().int() })),
+  })
+  .meta({ id: 'ActualsImport' });
+const mappingSchema = z.object({
+  mappings: z
+    .array(z.strictObject({ nominalCode: z.string().trim().min(1).max(50), code: z.string().min(1).max(50) }))
+    .max(2000),
+});
+
+export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
+  // A CSV body is handed on as a stream and parsed row by row: never held whole.
+  app.addContentTypeParser(['text/csv', 'application/csv'], (_request, payload, done) => done(null, payload));
+
+  app.put(
+    '/v1/organisations/:id/nominal-codes',
+    {
+      config: finance,
+      schema: {
+        tags: ['actuals'],
+        summary: "Map the provider's own nominal codes to the method's codes",
+        description: 'Replaces the whole mapping. Imports may then give `nominal_code` instead of `code`.',
+        params: z.object({ id: z.uuid() }),
+        body: mappingSchema,
+        response: { 200: mappingSchema, 404: problemSchema, 422: problemSchema },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      assertOrganisation(principal, request.params.id, 'Organisation');
+      const { mappings } = request.body;
+      mappings.forEach((mapping, index) => {
+        if (!isActualCode(mapping.code))
+          throw invalidField(`/mappings/${index}/code`, 'is not a cost code of the method');
+      });
+      const seen = new Set<string>();
+      mappings.forEach((mapping, index) => {
+        if (seen.has(mapping.nominalCode))
+          throw invalidField(`/mappings/${index}/nominalCode`, 'is mapped twice');
+        seen.add(mapping.nominalCode);
+      });
+      await app.database.db.transaction().execute(async (trx) => {
+        const before = await trx
+          .selectFrom('nominal_code_mappings')
+          .selectAll()
+          .where('organisation_id', '=', request.params.id)
+          .execute();
+        await trx
+          .deleteFrom('nominal_code_mappings')
+          .where('organisation_id', '=', request.params.id)
+          .execute();
+        if (mappings.length) {
+          await trx
+            .insertInto('nominal_code_mappings')
+            .values(
+              mappings.map((m) => ({
+                organisation_id: request.params.id,
+                nominal_code: m.nominalCode,
+                spec_code: m.code,
+              })),
+            )
+            .execute();
+        }
+        await recordAudit(trx, {
+          principal,
+          requestId: request.id,
+          action: 'update',
+          resourceType: 'nominal_code_mapping',
+          resourceId: request.params.id,
+          organisationId: request.params.id,
+          before: before.map((m) => ({ nominalCode: m.nominal_code, code: m.spec_code })),
+          after: mappings,
+        });
+      });
+      return { mappings };
+    },
+  );
+
+  app.get(
+    '/v1/organisations/:id/nominal-codes',
+    {
+      config: finance,
+      schema: {
+        tags: ['actuals'],
+        summary: 'The nominal code mapping',
+        params: z.object({ id: z.uuid() }),
+        response: { 200: mappingSchema, 404: problemSchema },
+      },
+    },
+    async (request) => {
+      assertOrganisation(principalOf(request), request.params.id, 'Organisation');
+      const rows = await app.database.db
+        .selectFrom('nominal_code_mappings')
+        .selectAll()
+        .where('organisation_id', '=', request.params.id)
+        .orderBy('nominal_code')
+        .execute();
+      return { mappings: rows.map((row) => ({ nominalCode: row.nominal_code, code: row.spec_code })) };
+    },
+  );
+
+  app.post(
+    '/v1/homes/:id/actuals',
+    {
+      config: finance,
+      bodyLimit: 64 * 1024 * 1024,
+      schema: {
+        tags: ['actuals'],
+        summary: "Import a home's actual spending (JSON or CSV), all or nothing",
+        description: [
+          `Up to ${MAX_ROWS} rows. JSON: \`{"rows": [{"month": "2026-04", "code": "PROPERTY_LEASE", "amount": "2400.00", "description": "…"}]}\`.`,
+          "CSV (`Content-Type: text/csv`, streamed): a header row `month,code,amount,description` (or `nominal_code` in place of `code`, mapped by the organisation's nominal codes), comma-separated, UTF-8; amounts with at most 2 decimal places.",
+          'Each month in the import becomes a new version of that month; earlier versions are kept. Needs an `Idempotency-Key`. A refused import lists each bad row and column as `/rows/N/column` (N from 1; 0 is the header) and stores nothing.',
+        ].join('\n\n'),
+        params: z.object({ id: z.uuid() }),
+        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        response: { 200: summarySchema, 201: summarySchema, 404: problemSchema, 422: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const key = idempotencyKeyOf(request);
+      const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      let input: { kind: 'json'; rows: RawRow[] } | { kind: 'csv'; stream: Readable };
+      if (type === 'text/csv' || type === 'application/csv') {
+        input = { kind: 'csv', stream: request.body as Readable };
+      } else {
+        const body = request.body as { rows?: unknown } | undefined;
+        if (!body || !Array.isArray(body.rows)) throw invalidField('/rows', 'must be an array of rows');
+        input = { kind: 'json', rows: body.rows as RawRow[] };
+      }
+      const summary = await importActuals(
+        app.database,
+        principalOf(request),
+        request.id,
+        request.params.id,
+        key,
+        input,
+      );
+      return reply.code(summary.replayed ? 200 : 201).send(summary);
+    },
+  );
+
+  app.get(
+    '/v1/homes/:id/actuals',
+    {
+      config: { access: { roles: ['admin', 'finance', 'regulator'] } },
+      schema: {
+        tags: ['actuals'],
+        summary: "A home's actual spending for a month (the latest version), by code",
+        params: z.object({ id: z.uuid() }),
+        querystring: z.object({
+          month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'must be a month such as 2026-04' }),
+        }),
+        response: {
+          200: z.object({
+            homeId: z.uuid(),
+            month: z.string(),
+            version: z.number().int(),
+            importedAt: z.string(),
+            importedBy: z.string(),
+            total: z.string(),
+            byCode: z.array(z.object({ code: z.string(), amount: z.string() })),
+          }),
+          404: problemSchema,
+        },
+      },
+    },
+    async (request) => {
+      await visibleHome(app.database, principalOf(request), request.params.id);
+      const month = `${request.query.month}-01`;
+      const latest = await app.database.db
+        .selectFrom('actuals_imports')
+        .selectAll()
+        .where('home_id', '=', request.params.id)
+        .where('month', '=', month)
+        .orderBy('version', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (!latest) throw notFound(`Actuals for ${request.query.month}`);
+      const byCode = await app.database.db
+        .selectFrom('actual_amounts')
+        .select(['code', (eb) => eb.fn.sum<string>('amount').as('amount')])
+        .where('import_id', '=', latest.id)
+        .groupBy('code')
+        .orderBy('code')
+        .execute();
+      const total = await app.database.db
+        .selectFrom('actual_amounts')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('amount'), eb.val('0')).as('total'))
+        .where('import_id', '=', latest.id)
+        .executeTakeFirstOrThrow();
+      return {
+        homeId: request.params.id,
+        month: request.query.month,
+        version: latest.version,
+        importedAt: latest.imported_at.toISOString(),
+        importedBy: latest.imported_by,
+        total: String(total.total),
+        byCode: byCode.map((row) => ({ code: row.code, amount: String(row.amount) })),
+      };
+    },
+  );
+};
