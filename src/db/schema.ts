@@ -203,7 +203,22 @@ export interface ActualAmountsTable {
   description: string | null;
 }
 
+export interface ReconciliationsTable {
+  id: Generated<string>;
+  organisation_id: string;
+  home_id: string | null;
+  period_start: string;
+  period_end: string;
+  document: Json;
+  hash: string;
+  signature: string;
+  key_id: string;
+  created_by: string;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
+  reconciliations: ReconciliationsTable;
   nominal_code_mappings: NominalCodeMappingsTable;
   actuals_imports: ActualsImportsTable;
   actual_amounts: ActualAmountsTable;

@@ -29,6 +29,7 @@ import { organisationRoutes } from '../modules/organisations/routes.js';
 import { placementRoutes } from '../modules/placements/routes.js';
 import { quoteRoutes } from '../modules/quotes/routes.js';
 import { rateRoutes } from '../modules/rates/routes.js';
+import { reconciliationRoutes } from '../modules/reconciliations/routes.js';
 import { statementRoutes } from '../modules/statements/routes.js';
 import { transparencyRoutes } from '../web/routes.js';
 import { authPlugin, sha256 } from './auth.js';
@@ -198,6 +199,7 @@ export async function buildApp({
   await app.register(placementRoutes);
   await app.register(statementRoutes);
   await app.register(actualsRoutes);
+  await app.register(reconciliationRoutes);
   await app.register(transparencyRoutes);
 
   return app;

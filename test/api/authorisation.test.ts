@@ -21,6 +21,7 @@ interface TenantFixtures {
   councilCode: string;
   placementId: string;
   newPlacement: () => Promise<string>;
+  reconciliationId: string;
 }
 
 interface Context {
@@ -397,6 +398,44 @@ const rows: Record<string, Row> = {
       regulator: 200,
     },
   },
+  'GET /v1/homes/:id/variance': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/homes/${ctx[t].homeId}/variance?from=2026-04-01&to=2026-04-30` }),
+    expect: {
+      anonymous: 401,
+      admin: 200,
+      finance: { own: 200, foreign: 404 },
+      commissioner: 403,
+      regulator: 200,
+    },
+  },
+  'GET /v1/reconciliations/preview': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      url: `/v1/reconciliations/preview?organisationId=${ctx[t].organisationId}&from=2026-04-01&to=2026-04-30`,
+    }),
+    expect: financeWrites(200, 404),
+  },
+  'POST /v1/reconciliations': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      method: 'POST',
+      url: '/v1/reconciliations',
+      payload: { organisationId: ctx[t].organisationId, from: '2026-04-01', to: '2026-04-30' },
+    }),
+    expect: financeWrites(201, 404),
+  },
+  'GET /v1/reconciliations/:id': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/reconciliations/${ctx[t].reconciliationId}` }),
+    expect: {
+      anonymous: 401,
+      admin: 200,
+      finance: { own: 200, foreign: 404 },
+      commissioner: { own: 200, foreign: 404 },
+      regulator: 200,
+    },
+  },
   'GET /v1/audit-events': {
     request: () => ({ url: '/v1/audit-events' }),
     expect: { anonymous: 401, admin: 200, finance: 200, commissioner: 403, regulator: 403 },
@@ -451,14 +490,29 @@ async function tenantFixtures(
     if (placement.statusCode !== 201) throw new Error(`fixture placement failed: ${placement.body}`);
     return placement.json().id as string;
   };
+  await as({
+    method: 'POST',
+    url: `/v1/homes/${homeId}/actuals`,
+    headers: { 'idempotency-key': `fixture-actuals-${organisationId}` },
+    payload: { rows: [{ month: '2026-04', code: 'PROPERTY_LEASE', amount: '2400.00' }] },
+  });
+  const placementId = await newPlacement();
+  const reconciliation = await as({
+    method: 'POST',
+    url: '/v1/reconciliations',
+    payload: { organisationId, homeId, from: '2026-06-01', to: '2026-06-30' },
+  });
+  if (reconciliation.statusCode !== 201)
+    throw new Error(`fixture reconciliation failed: ${reconciliation.body}`);
   return {
     organisationId,
     homeId,
     costModelId,
     scheduleId,
     councilCode,
-    placementId: await newPlacement(),
+    placementId,
     newPlacement,
+    reconciliationId: reconciliation.json().id,
   };
 }
 

@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { InjectOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Dec } from '../../src/domain/money.js';
+import { canonicalJson, signatureValid } from '../../src/domain/proofs.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { engines } from '../helpers/database.js';
+import { bearer, createKey, createOrganisation } from '../helpers/keys.js';
+
+const wirral = JSON.parse(
+  readFileSync(
+    new URL('../../../shared/spec/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
+    'utf8',
+  ),
+);
+const sum = (values: string[]) => values.reduce((total, value) => total.plus(value), new Dec(0)).toFixed(2);
+
+describe.each(engines)('year-end reconciliation on %s', (engine) => {
+  let testApp: TestApp;
+  let finance: Record<string, string>;
+  let organisationId: string;
+  let homeId: string;
+  let budget: Array<{ code: string; amount: string }>;
+  const inject = (options: InjectOptions) => testApp.app.inject(options);
+  const april = 'from=2026-04-01&to=2026-04-30';
+
+  beforeAll(async () => {
+    testApp = await createTestApp(engine);
+    organisationId = await createOrganisation(testApp.app, 'Open Book CIC');
+    finance = bearer((await createKey(testApp.app, { role: 'finance', organisationId })).key);
+    homeId = (
+      await inject({
+        method: 'POST',
+        url: '/v1/homes',
+        headers: finance,
+        payload: {
+          name: 'Open House',
+          hostCouncil: 'E08000015',
+          registeredPlaces: 4,
+          openedOn: '2020-01-01',
+        },
+      })
+    ).json().id;
+    const draft = (
+      await inject({
+        method: 'POST',
+        url: `/v1/homes/${homeId}/cost-models`,
+        headers: finance,
+        payload: wirral,
+      })
+    ).json();
+    await inject({
+      method: 'POST',
+      url: `/v1/cost-models/${draft.id}/publish`,
+      headers: { ...finance, 'idempotency-key': 'reconcile-publish' },
+      payload: { effectiveFrom: '2026-04-01' },
+    });
+    for (const [councilCode, reference] of [
+      ['E08000015', 'WIR-101'],
+      ['E08000015', 'WIR-102'],
+      ['E08000014', 'SEF-201'],
+      ['E08000012', 'LIV-301'],
+    ]) {
+      await inject({
+        method: 'POST',
+        url: '/v1/placements',
+        headers: finance,
+        payload: { homeId, councilCode, reference, start: '2026-04-01', end: '2026-04-30' },
+      });
+    }
+    const variance = (
+      await inject({ url: `/v1/homes/${homeId}/variance?${april}`, headers: finance })
+    ).json();
+    budget = variance.budget;
+    // spend 10% under budget on every line: the surplus exceeds the 5% cap
+    const rows = budget.map((line) => ({
+      month: '2026-04',
+      code: line.code,
+      amount: new Dec(line.amount).times(0.9).toFixed(2),
+    }));
+    const imported = await inject({
+      method: 'POST',
+      url: `/v1/homes/${homeId}/actuals`,
+      headers: { ...finance, 'idempotency-key': 'reconcile-actuals' },
+      payload: { rows },
+    });
+    expect(imported.statusCode).toBe(201);
+  });
+  afterAll(() => testApp.close());
+
+  it('budgets April pro rata from the schedule in force, beside the actuals', async () => {
+    const variance = (
+      await inject({ url: `/v1/homes/${homeId}/variance?${april}`, headers: finance })
+    ).json();
+    const lease = variance.variance.find((line: { code: string }) => line.code === 'PROPERTY_LEASE');
+    // £28,800.00 a year × 30 ÷ 365 days
+    expect(lease.budget).toBe(
+      new Dec(28800).times(30).div(365).toDecimalPlaces(2, Dec.ROUND_HALF_UP).toFixed(2),
+    );
+    expect(lease.actual).toBe(new Dec(lease.budget).times(0.9).toFixed(2));
+    expect(new Dec(variance.income).gt(0)).toBe(true);
+  });
+
+  it('returns the excess over the cap to the councils in proportion to what they paid, to the penny', async () => {
+    const preview = (
+      await inject({
+        url: `/v1/reconciliations/preview?organisationId=${organisationId}&homeId=${homeId}&${april}`,
+        headers: finance,
+      })
+    ).json();
+    expect(preview.outcome).toBe('excess_rebated');
+    expect(preview.capRate).toMatch(/^0\.05/);
+    expect(sum(preview.rebates.map((r: { rebate: string }) => r.rebate))).toBe(preview.excess);
+    expect(preview.incomeByCouncil.map((c: { councilCode: string }) => c.councilCode)).toEqual([
+      'E08000012',
+      'E08000014',
+      'E08000015',
+    ]);
+    const statement = (
+      await inject({ url: `/v1/councils/E08000015/statements?${april}`, headers: finance })
+    ).json();
+    const wirralIncome = preview.incomeByCouncil.find(
+      (c: { councilCode: string }) => c.councilCode === 'E08000015',
+    );
+    expect(wirralIncome.amount).toBe(statement.total);
+  });
+
+  it('freezes a reconciliation, hashed and signed, and shows each council only its share', async () => {
+    const frozen = await inject({
+      method: 'POST',
+      url: '/v1/reconciliations',
+      headers: finance,
+      payload: { organisationId, homeId, from: '2026-04-01', to: '2026-04-30' },
+    });
+    expect(frozen.statusCode).toBe(201);
+    const body = frozen.json();
+    expect(body.hash).toBe(createHash('sha256').update(canonicalJson(body.reconciliation)).digest('hex'));
+    const keys = (await inject({ url: '/.well-known/fee-schedule-keys.json' })).json().keys;
+    const key = keys.find((k: { keyId: string }) => k.keyId === body.keyId);
+    expect(signatureValid(body.hash, body.signature, key.publicKey)).toBe(true);
+
+    const wirralKey = bearer(
+      (await createKey(testApp.app, { role: 'commissioner', councils: ['E08000015'] })).key,
+    );
+    const seen = (await inject({ url: `/v1/reconciliations/${body.id}`, headers: wirralKey })).json();
+    expect(seen.reconciliation.rebates.map((r: { councilCode: string }) => r.councilCode)).toEqual([
+      'E08000015',
+    ]);
+    const haltonKey = bearer(
+      (await createKey(testApp.app, { role: 'commissioner', councils: ['E06000006'] })).key,
+    );
+    expect((await inject({ url: `/v1/reconciliations/${body.id}`, headers: haltonKey })).statusCode).toBe(
+      404,
+    );
+
+    const { db } = testApp.database.handle;
+    await expect(db.updateTable('reconciliations').set({ hash: 'x' }).execute()).rejects.toThrow(
+      /append-only/,
+    );
+  });
+});
