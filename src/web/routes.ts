@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { assertOrganisation, notFound } from '../http/auth.js';
 import { ScheduleCache, todayInEngland } from '../modules/fee-schedules/service.js';
 import { isoDate } from '../modules/homes/schemas.js';
 import { renderChanges, renderHome, renderIndex } from './pages.js';
+import { renderReconciliation } from './reconciliation-page.js';
 import { transparencyChanges, transparencyHome, transparencyIndex } from './service.js';
 
 const HTML = 'text/html; charset=utf-8';
@@ -55,6 +57,39 @@ export const transparencyRoutes: FastifyPluginAsyncZod = async (app) => {
         request.query.from,
       );
       return reply.type(HTML).header('vary', 'authorization').send(renderChanges(page));
+    },
+  );
+
+  app.get(
+    '/transparency/reconciliations/:id',
+    { config: published, schema: { hide: true, params: idParams } },
+    async (request, reply) => {
+      const { db } = app.database;
+      const row = await db
+        .selectFrom('reconciliations')
+        .selectAll()
+        .where('id', '=', request.params.id)
+        .executeTakeFirst();
+      if (!row) throw notFound('Reconciliation');
+      assertOrganisation(request.principal, row.organisation_id, 'Reconciliation');
+      const organisation = await db
+        .selectFrom('organisations')
+        .select('name')
+        .where('id', '=', row.organisation_id)
+        .executeTakeFirstOrThrow();
+      const home = row.home_id
+        ? await db.selectFrom('homes').select('name').where('id', '=', row.home_id).executeTakeFirst()
+        : undefined;
+      const page = renderReconciliation({
+        id: row.id,
+        period: { start: row.period_start, end: row.period_end },
+        hash: row.hash,
+        keyId: row.key_id,
+        organisationName: organisation.name,
+        homeName: home?.name ?? null,
+        reconciliation: row.document as Parameters<typeof renderReconciliation>[0]['reconciliation'],
+      });
+      return reply.type(HTML).header('vary', 'authorization').send(page);
     },
   );
 };

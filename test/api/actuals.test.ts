@@ -135,6 +135,19 @@ describe.each(engines)('actuals import on %s', (engine) => {
     expect(await stored()).toBe(before);
   });
 
+  it('reads a file by its byte-order mark: UTF-16 as well as UTF-8 (as spreadsheets write them)', async () => {
+    const before = await stored();
+    const response = await inject({
+      method: 'POST',
+      url: `/v1/homes/${homeId}/actuals`,
+      headers: { ...finance, 'content-type': 'text/csv', 'idempotency-key': `utf16-${engine}` },
+      payload: Buffer.from('\ufeffmonth,code,amount\n2026-08,PROPERTY_LEASE,100.00\n', 'utf16le'),
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    expect(response.json().months).toEqual([{ month: '2026-08', version: 1, rows: 1 }]);
+    expect(await stored()).toBe(before + 1);
+  });
+
   it('keeps imported actuals append-only in the database', async () => {
     const { db } = testApp.database.handle;
     await expect(db.updateTable('actual_amounts').set({ amount: '0' }).execute()).rejects.toThrow(

@@ -436,6 +436,24 @@ const rows: Record<string, Row> = {
       regulator: 200,
     },
   },
+  'GET /v1/reconciliations/:id/statements/:councilCode': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      url: `/v1/reconciliations/${ctx[t].reconciliationId}/statements/${ctx[t].councilCode}`,
+    }),
+    expect: {
+      anonymous: 401,
+      admin: 200,
+      finance: { own: 200, foreign: 404 },
+      commissioner: { own: 200, foreign: 404 },
+      regulator: 200,
+    },
+  },
+  'GET /transparency/reconciliations/:id': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/transparency/reconciliations/${ctx[t].reconciliationId}` }),
+    expect: published(200),
+  },
   'GET /v1/audit-events': {
     request: () => ({ url: '/v1/audit-events' }),
     expect: { anonymous: 401, admin: 200, finance: 200, commissioner: 403, regulator: 403 },

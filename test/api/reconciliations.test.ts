@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import ExcelJS from 'exceljs';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/money.js';
@@ -100,6 +101,11 @@ describe.each(engines)('year-end reconciliation on %s', (engine) => {
     );
     expect(lease.actual).toBe(new Dec(lease.budget).times(0.9).toFixed(2));
     expect(new Dec(variance.income).gt(0)).toBe(true);
+    const year = (
+      await inject({ url: `/v1/homes/${homeId}/variance?period=2026-27`, headers: finance })
+    ).json();
+    expect([year.from, year.to]).toEqual(['2026-04-01', '2027-03-31']);
+    expect((await inject({ url: `/v1/homes/${homeId}/variance`, headers: finance })).statusCode).toBe(400);
   });
 
   it('returns the excess over the cap to the councils in proportion to what they paid, to the penny', async () => {
@@ -158,5 +164,55 @@ describe.each(engines)('year-end reconciliation on %s', (engine) => {
     await expect(db.updateTable('reconciliations').set({ hash: 'x' }).execute()).rejects.toThrow(
       /append-only/,
     );
+  });
+
+  it('gives each council its statement (JSON, CSV, XLSX) and publishes the provider summary without council detail', async () => {
+    const frozen = (
+      await inject({
+        method: 'POST',
+        url: '/v1/reconciliations',
+        headers: finance,
+        payload: { organisationId, homeId, from: '2026-04-01', to: '2026-04-30' },
+      })
+    ).json();
+    const wirralRebate = frozen.reconciliation.rebates.find(
+      (r: { councilCode: string }) => r.councilCode === 'E08000015',
+    );
+    const wirralKey = bearer(
+      (await createKey(testApp.app, { role: 'commissioner', councils: ['E08000015'] })).key,
+    );
+    const url = `/v1/reconciliations/${frozen.id}/statements/E08000015`;
+    const json = (await inject({ url, headers: wirralKey })).json();
+    expect(json).toMatchObject({
+      councilCode: 'E08000015',
+      rebate: wirralRebate.rebate,
+      charged: wirralRebate.charged,
+      hash: frozen.hash,
+    });
+    const csv = await inject({ url, headers: { ...wirralKey, accept: 'text/csv' } });
+    expect(csv.body).toContain(`Rebate due to the council,${wirralRebate.rebate}`);
+    const xlsx = await inject({
+      url,
+      headers: { ...wirralKey, accept: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
+    });
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    const sheet = workbook.getWorksheet('Reconciliation')!;
+    let rebateCell: unknown;
+    sheet.eachRow((row) => {
+      if (row.getCell(1).value === 'Rebate due to the council') rebateCell = row.getCell(2).value;
+    });
+    expect(rebateCell).toBe(Number(wirralRebate.rebate));
+    expect(
+      (await inject({ url: `/v1/reconciliations/${frozen.id}/statements/E08000014`, headers: wirralKey }))
+        .statusCode,
+    ).toBe(404);
+
+    const page = await inject({ url: `/transparency/reconciliations/${frozen.id}` });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('Excess returned to councils');
+    expect(page.body).toContain(frozen.hash);
+    expect(page.body).not.toMatch(/E08\d{6}/);
   });
 });

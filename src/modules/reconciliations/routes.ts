@@ -1,10 +1,25 @@
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf } from '../../http/auth.js';
-import { problemSchema } from '../../http/problem.js';
+import { notFound, principalOf } from '../../http/auth.js';
+import { attachment } from '../../http/csv.js';
+import { ProblemError } from '../../http/errors.js';
+import { negotiate } from '../../http/negotiate.js';
+import { problem, problemSchema, problemTypes } from '../../http/problem.js';
 import { isoDate } from '../homes/schemas.js';
 import { visibleHome } from '../homes/service.js';
 import { freezeReconciliation, getReconciliation, periodFigures, previewReconciliation } from './service.js';
+import { councilStatementCsv, councilStatementOf, councilStatementXlsx } from './statements.js';
+
+function invalidQuery(pointer: string, message: string): ProblemError {
+  return new ProblemError(
+    problem(400, `${pointer}: ${message}`, problemTypes.validation, {
+      errors: [{ pointer, message, in: 'query' }],
+    }),
+  );
+}
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 const scopeQuery = z.object({
   organisationId: z.uuid(),
@@ -43,19 +58,35 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'The budget is the cost lines of the fee schedules in force, pro rata by days; actuals are the latest version of each month.',
         params: z.object({ id: z.uuid() }),
-        querystring: z.object({ from: isoDate, to: isoDate }),
+        querystring: z.object({
+          period: z
+            .string()
+            .max(40)
+            .optional()
+            .describe("A pricing period label of the home's fee schedules, e.g. 2026-27"),
+          from: isoDate.optional(),
+          to: isoDate.optional(),
+        }),
         response: { 200: z.record(z.string(), z.unknown()), 404: problemSchema, 422: problemSchema },
       },
     },
     async (request) => {
       const principal = principalOf(request);
       const home = await visibleHome(app.database, principal, request.params.id);
-      const scope = {
-        organisationId: home.organisation_id,
-        homeId: home.id,
-        from: request.query.from,
-        to: request.query.to,
-      };
+      let { from, to } = request.query;
+      if (request.query.period) {
+        const period = await app.database.db
+          .selectFrom('fee_schedules')
+          .select(['period_start', 'period_end'])
+          .where('home_id', '=', home.id)
+          .where('period_label', '=', request.query.period)
+          .executeTakeFirst();
+        if (!period) throw notFound(`No fee schedule for period ${request.query.period}: period`);
+        from = period.period_start;
+        to = period.period_end;
+      }
+      if (!from || !to) throw invalidQuery('/period', 'give a period (e.g. 2026-27), or from and to');
+      const scope = { organisationId: home.organisation_id, homeId: home.id, from, to };
       const reconciliation = await previewReconciliation(app.database, principal, scope);
       const figures = await periodFigures(app.database, principal, scope);
       return {
@@ -127,5 +158,54 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => getReconciliation(app.database, principalOf(request), request.params.id),
+  );
+
+  app.get(
+    '/v1/reconciliations/:id/statements/:councilCode',
+    {
+      config: { access: { roles: ['admin', 'finance', 'commissioner', 'regulator'] } },
+      schema: {
+        tags: ['actuals'],
+        summary:
+          "One council's statement of a frozen reconciliation: what it was charged, its share and its rebate",
+        description: `JSON, CSV (\`Accept: text/csv\`) or XLSX (\`Accept: ${XLSX}\`).`,
+        params: z.object({ id: z.uuid(), councilCode: z.string().max(9) }),
+        response: {
+          200: {
+            description: "The council's statement",
+            content: {
+              'application/json': { schema: z.unknown() },
+              'text/csv': { schema: z.string() },
+              [XLSX]: { schema: z.string().describe('An XLSX workbook') },
+            },
+          },
+          404: problemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const format = negotiate(request.headers.accept, ['application/json', 'text/csv', XLSX]);
+      if (principal.role === 'commissioner' && !principal.councils.includes(request.params.councilCode)) {
+        throw notFound('Statement');
+      }
+      const frozen = await getReconciliation(app.database, principal, request.params.id);
+      const statement = councilStatementOf(frozen, request.params.councilCode);
+      if (!statement) throw notFound('Statement');
+      const filename = `reconciliation-${statement.councilCode}-${statement.period.start}-${statement.period.end}`;
+      if (format === 'text/csv') {
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', attachment(`${filename}.csv`))
+          .send(councilStatementCsv(statement));
+      }
+      if (format === XLSX) {
+        return (reply as FastifyReply)
+          .type(XLSX)
+          .header('content-disposition', attachment(`${filename}.xlsx`))
+          .send(await councilStatementXlsx(statement));
+      }
+      return statement;
+    },
   );
 };
