@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../db/database.js';
-import { type ChargeSchedule, computeCharges } from '../../domain/charges/index.js';
-import type { Breakdown, CostModel } from '../../domain/pricing/index.js';
 import { canonicalJson, signHash } from '../../domain/proofs.js';
 import { budgetFromSchedules } from '../../domain/reconciliation/budget.js';
 import { type Reconciliation, reconcile } from '../../domain/reconciliation/index.js';
@@ -12,8 +10,7 @@ import { recordAudit } from '../audit/repository.js';
 import { registerSigningKey } from '../fee-schedules/proofs.js';
 import type { SigningKey } from '../fee-schedules/signing.js';
 import { currentPlacements } from '../placements/repository.js';
-import type { PlacementEnhancement } from '../placements/schemas.js';
-import { rateTables } from '../rates/repository.js';
+import { chargePlacements } from '../statements/charges.js';
 
 export interface Scope {
   organisationId: string;
@@ -48,53 +45,13 @@ export async function periodFigures(database: DatabaseHandle, principal: Princip
   if (homeIds.length === 0)
     return { capRate: organisation.surplus_cap_rate, income: [], actualCosts: [], budget: [] };
 
-  const scheduleRows = await db
-    .selectFrom('fee_schedules')
-    .select([
-      'id',
-      'home_id',
-      'version',
-      'period_label',
-      'effective_from',
-      'published_at',
-      'weekly_fee_per_child',
-      'model',
-      'breakdown',
-    ])
-    .where('home_id', 'in', homeIds)
-    .where('effective_from', '<=', scope.to)
-    .execute();
-  const schedules: ChargeSchedule[] = scheduleRows.map((row) => ({
-    id: row.id,
-    homeId: row.home_id,
-    version: row.version,
-    periodLabel: row.period_label,
-    effectiveFrom: row.effective_from,
-    publishedAt: row.published_at.toISOString(),
-    weeklyFeePerChild: row.weekly_fee_per_child,
-    model: row.model as CostModel,
-  }));
   const placements = [];
   for (const homeId of homeIds) {
     placements.push(
       ...(await currentPlacements(db, { homeId, overlapping: { from: scope.from, to: scope.to } })),
     );
   }
-  const charges = computeCharges({
-    from: scope.from,
-    to: scope.to,
-    rateTables: rateTables(),
-    schedules,
-    placements: placements.map((row) => ({
-      id: row.id,
-      homeId: row.home_id,
-      councilCode: row.council_code,
-      reference: row.reference,
-      start: row.start_date,
-      end: row.end_date,
-      enhancements: row.enhancements as PlacementEnhancement[],
-    })),
-  });
+  const { charges, schedules } = await chargePlacements(db, placements, homeIds, scope.from, scope.to);
   const income = charges.placements.map((placement) => ({
     councilCode: placement.councilCode,
     amount: placement.total,
@@ -120,17 +77,7 @@ export async function periodFigures(database: DatabaseHandle, principal: Princip
     .groupBy('code')
     .orderBy('code')
     .execute();
-  const budget = budgetFromSchedules(
-    scheduleRows.map((row) => ({
-      homeId: row.home_id,
-      effectiveFrom: row.effective_from,
-      publishedAt: row.published_at.toISOString(),
-      version: row.version,
-      breakdown: row.breakdown as Breakdown,
-    })),
-    scope.from,
-    scope.to,
-  );
+  const budget = budgetFromSchedules(schedules, scope.from, scope.to);
   return {
     capRate: organisation.surplus_cap_rate.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''),
     income,

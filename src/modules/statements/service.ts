@@ -1,13 +1,12 @@
 import type { DatabaseHandle } from '../../db/database.js';
-import { type ChargeSchedule, computeCharges, occupancy } from '../../domain/charges/index.js';
+import { occupancy } from '../../domain/charges/index.js';
 import type { CostModel } from '../../domain/pricing/index.js';
 import { notFound, type Principal } from '../../http/auth.js';
 import { invalidField } from '../../http/errors.js';
 import { scheduleInForce } from '../fee-schedules/repository.js';
 import { visibleHome } from '../homes/service.js';
 import { currentPlacements } from '../placements/repository.js';
-import type { PlacementEnhancement } from '../placements/schemas.js';
-import { rateTables } from '../rates/repository.js';
+import { chargePlacements } from './charges.js';
 import type { Statement } from './schemas.js';
 
 function checkRange(from: string, to: string) {
@@ -46,48 +45,7 @@ export async function councilStatement(
   const homes = homeIds.length
     ? await database.db.selectFrom('homes').select(['id', 'name']).where('id', 'in', homeIds).execute()
     : [];
-  const scheduleRows = homeIds.length
-    ? await database.db
-        .selectFrom('fee_schedules')
-        .select([
-          'id',
-          'home_id',
-          'version',
-          'period_label',
-          'effective_from',
-          'published_at',
-          'weekly_fee_per_child',
-          'model',
-        ])
-        .where('home_id', 'in', homeIds)
-        .where('effective_from', '<=', to)
-        .execute()
-    : [];
-  const schedules: ChargeSchedule[] = scheduleRows.map((row) => ({
-    id: row.id,
-    homeId: row.home_id,
-    version: row.version,
-    periodLabel: row.period_label,
-    effectiveFrom: row.effective_from,
-    publishedAt: row.published_at.toISOString(),
-    weeklyFeePerChild: row.weekly_fee_per_child,
-    model: row.model as CostModel,
-  }));
-  const charges = computeCharges({
-    from,
-    to,
-    rateTables: rateTables(),
-    schedules,
-    placements: rows.map((row) => ({
-      id: row.id,
-      homeId: row.home_id,
-      councilCode: row.council_code,
-      reference: row.reference,
-      start: row.start_date,
-      end: row.end_date,
-      enhancements: row.enhancements as PlacementEnhancement[],
-    })),
-  });
+  const { charges, schedules } = await chargePlacements(database.db, rows, homeIds, from, to);
   const homeName = new Map(homes.map((home) => [home.id, home.name]));
   const used = new Set(charges.placements.flatMap((p) => p.lines.map((line) => line.scheduleId)));
   return {

@@ -1,0 +1,71 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { type ChargeSchedule, type Charges, computeCharges } from '../../domain/charges/index.js';
+import type { Breakdown, CostModel } from '../../domain/pricing/index.js';
+import type { currentPlacements } from '../placements/repository.js';
+import type { PlacementEnhancement } from '../placements/schemas.js';
+import { rateTables } from '../rates/repository.js';
+
+type PlacementRow = Awaited<ReturnType<typeof currentPlacements>>[number];
+
+export interface LoadedSchedule extends ChargeSchedule {
+  breakdown: Breakdown;
+}
+
+/**
+ * Charges placements over [from, to] by the rule of src/domain/charges, at the fee schedules of
+ * `homeIds` published for any day up to `to`. Statements and reconciliations both charge this way.
+ */
+export async function chargePlacements(
+  db: Kysely<Database>,
+  placements: readonly PlacementRow[],
+  homeIds: readonly string[],
+  from: string,
+  to: string,
+): Promise<{ charges: Charges; schedules: LoadedSchedule[] }> {
+  const rows = homeIds.length
+    ? await db
+        .selectFrom('fee_schedules')
+        .select([
+          'id',
+          'home_id',
+          'version',
+          'period_label',
+          'effective_from',
+          'published_at',
+          'weekly_fee_per_child',
+          'model',
+          'breakdown',
+        ])
+        .where('home_id', 'in', [...homeIds])
+        .where('effective_from', '<=', to)
+        .execute()
+    : [];
+  const schedules: LoadedSchedule[] = rows.map((row) => ({
+    id: row.id,
+    homeId: row.home_id,
+    version: row.version,
+    periodLabel: row.period_label,
+    effectiveFrom: row.effective_from,
+    publishedAt: row.published_at.toISOString(),
+    weeklyFeePerChild: row.weekly_fee_per_child,
+    model: row.model as CostModel,
+    breakdown: row.breakdown as Breakdown,
+  }));
+  const charges = computeCharges({
+    from,
+    to,
+    rateTables: rateTables(),
+    schedules,
+    placements: placements.map((row) => ({
+      id: row.id,
+      homeId: row.home_id,
+      councilCode: row.council_code,
+      reference: row.reference,
+      start: row.start_date,
+      end: row.end_date,
+      enhancements: row.enhancements as PlacementEnhancement[],
+    })),
+  });
+  return { charges, schedules };
+}
