@@ -8,7 +8,7 @@ import { negotiate } from '../../http/negotiate.js';
 import { problem, problemSchema, problemTypes } from '../../http/problem.js';
 import { isoDate } from '../homes/schemas.js';
 import { visibleHome } from '../homes/service.js';
-import { freezeReconciliation, getReconciliation, periodFigures, previewReconciliation } from './service.js';
+import { freezeReconciliation, getReconciliation, previewReconciliation, reconcileScope } from './service.js';
 import { councilStatementCsv, councilStatementOf, councilStatementXlsx } from './statements.js';
 
 function invalidQuery(pointer: string, message: string): ProblemError {
@@ -87,8 +87,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       if (!from || !to) throw invalidQuery('/period', 'give a period (e.g. 2026-27), or from and to');
       const scope = { organisationId: home.organisation_id, homeId: home.id, from, to };
-      const reconciliation = await previewReconciliation(app.database, principal, scope);
-      const figures = await periodFigures(app.database, principal, scope);
+      const { reconciliation, figures } = await reconcileScope(app.database, principal, scope);
       return {
         homeId: home.id,
         from: scope.from,

@@ -86,13 +86,10 @@ export async function periodFigures(database: DatabaseHandle, principal: Princip
   };
 }
 
-export async function previewReconciliation(
-  database: DatabaseHandle,
-  principal: Principal,
-  scope: Scope,
-): Promise<Reconciliation> {
+/** The reconciliation of a scope, with the period's figures it was worked out from (read once). */
+export async function reconcileScope(database: DatabaseHandle, principal: Principal, scope: Scope) {
   const figures = await periodFigures(database, principal, scope);
-  return reconcile({
+  const reconciliation = reconcile({
     scope: scope.homeId
       ? { kind: 'home', id: scope.homeId }
       : { kind: 'organisation', id: scope.organisationId },
@@ -102,6 +99,15 @@ export async function previewReconciliation(
     actualCosts: figures.actualCosts,
     budget: figures.budget,
   });
+  return { reconciliation, figures };
+}
+
+export async function previewReconciliation(
+  database: DatabaseHandle,
+  principal: Principal,
+  scope: Scope,
+): Promise<Reconciliation> {
+  return (await reconcileScope(database, principal, scope)).reconciliation;
 }
 
 export interface FrozenReconciliation {
