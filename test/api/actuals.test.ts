@@ -2,7 +2,7 @@ import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/database.js';
-import { bearer, createKey, createOrganisation } from '../helpers/keys.js';
+import { bearer, createHome, createKey, createOrganisation } from '../helpers/keys.js';
 
 describe.each(engines)('actuals import on %s', (engine) => {
   let testApp: TestApp;
@@ -32,19 +32,7 @@ describe.each(engines)('actuals import on %s', (engine) => {
     testApp = await createTestApp(engine);
     organisationId = await createOrganisation(testApp.app, 'Ledger Homes CIC');
     finance = bearer((await createKey(testApp.app, { role: 'finance', organisationId })).key);
-    homeId = (
-      await inject({
-        method: 'POST',
-        url: '/v1/homes',
-        headers: finance,
-        payload: {
-          name: 'Ledger House',
-          hostCouncil: 'E08000015',
-          registeredPlaces: 4,
-          openedOn: '2020-01-01',
-        },
-      })
-    ).json().id;
+    homeId = await createHome(testApp.app, finance, 'Ledger House');
   });
   afterAll(() => testApp.close());
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/money.js';
 import { adminAuth, createTestApp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/database.js';
-import { bearer, createKey, createOrganisation } from '../helpers/keys.js';
+import { bearer, createHome, createKey, createOrganisation } from '../helpers/keys.js';
 
 const wirral = JSON.parse(
   readFileSync(
@@ -37,17 +37,8 @@ describe.each(engines)('placements and statements on %s', (engine) => {
     seftonCommissioner = bearer(
       (await createKey(testApp.app, { role: 'commissioner', councils: ['E08000014'] })).key,
     );
-    const home = async (name: string) =>
-      (
-        await inject({
-          method: 'POST',
-          url: '/v1/homes',
-          headers: finance,
-          payload: { name, hostCouncil: 'E08000015', registeredPlaces: 4, openedOn: '2020-01-01' },
-        })
-      ).json().id as string;
-    homeId = await home('Oxton House');
-    otherHomeId = await home('Birkenhead Lodge');
+    homeId = await createHome(testApp.app, finance, 'Oxton House');
+    otherHomeId = await createHome(testApp.app, finance, 'Birkenhead Lodge');
     // v1 from 1 April; v2 (a pay rise) from 15 June
     const draft = (
       await inject({

@@ -11,7 +11,7 @@ import { buildApp } from '../../src/http/app.js';
 import { ephemeralSigningKey } from '../../src/modules/fee-schedules/signing.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/database.js';
-import { bearer, createKey, createOrganisation } from '../helpers/keys.js';
+import { bearer, createHome, createKey, createOrganisation } from '../helpers/keys.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const wirral = JSON.parse(
@@ -56,16 +56,11 @@ describe.each(engines)('tamper evidence on %s', (engine) => {
     organisationId = await createOrganisation(testApp.app, 'Chained Homes CIC');
     finance = bearer((await createKey(testApp.app, { role: 'finance', organisationId })).key);
     const inject = (options: InjectOptions) => testApp.app.inject(options);
-    const home = await inject({
-      method: 'POST',
-      url: '/v1/homes',
-      headers: finance,
-      payload: { name: 'Chain House', hostCouncil: 'E08000015', registeredPlaces: 4, openedOn: '2020-01-01' },
-    });
+    const homeId = await createHome(testApp.app, finance, 'Chain House');
     draftId = (
       await inject({
         method: 'POST',
-        url: `/v1/homes/${home.json().id}/cost-models`,
+        url: `/v1/homes/${homeId}/cost-models`,
         headers: finance,
         payload: wirral,
       })

@@ -7,7 +7,7 @@ import { Dec } from '../../src/domain/money.js';
 import { canonicalJson, signatureValid } from '../../src/domain/proofs.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/database.js';
-import { bearer, createKey, createOrganisation } from '../helpers/keys.js';
+import { bearer, createHome, createKey, createOrganisation } from '../helpers/keys.js';
 
 const wirral = JSON.parse(
   readFileSync(
@@ -30,19 +30,7 @@ describe.each(engines)('year-end reconciliation on %s', (engine) => {
     testApp = await createTestApp(engine);
     organisationId = await createOrganisation(testApp.app, 'Open Book CIC');
     finance = bearer((await createKey(testApp.app, { role: 'finance', organisationId })).key);
-    homeId = (
-      await inject({
-        method: 'POST',
-        url: '/v1/homes',
-        headers: finance,
-        payload: {
-          name: 'Open House',
-          hostCouncil: 'E08000015',
-          registeredPlaces: 4,
-          openedOn: '2020-01-01',
-        },
-      })
-    ).json().id;
+    homeId = await createHome(testApp.app, finance, 'Open House');
     const draft = (
       await inject({
         method: 'POST',

@@ -38,3 +38,19 @@ export async function createOrganisation(app: FastifyInstance, name: string): Pr
   if (response.statusCode !== 201) throw new Error(`could not create organisation: ${response.body}`);
   return response.json().id;
 }
+
+/** A four-place home in Wirral, registered with the given key (its own organisation for a finance key). */
+export async function createHome(
+  app: FastifyInstance,
+  headers: Record<string, string>,
+  name: string,
+): Promise<string> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/homes',
+    headers,
+    payload: { name, hostCouncil: 'E08000015', registeredPlaces: 4, openedOn: '2020-01-01' },
+  });
+  if (response.statusCode !== 201) throw new Error(`could not create home: ${response.body}`);
+  return response.json().id;
+}
