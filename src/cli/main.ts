@@ -2,7 +2,14 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, redactUrl } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { committedOpenApi, generateOpenApi, openApiPath, writeOpenApi } from '../http/openapi.js';
+import {
+  committedOpenApi,
+  committedReturnSchema,
+  generateOpenApi,
+  generateReturnSchema,
+  openApiPath,
+  writeOpenApi,
+} from '../http/openapi.js';
 import { keysCommand } from './keys.js';
 import { quoteCommand } from './quote.js';
 import { verifyCommand } from './verify.js';
@@ -55,11 +62,11 @@ const commands: Record<string, Command> = {
     async run(args) {
       const { values } = parseArgs({ args, options: { check: { type: 'boolean' } } });
       if (values.check) {
-        const stale = (await generateOpenApi()) !== (await committedOpenApi().catch(() => ''));
+        const stale =
+          (await generateOpenApi()) !== (await committedOpenApi().catch(() => '')) ||
+          generateReturnSchema() !== (await committedReturnSchema().catch(() => ''));
         process.stdout.write(
-          stale
-            ? 'openapi/openapi.json is stale: run `npm run openapi`\n'
-            : 'openapi/openapi.json is up to date\n',
+          stale ? 'openapi/ is stale: run `npm run openapi`\n' : 'openapi/ is up to date\n',
         );
         return stale ? 1 : 0;
       }

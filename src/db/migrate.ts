@@ -1,11 +1,15 @@
-import { type Kysely, type MigrationResultSet, Migrator } from 'kysely';
+import { type Kysely, type MigrationResultSet, Migrator, sql } from 'kysely';
 import { migrations } from '../../migrations/index.js';
 
 /** Applies pending migrations (forward only). Throws with the failing migration's name. */
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
+  // Kysely looks for its bookkeeping tables in every schema unless told which: name the one we are
+  // in, so that databases sharing a server in other schemas (tests, benchmarks) never confuse it.
+  const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const migrator = new Migrator({
     db: db as unknown as Kysely<unknown>,
     provider: { getMigrations: async () => migrations },
+    migrationTableSchema: current.rows[0]?.schema ?? 'public',
   });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {

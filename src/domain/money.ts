@@ -209,6 +209,13 @@ export function divideHalfUp(numerator: bigint, denominator: bigint): bigint {
   return (2n * numerator + denominator) / (2n * denominator);
 }
 
+/** numerator ÷ denominator (denominator > 0) half-up, away from zero, to `places` decimals. */
+export function ratio(numerator: bigint, denominator: bigint, places: number): string {
+  const negative = numerator < 0n;
+  const magnitude = divideHalfUp((negative ? -numerator : numerator) * pow10(places), denominator);
+  return formatUnits(negative ? -magnitude : magnitude, places);
+}
+
 /** `numerator / denominator` (both ≥ 0, denominator > 0) half-up to `places` decimals, as whole units. */
 export function divideExactHalfUp(numerator: Exact, denominator: Exact, places: number): bigint {
   return divideHalfUp(

@@ -30,10 +30,11 @@ import { placementRoutes } from '../modules/placements/routes.js';
 import { quoteRoutes } from '../modules/quotes/routes.js';
 import { rateRoutes } from '../modules/rates/routes.js';
 import { reconciliationRoutes } from '../modules/reconciliations/routes.js';
+import { ANNUAL_RETURN_SCHEMA_PATH, returnRoutes } from '../modules/returns/routes.js';
 import { statementRoutes } from '../modules/statements/routes.js';
 import { transparencyRoutes } from '../web/routes.js';
 import { authPlugin, sha256 } from './auth.js';
-import { errorHandlerPlugin } from './errors.js';
+import { errorHandlerPlugin, sendProblem, toProblem } from './errors.js';
 import { loggerOptions } from './logger.js';
 import { validatorCompiler } from './validation.js';
 
@@ -76,6 +77,9 @@ export async function buildApp({
     return503OnClosing: true,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // What the router refuses before any route or hook runs (a path that is not valid percent-encoded
+    // UTF-8, a path parameter over maxParamLength) is a problem document too, not Fastify's own JSON.
+    frameworkErrors: (error, request, reply) => sendProblem(reply, toProblem(error, request)),
     // Honour a caller's request id when it is safe to log; otherwise make one.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -164,6 +168,7 @@ export async function buildApp({
         { name: 'fee-schedules', description: 'Published, immutable fee schedules and why they changed' },
         { name: 'placements', description: 'Placements, statements of charges and occupancy' },
         { name: 'actuals', description: "Open-book actual spending, imported from the provider's ledger" },
+        { name: 'returns', description: 'The annual financial return for government, by API export' },
       ],
       components: {
         securitySchemes: {
@@ -176,7 +181,7 @@ export async function buildApp({
       },
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (document) => referenceReturnSchema(jsonSchemaTransformObject(document)),
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
@@ -200,7 +205,22 @@ export async function buildApp({
   await app.register(statementRoutes);
   await app.register(actualsRoutes);
   await app.register(reconciliationRoutes);
+  await app.register(returnRoutes);
   await app.register(transparencyRoutes);
 
   return app;
+}
+
+/**
+ * The annual return's JSON body is described by its own versioned JSON Schema (openapi/returns/),
+ * which the OpenAPI document references rather than repeats.
+ */
+function referenceReturnSchema<T>(document: T): T {
+  const paths = (document as { paths?: Record<string, Record<string, unknown>> }).paths;
+  const operation = paths?.['/v1/returns/{financialYear}']?.get as
+    | { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }
+    | undefined;
+  const content = operation?.responses?.['200']?.content?.['application/json'];
+  if (content) content.schema = { $ref: ANNUAL_RETURN_SCHEMA_PATH };
+  return document;
 }

@@ -1,7 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
+import { annualReturnJsonSchema } from '../domain/returns/schema.js';
 import { buildApp } from './app.js';
 
 export const openApiPath = fileURLToPath(new URL('../../openapi/openapi.json', import.meta.url));
@@ -21,8 +23,23 @@ export async function generateOpenApi(): Promise<string> {
 
 export async function writeOpenApi(): Promise<void> {
   await writeFile(openApiPath, await generateOpenApi());
+  await mkdir(dirname(returnSchemaPath), { recursive: true });
+  await writeFile(returnSchemaPath, generateReturnSchema());
 }
 
 export async function committedOpenApi(): Promise<string> {
   return readFile(openApiPath, 'utf8');
+}
+
+/** The annual return's JSON Schema, referenced from the OpenAPI document by a relative path. */
+export const returnSchemaPath = fileURLToPath(
+  new URL('../../openapi/returns/annual-return.v1.schema.json', import.meta.url),
+);
+
+export function generateReturnSchema(): string {
+  return `${JSON.stringify(annualReturnJsonSchema(), null, 2)}\n`; // as served at /returns/…
+}
+
+export async function committedReturnSchema(): Promise<string> {
+  return readFile(returnSchemaPath, 'utf8');
 }

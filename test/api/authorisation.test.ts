@@ -454,6 +454,21 @@ const rows: Record<string, Row> = {
     request: (ctx, t) => ({ url: `/transparency/reconciliations/${ctx[t].reconciliationId}` }),
     expect: published(200),
   },
+  'GET /v1/returns/:financialYear': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/returns/2026-27?organisation=${ctx[t].organisationId}&format=csv` }),
+    expect: {
+      anonymous: 401,
+      admin: 200,
+      finance: { own: 200, foreign: 404 },
+      commissioner: 403,
+      regulator: 200,
+    },
+  },
+  'GET /returns/annual-return.v1.schema.json': {
+    request: () => ({ url: '/returns/annual-return.v1.schema.json' }),
+    expect: everyone(200),
+  },
   'GET /v1/audit-events': {
     request: () => ({ url: '/v1/audit-events' }),
     expect: { anonymous: 401, admin: 200, finance: 200, commissioner: 403, regulator: 403 },

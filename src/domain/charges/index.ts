@@ -376,6 +376,47 @@ function piecesOf(timeline: Timeline | undefined, from: number, to: number): Pie
   return pieces;
 }
 
+/** A fee schedule's days in force inside a range (rule 2). */
+export interface FeeInForce {
+  schedule: ChargeSchedule;
+  /** YYYY-MM-DD, both included. */
+  from: string;
+  to: string;
+  days: number;
+}
+
+/**
+ * The fee schedules in force over `from`..`to` for one home, in date order, each with the days it
+ * was in force (rule 2: the latest effectiveFrom on or before the day; equal → the later published).
+ */
+export function feesInForce(input: {
+  from: string;
+  to: string;
+  schedules: readonly ChargeSchedule[];
+}): FeeInForce[] {
+  const checked = validate({
+    from: input.from,
+    to: input.to,
+    schedules: [...input.schedules],
+    placements: [],
+  });
+  const homes = new Set(input.schedules.map((schedule) => schedule.homeId));
+  if (homes.size > 1) throw new RangeError('feesInForce takes the schedules of one home');
+  const timeline = timelines(checked.schedules).values().next().value;
+  return piecesOf(timeline, checked.from, checked.to).flatMap((piece) =>
+    piece.schedule === null
+      ? []
+      : [
+          {
+            schedule: piece.schedule.schedule,
+            from: isoOf(piece.from),
+            to: isoOf(piece.to),
+            days: piece.to - piece.from + 1,
+          },
+        ],
+  );
+}
+
 // ── charges ─────────────────────────────────────────────────────────────────────────────────────
 
 interface ExactLine {

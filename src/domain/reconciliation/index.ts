@@ -33,7 +33,7 @@
 
 import { dayOf } from '../charges/days.js';
 import { DomainValidationError, type FieldIssue } from '../errors.js';
-import { allocateUnits, divideHalfUp, exact, formatPennies, formatUnits, pow10 } from '../money.js';
+import { allocateUnits, divideHalfUp, exact, formatPennies, formatUnits, pow10, ratio } from '../money.js';
 import { CATEGORY_OF_CODE, type Category, LINE_CODES, type LineCode } from '../pricing/codes.js';
 
 /** One sentence stating the rule, repeated on every reconciliation. */
@@ -300,13 +300,6 @@ function check(input: ReconciliationInput): Checked {
 }
 
 // ── arithmetic ──────────────────────────────────────────────────────────────────────────────────
-
-/** numerator ÷ denominator (denominator > 0) half-up, away from zero, to `places` decimals. */
-function ratio(numerator: bigint, denominator: bigint, places: number): string {
-  const negative = numerator < 0n;
-  const magnitude = divideHalfUp((negative ? -numerator : numerator) * pow10(places), denominator);
-  return formatUnits(negative ? -magnitude : magnitude, places);
-}
 
 function byCode(lines: readonly CodedAmount[]): Map<CostCode, bigint> {
   const sums = new Map<CostCode, bigint>();

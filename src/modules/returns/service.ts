@@ -1,0 +1,595 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { PassThrough } from 'node:stream';
+import ExcelJS from 'exceljs';
+import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
+import type { DatabaseHandle } from '../../db/database.js';
+import type { Database } from '../../db/schema.js';
+import { canonicalJson, signHash } from '../../domain/proofs.js';
+import {
+  ANNUAL_RETURN_SCHEMA,
+  buildOrganisationReturn,
+  type HomeReturn,
+  type OrganisationReturn,
+  STAFF_GROUPS,
+  sumFigures,
+  type Totals,
+} from '../../domain/returns/index.js';
+import { safeCell } from '../../http/csv.js';
+import { registerSigningKey } from '../fee-schedules/proofs.js';
+import type { SigningKey } from '../fee-schedules/signing.js';
+import { rateTables } from '../rates/repository.js';
+import {
+  councilNames,
+  organisationIdsAfter,
+  type Period,
+  returnFingerprint,
+  returnInputs,
+} from './repository.js';
+
+export const RETURN_FORMATS = ['json', 'csv', 'xlsx'] as const;
+export type ReturnFormat = (typeof RETURN_FORMATS)[number];
+export const RETURN_TABLES = ['costs', 'homes', 'fees', 'councils'] as const;
+export type ReturnTable = (typeof RETURN_TABLES)[number];
+
+/** Organisations built per database round: bounds memory by the chunk, not by the country. */
+const CHUNK = 50;
+
+type Db = Kysely<Database>;
+
+/** A financial year's label: YYYY-YY with the second year following the first, e.g. 2026-27. */
+export function isFinancialYear(label: string): boolean {
+  const match = /^(\d{4})-(\d{2})$/.exec(label);
+  if (!match) return false;
+  const start = Number(match[1]);
+  return start >= 2000 && start <= 2098 && (start + 1) % 100 === Number(match[2]);
+}
+
+/** "2026-27" → 1 April 2026 to 31 March 2027. */
+export function financialYearPeriod(label: string): Period {
+  const start = Number(label.slice(0, 4));
+  return { start: `${start}-04-01`, end: `${start + 1}-03-31` };
+}
+
+export interface ReturnScope {
+  financialYear: string;
+  period: Period;
+  /** One organisation, or null for every provider (regulator and admin only). */
+  organisationId: string | null;
+}
+
+/** Each organisation's return in id order, a chunk of organisations per round, the next read ahead. */
+export async function* organisationReturns(db: Db, scope: ReturnScope): AsyncGenerator<OrganisationReturn> {
+  const names = await councilNames(db);
+  const tables = rateTables();
+  const load = (ids: string[]) => returnInputs(db, ids, scope.period, scope.financialYear, names);
+  let ids = scope.organisationId ? [scope.organisationId] : await organisationIdsAfter(db, null, CHUNK);
+  let pending = load(ids);
+  while (ids.length > 0) {
+    const inputs = await pending;
+    const nextIds =
+      scope.organisationId || ids.length < CHUNK ? [] : await organisationIdsAfter(db, ids.at(-1)!, CHUNK);
+    pending = load(nextIds);
+    for (const input of inputs) yield buildOrganisationReturn({ ...input, rateTables: tables });
+    ids = nextIds;
+  }
+}
+
+// ── writers: each yields the body in pieces; `unhashed` pieces are left out of the content hash ──
+
+export interface Piece {
+  data: string | Buffer;
+  unhashed?: boolean;
+}
+
+/**
+ * The return as RFC 8785 canonical JSON (keys sorted, no spaces), written an organisation at a time.
+ * The hash is over the document without its `generatedAt` member.
+ */
+export async function* jsonPieces(
+  scope: ReturnScope,
+  generatedAt: string,
+  returns: AsyncIterable<OrganisationReturn>,
+): AsyncGenerator<Piece> {
+  yield { data: `{"financialYear":${canonicalJson(scope.financialYear)},` };
+  yield { data: `"generatedAt":${canonicalJson(generatedAt)},`, unhashed: true };
+  yield { data: '"organisations":[' };
+  const totals: Totals[] = [];
+  let first = true;
+  for await (const organisation of returns) {
+    yield { data: (first ? '' : ',') + canonicalJson(organisation) };
+    totals.push(organisation.totals);
+    first = false;
+  }
+  const grand = { organisations: totals.length, ...sumFigures(totals, {}) };
+  yield {
+    data: `],"period":${canonicalJson(scope.period)},"schema":${canonicalJson(ANNUAL_RETURN_SCHEMA)},"totals":${canonicalJson(grand)}}`,
+  };
+}
+
+const CSV_HEADERS: Record<ReturnTable, string[]> = {
+  costs: [
+    'financial_year',
+    'organisation_id',
+    'organisation_name',
+    'home_id',
+    'ofsted_urn',
+    'home_name',
+    'category',
+    'code',
+    'amount',
+  ],
+  homes: [
+    'financial_year',
+    'organisation_id',
+    'organisation_name',
+    'legal_form',
+    'companies_house_number',
+    'home_id',
+    'ofsted_urn',
+    'home_name',
+    'host_council_code',
+    'host_council_name',
+    'registered_places',
+    'open_from',
+    'open_to',
+    'place_days',
+    'occupied_days',
+    'occupancy_achieved',
+    'occupancy_planned',
+    'placements',
+    'unpriced_days',
+    'fee_versions',
+    'income',
+    'actual_cost',
+    'cost_staffing',
+    'cost_property',
+    'cost_running',
+    'cost_central',
+    'cost_enhancement',
+    'realised_surplus',
+    'surplus_rate_on_cost',
+    'surplus_share_of_income',
+    'cap_rate',
+    'allowed_surplus',
+    'excess',
+    'shortfall',
+    'outcome',
+    'rebates_due',
+    ...STAFF_GROUPS.flatMap((group) => [`headcount_${group}`, `fte_${group}`]),
+    'headcount_total',
+    'fte_total',
+    'agency_share_of_cover',
+  ],
+  fees: [
+    'financial_year',
+    'organisation_id',
+    'home_id',
+    'ofsted_urn',
+    'fee_schedule_id',
+    'version',
+    'period_label',
+    'effective_from',
+    'in_force_from',
+    'in_force_to',
+    'days_in_force',
+    'weekly_fee_per_child',
+    'surplus_rate',
+    'hash',
+  ],
+  councils: [
+    'financial_year',
+    'organisation_id',
+    'home_id',
+    'ofsted_urn',
+    'council_code',
+    'council_name',
+    'income',
+    'rebate_due',
+  ],
+};
+
+type Cell = string | number | null;
+
+function homeRow(year: string, organisation: OrganisationReturn, home: HomeReturn): Cell[] {
+  const category = (name: string) =>
+    home.actualCosts.byCategory.find((line) => line.category === name)?.amount ?? '0.00';
+  return [
+    year,
+    organisation.id,
+    organisation.name,
+    organisation.legalForm,
+    organisation.companiesHouseNumber,
+    home.id,
+    home.ofstedUrn,
+    home.name,
+    home.hostCouncil.code,
+    home.hostCouncil.name,
+    home.registeredPlaces,
+    home.openFrom,
+    home.openTo,
+    home.occupancy.placeDays,
+    home.occupancy.occupiedDays,
+    home.occupancy.achieved,
+    home.occupancy.planned,
+    home.placements,
+    home.unpricedDays,
+    home.fees.length,
+    home.income.total,
+    home.actualCosts.total,
+    category('staffing'),
+    category('property'),
+    category('running'),
+    category('central'),
+    category('enhancement'),
+    home.surplus.realised,
+    home.surplus.rateOnCost,
+    home.surplus.shareOfIncome,
+    home.capRate,
+    home.surplus.allowed,
+    home.surplus.excess,
+    home.surplus.shortfall,
+    home.outcome,
+    home.rebates.total,
+    ...home.staffing.groups.flatMap((group) => [group.headcount, group.fte]),
+    home.staffing.headcount,
+    home.staffing.fte,
+    home.agencyShareOfCover,
+  ];
+}
+
+/** The rows of one organisation for a table (the long cost table: one row per home × code). */
+export function tableRows(table: ReturnTable, year: string, organisation: OrganisationReturn): Cell[][] {
+  const rows: Cell[][] = [];
+  for (const home of organisation.homes) {
+    if (table === 'homes') rows.push(homeRow(year, organisation, home));
+    else if (table === 'costs') {
+      for (const line of home.actualCosts.byCode) {
+        rows.push([
+          year,
+          organisation.id,
+          organisation.name,
+          home.id,
+          home.ofstedUrn,
+          home.name,
+          line.category,
+          line.code,
+          line.amount,
+        ]);
+      }
+    } else if (table === 'fees') {
+      for (const fee of home.fees) {
+        rows.push([
+          year,
+          organisation.id,
+          home.id,
+          home.ofstedUrn,
+          fee.feeScheduleId,
+          fee.version,
+          fee.periodLabel,
+          fee.effectiveFrom,
+          fee.inForceFrom,
+          fee.inForceTo,
+          fee.daysInForce,
+          fee.weeklyFeePerChild,
+          fee.surplusRate,
+          fee.hash,
+        ]);
+      }
+    } else {
+      const rebates = new Map(home.rebates.byCouncil.map((line) => [line.councilCode, line.amount]));
+      for (const line of home.income.byCouncil) {
+        rows.push([
+          year,
+          organisation.id,
+          home.id,
+          home.ofstedUrn,
+          line.councilCode,
+          line.councilName,
+          line.amount,
+          rebates.get(line.councilCode) ?? '0.00',
+        ]);
+      }
+    }
+  }
+  return rows;
+}
+
+const NEEDS_QUOTES = /[",\r\n]/;
+
+function csvLine(cells: readonly Cell[]): string {
+  return `${cells
+    .map((cell) => {
+      const text = cell === null ? '' : safeCell(String(cell));
+      return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+    })
+    .join(',')}\r\n`;
+}
+
+/** RFC 4180 CSV (CRLF, quoted where needed, formula-looking cells defused), an organisation at a time. */
+export async function* csvPieces(
+  scope: ReturnScope,
+  table: ReturnTable,
+  returns: AsyncIterable<OrganisationReturn>,
+): AsyncGenerator<Piece> {
+  yield { data: csvLine(CSV_HEADERS[table]) };
+  for await (const organisation of returns) {
+    const rows = tableRows(table, scope.financialYear, organisation);
+    if (rows.length > 0) yield { data: rows.map(csvLine).join('') };
+  }
+}
+
+// ── XLSX ────────────────────────────────────────────────────────────────────────────────────────
+
+// Zip entries carry a modification time; the streaming writer (archiver) stamps "now". Entries of
+// workbooks written with `reproducible: true` get a fixed time instead, so the same data gives the
+// same bytes.
+const FIXED_ZIP_TIME = new Date('1980-01-01T00:00:00Z');
+const Archiver = createRequire(import.meta.url)('archiver/lib/core.js') as {
+  prototype: {
+    _normalizeEntryData(data: object, stats: unknown): unknown;
+    options?: Record<string, unknown>;
+  };
+};
+const normaliseEntry = Archiver.prototype._normalizeEntryData;
+if (!(normaliseEntry as { reproducible?: boolean }).reproducible) {
+  const patched = function (this: { options?: Record<string, unknown> }, data: object, stats: unknown) {
+    const fixed = this.options?.reproducible ? { date: FIXED_ZIP_TIME, ...data } : data;
+    return normaliseEntry.call(this, fixed, stats);
+  };
+  (patched as { reproducible?: boolean }).reproducible = true;
+  Archiver.prototype._normalizeEntryData = patched;
+}
+
+const GBP = '#,##0.00';
+const MONEY_COLUMNS = new Set([
+  'amount',
+  'income',
+  'actual_cost',
+  'cost_staffing',
+  'cost_property',
+  'cost_running',
+  'cost_central',
+  'cost_enhancement',
+  'realised_surplus',
+  'allowed_surplus',
+  'excess',
+  'shortfall',
+  'rebates_due',
+  'weekly_fee_per_child',
+  'rebate_due',
+]);
+const SUMMARY_HEADER = [
+  'financial_year',
+  'organisation_id',
+  'organisation_name',
+  'legal_form',
+  'companies_house_number',
+  'homes',
+  'registered_places',
+  'occupancy_achieved',
+  'occupancy_planned',
+  'income',
+  'actual_cost',
+  'realised_surplus',
+  'surplus_rate_on_cost',
+  'cap_rate',
+  'excess',
+  'rebates_due',
+  'headcount_total',
+  'fte_total',
+];
+
+function summaryRow(year: string, organisation: OrganisationReturn | null, totals: Totals): Cell[] {
+  return [
+    year,
+    organisation?.id ?? 'ALL',
+    organisation?.name ?? 'All providers',
+    organisation?.legalForm ?? null,
+    organisation?.companiesHouseNumber ?? null,
+    totals.homes,
+    totals.registeredPlaces,
+    totals.occupancy.achieved,
+    totals.occupancy.planned,
+    totals.income.total,
+    totals.actualCosts.total,
+    totals.surplus.realised,
+    totals.surplus.rateOnCost,
+    organisation?.capRate ?? null,
+    totals.surplus.excess,
+    totals.rebates.total,
+    totals.staffing.headcount,
+    totals.staffing.fte,
+  ];
+}
+
+/** Money columns as numbers (2-dp amounts are exact in a double), everything else as text. */
+function xlsxValues(header: readonly string[], cells: readonly Cell[]): (string | number | null)[] {
+  return cells.map((cell, index) => {
+    if (cell === null) return null;
+    if (typeof cell === 'number') return cell;
+    return MONEY_COLUMNS.has(header[index]!) ? Number(cell) : safeCell(cell);
+  });
+}
+
+/**
+ * The return as a workbook (sheets summary, homes, fees, councils, costs) from exceljs's streaming
+ * writer. The long cost sheet is written as organisations arrive; the other sheets have one row per
+ * home (or fee version, or council) and are kept until the end, then the tabs are put in reading order.
+ */
+export async function* xlsxPieces(
+  scope: ReturnScope,
+  returns: AsyncIterable<OrganisationReturn>,
+): AsyncGenerator<Piece> {
+  const out = new PassThrough();
+  const created = new Date(`${scope.period.end}T00:00:00Z`);
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    stream: out,
+    useStyles: true,
+    useSharedStrings: false,
+    zip: { reproducible: true, zlib: { level: 6 } } as object,
+    created,
+    modified: created,
+    creator: 'cost-plus-care-pricing',
+    lastModifiedBy: 'cost-plus-care-pricing',
+  } as ConstructorParameters<typeof ExcelJS.stream.xlsx.WorkbookWriter>[0]);
+  const write = async () => {
+    const sheet = (name: string, header: readonly string[]) => {
+      const worksheet = workbook.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1 }] });
+      worksheet.columns = header.map((key) => ({
+        header: key,
+        key,
+        width: Math.max(12, key.length + 2),
+        ...(MONEY_COLUMNS.has(key) ? { style: { numFmt: GBP } } : {}),
+      }));
+      return worksheet;
+    };
+    const costs = sheet('costs', CSV_HEADERS.costs);
+    const held: Record<'homes' | 'fees' | 'councils', Cell[][]> = { homes: [], fees: [], councils: [] };
+    const summary: Cell[][] = [];
+    const totals: Totals[] = [];
+    for await (const organisation of returns) {
+      for (const row of tableRows('costs', scope.financialYear, organisation)) {
+        costs.addRow(xlsxValues(CSV_HEADERS.costs, row)).commit();
+      }
+      for (const table of ['homes', 'fees', 'councils'] as const) {
+        held[table].push(...tableRows(table, scope.financialYear, organisation));
+      }
+      summary.push(summaryRow(scope.financialYear, organisation, organisation.totals));
+      totals.push(organisation.totals);
+    }
+    costs.commit();
+    if (summary.length > 1) summary.push(summaryRow(scope.financialYear, null, sumFigures(totals, {})));
+    const sheets = [sheet('summary', SUMMARY_HEADER)];
+    for (const row of summary) sheets[0]!.addRow(xlsxValues(SUMMARY_HEADER, row)).commit();
+    sheets[0]!.commit();
+    for (const table of ['homes', 'fees', 'councils'] as const) {
+      const worksheet = sheet(table, CSV_HEADERS[table]);
+      for (const row of held[table]) worksheet.addRow(xlsxValues(CSV_HEADERS[table], row)).commit();
+      held[table] = [];
+      worksheet.commit();
+      sheets.push(worksheet);
+    }
+    // tabs in reading order: summary, homes, fees, councils, then the long cost sheet
+    const internal = workbook as unknown as { _worksheets: unknown[] };
+    internal._worksheets = [...sheets, costs];
+    await workbook.commit();
+  };
+  const done = write().catch((error: unknown) => {
+    out.destroy(error as Error);
+  });
+  for await (const chunk of out) yield { data: chunk as Buffer };
+  await done;
+}
+
+// ── hashing, signing and polling ────────────────────────────────────────────────────────────────
+
+export interface ReturnProof {
+  /** SHA-256 (hex) of the body, without `generatedAt` for JSON. */
+  hash: string;
+  signature: string;
+  keyId: string;
+}
+
+/** Passes the pieces through as Buffers while hashing them; `result()` once the last has passed. */
+export function hashing(pieces: AsyncIterable<Piece>): {
+  body: AsyncGenerator<Buffer>;
+  result: Promise<string>;
+} {
+  const hash: Hash = createHash('sha256');
+  let settle!: (value: string) => void;
+  let fail!: (error: unknown) => void;
+  const result = new Promise<string>((resolve, reject) => {
+    settle = resolve;
+    fail = reject;
+  });
+  result.catch(() => undefined);
+  async function* body(): AsyncGenerator<Buffer> {
+    try {
+      for await (const piece of pieces) {
+        const bytes = typeof piece.data === 'string' ? Buffer.from(piece.data, 'utf8') : piece.data;
+        if (!piece.unhashed) hash.update(bytes);
+        yield bytes;
+      }
+      settle(hash.digest('hex'));
+    } catch (error) {
+      fail(error);
+      throw error;
+    }
+  }
+  return { body: body(), result };
+}
+
+const registered = new WeakMap<SigningKey, Promise<void>>();
+
+/**
+ * Makes sure the signing key is listed at /.well-known/fee-schedule-keys.json (once per key). Call
+ * it before opening the export's snapshot: on PGlite the snapshot holds the only connection.
+ */
+export function registerReturnKey(database: DatabaseHandle, signingKey: SigningKey): Promise<void> {
+  let done = registered.get(signingKey);
+  if (!done) {
+    done = registerSigningKey(database.db, signingKey);
+    done.catch(() => registered.delete(signingKey));
+    registered.set(signingKey, done);
+  }
+  return done;
+}
+
+/** Signs a content hash with the service's key, as fee schedules are signed. */
+export function signReturn(signingKey: SigningKey, hash: string): ReturnProof {
+  return { hash, signature: signHash(hash, signingKey.privateKey), keyId: signingKey.keyId };
+}
+
+/** Content hashes of exports already produced, by what they were produced from. */
+const knownHashes = new LRUCache<string, string>({ max: 10_000 });
+
+export interface ReturnVersion {
+  /** Identifies the data, the scope and the format: the same tag always gives the same bytes. */
+  tag: string;
+  lastModified: Date | null;
+  /** The content hash when this exact export has been produced before. */
+  knownHash: string | undefined;
+}
+
+export async function returnVersion(
+  db: Db,
+  scope: ReturnScope,
+  format: ReturnFormat,
+  table: ReturnTable,
+): Promise<ReturnVersion> {
+  const { fingerprint, lastModified } = await returnFingerprint(db, scope.organisationId);
+  const tag = createHash('sha256')
+    .update(
+      [
+        ANNUAL_RETURN_SCHEMA,
+        scope.financialYear,
+        scope.organisationId ?? '*',
+        format,
+        table,
+        fingerprint,
+      ].join('\n'),
+    )
+    .digest('hex')
+    .slice(0, 40);
+  return { tag, lastModified, knownHash: knownHashes.get(tag) };
+}
+
+export function rememberHash(tag: string, hash: string): void {
+  knownHashes.set(tag, hash);
+}
+
+/** The body of an export as pieces, by format. */
+export function exportPieces(
+  db: Db,
+  scope: ReturnScope,
+  format: ReturnFormat,
+  table: ReturnTable,
+  generatedAt: string,
+): AsyncIterable<Piece> {
+  const returns = organisationReturns(db, scope);
+  if (format === 'csv') return csvPieces(scope, table, returns);
+  if (format === 'xlsx') return xlsxPieces(scope, returns);
+  return jsonPieces(scope, generatedAt, returns);
+}
