@@ -134,7 +134,7 @@ export interface HomeReturn extends Figures {
   openFrom: string;
   openTo: string;
   capRate: string;
-  outcome: 'within_cap' | 'excess_rebated' | 'overspent';
+  outcome: 'within_cap' | 'excess_rebated' | 'overspent' | 'not_assessed';
   agencyShareOfCover: string | null;
   /** The fee schedule whose cost model the staffing figures come from (in force at the year's end). */
   staffingFrom: string | null;
@@ -256,6 +256,15 @@ export function buildOrganisationReturn(input: ReturnInput): OrganisationReturn 
         .filter((placement) => placement.homeId === home.id)
         .map((placement) => ({ start: placement.start, end: placement.end })),
     });
+    const homeCosts = costsByHome.get(home.id) ?? [];
+    const costByCode = new Map<string, bigint>();
+    for (const line of homeCosts) {
+      costByCode.set(line.code, (costByCode.get(line.code) ?? 0n) + pennies(line.amount));
+    }
+    const costTotal = [...costByCode.values()].reduce((sum, amount) => sum + amount, 0n);
+    // Credits recorded without the costs they offset can leave a year's ledger below zero: there is
+    // then no cost base to apply the cap to, so the home is reported as recorded but not assessed.
+    const assessable = costTotal >= 0n;
     const reconciliation = reconcile({
       scope: { kind: 'home', id: home.id },
       period,
@@ -264,11 +273,14 @@ export function buildOrganisationReturn(input: ReturnInput): OrganisationReturn 
         councilCode: placement.councilCode,
         amount: placement.total,
       })),
-      actualCosts: costsByHome.get(home.id) ?? [],
+      actualCosts: assessable ? homeCosts : [],
     });
-    const costByCode = new Map<string, bigint>();
-    for (const line of costsByHome.get(home.id) ?? []) {
-      costByCode.set(line.code, (costByCode.get(line.code) ?? 0n) + pennies(line.amount));
+    const incomePennies = pennies(reconciliation.income);
+    const realised = incomePennies - costTotal;
+    const costByCategory = new Map<CostCategory, bigint>(COST_CATEGORIES.map((category) => [category, 0n]));
+    for (const [code, amount] of costByCode) {
+      const category = CATEGORY_OF_CODE[code as keyof typeof CATEGORY_OF_CODE] as CostCategory;
+      costByCategory.set(category, costByCategory.get(category)! + amount);
     }
     const yearEnd = fees.at(-1)?.schedule;
     const names = input.councilNames;
@@ -317,27 +329,39 @@ export function buildOrganisationReturn(input: ReturnInput): OrganisationReturn 
         })),
       },
       actualCosts: {
-        total: reconciliation.actualCost,
-        byCategory: reconciliation.costByCategory,
+        total: formatPennies(costTotal),
+        byCategory: COST_CATEGORIES.map((category) => ({
+          category,
+          amount: formatPennies(costByCategory.get(category)!),
+        })),
         byCode: [...costByCode.keys()].sort(byCodeOrder).map((code) => ({
           category: CATEGORY_OF_CODE[code as keyof typeof CATEGORY_OF_CODE] as CostCategory,
           code,
           amount: formatPennies(costByCode.get(code)!),
         })),
       },
-      surplus: {
-        realised: reconciliation.realisedSurplus,
-        rateOnCost: reconciliation.realisedRateOnCost,
-        shareOfIncome: reconciliation.realisedShareOfIncome,
-        allowed: reconciliation.allowedSurplus,
-        excess: reconciliation.excess,
-        shortfall: reconciliation.shortfall ?? '0.00',
-      },
+      surplus: assessable
+        ? {
+            realised: reconciliation.realisedSurplus,
+            rateOnCost: reconciliation.realisedRateOnCost,
+            shareOfIncome: reconciliation.realisedShareOfIncome,
+            allowed: reconciliation.allowedSurplus,
+            excess: reconciliation.excess,
+            shortfall: reconciliation.shortfall ?? '0.00',
+          }
+        : {
+            realised: formatPennies(realised),
+            rateOnCost: null,
+            shareOfIncome: incomePennies === 0n ? null : ratio(realised, incomePennies, RATE_PLACES),
+            allowed: '0.00',
+            excess: '0.00',
+            shortfall: '0.00',
+          },
       capRate: reconciliation.capRate,
-      outcome: reconciliation.outcome,
+      outcome: assessable ? reconciliation.outcome : 'not_assessed',
       rebates: {
-        total: reconciliation.excess,
-        byCouncil: reconciliation.rebates.map((line) => ({
+        total: assessable ? reconciliation.excess : '0.00',
+        byCouncil: (assessable ? reconciliation.rebates : []).map((line) => ({
           councilCode: line.councilCode,
           councilName: names[line.councilCode] ?? line.councilCode,
           amount: line.rebate,
@@ -456,7 +480,7 @@ export function sumFigures(
     },
     surplus: {
       realised: formatPennies(surplus),
-      rateOnCost: cost === 0n ? null : ratio(surplus, cost, RATE_PLACES),
+      rateOnCost: cost <= 0n ? null : ratio(surplus, cost, RATE_PLACES),
       shareOfIncome: income === 0n ? null : ratio(surplus, income, RATE_PLACES),
       allowed: formatPennies(allowed),
       excess: formatPennies(excess),

@@ -72,7 +72,7 @@ const figures = {
   surplus: z
     .object({
       realised: money.describe('income − actual cost, £ (negative for an overspend)'),
-      rateOnCost: rate6.nullable().describe('realised ÷ actual cost; null when cost is zero'),
+      rateOnCost: rate6.nullable().describe('realised ÷ actual cost; null when cost is zero or below'),
       shareOfIncome: rate6.nullable().describe('realised ÷ income; null when income is zero'),
       allowed: money.describe(
         'actual cost × cap rate, half-up to the penny (summed over homes in totals), £',
@@ -121,7 +121,11 @@ const homeReturn = z
     openFrom: date.describe('First day of the year the home was open'),
     openTo: date.describe('Last day of the year the home was open'),
     capRate: rate6.describe("The organisation's surplus cap, a mark-up on cost"),
-    outcome: z.enum(['within_cap', 'excess_rebated', 'overspent']),
+    outcome: z
+      .enum(['within_cap', 'excess_rebated', 'overspent', 'not_assessed'])
+      .describe(
+        'within_cap, excess_rebated or overspent; not_assessed when the actual costs recorded for the year total below zero (credits without the costs they offset): nothing is rebated and the rate on cost is null',
+      ),
     agencyShareOfCover: decimal
       .nullable()
       .describe('Share of absence cover worked by agency staff, as planned in the year-end cost model'),

@@ -118,26 +118,7 @@ export async function returnInputs(
             .where((eb) => eb.or([eb('v.end_date', 'is', null), eb('v.end_date', '>=', period.start)]))
             .orderBy('p.id')
             .execute(),
-          db
-            .with('latest', (qb) =>
-              qb
-                .selectFrom('actuals_imports')
-                .distinctOn(['home_id', 'month'])
-                .select(['id', 'home_id'])
-                .where('home_id', 'in', homeIds)
-                .where('month', '>=', period.start)
-                .where('month', '<=', period.end)
-                .orderBy('home_id')
-                .orderBy('month')
-                .orderBy('version', 'desc'),
-            )
-            .selectFrom('actual_amounts as a')
-            .innerJoin('latest as l', 'l.id', 'a.import_id')
-            .select(['l.home_id', 'a.code', sql<string>`sum(a.amount)`.as('amount')])
-            .groupBy(['l.home_id', 'a.code'])
-            .orderBy('l.home_id')
-            .orderBy('a.code')
-            .execute(),
+          actualSums(db, homeIds, period),
         ]);
 
   const schedulesByHome = groupBy(schedules, (row) => row.home_id);
@@ -195,6 +176,35 @@ export async function returnInputs(
       amount: normaliseMoney(String(row.amount)),
     })),
   }));
+}
+
+/**
+ * Actual spending by home and code over the period, from the latest version of each month's import.
+ * The imports are picked first and their lines then read by primary key: one join in one query lets
+ * the planner hash the whole ledger for every chunk of homes.
+ */
+async function actualSums(db: Db, homeIds: readonly string[], period: Period) {
+  const imports = await db
+    .selectFrom('actuals_imports')
+    .distinctOn(['home_id', 'month'])
+    .select('id')
+    .where('home_id', 'in', [...homeIds])
+    .where('month', '>=', period.start)
+    .where('month', '<=', period.end)
+    .orderBy('home_id')
+    .orderBy('month')
+    .orderBy('version', 'desc')
+    .execute();
+  if (imports.length === 0) return [];
+  return db
+    .selectFrom('actual_amounts as a')
+    .innerJoin('actuals_imports as i', 'i.id', 'a.import_id')
+    .select(['i.home_id', 'a.code', sql<string>`sum(a.amount)`.as('amount')])
+    .where(sql<boolean>`a.import_id = any(${imports.map((row) => row.id)}::uuid[])`)
+    .groupBy(['i.home_id', 'a.code'])
+    .orderBy('i.home_id')
+    .orderBy('a.code')
+    .execute();
 }
 
 function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {

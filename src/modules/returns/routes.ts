@@ -222,6 +222,11 @@ export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
         async function* release() {
           try {
             yield* body;
+          } catch (error) {
+            // Past the headers there is no problem document to send: the client sees the connection
+            // close before the body's end (and no trailers); the cause goes in the log.
+            request.log.error({ err: error }, 'the streamed return failed mid-body');
+            throw error;
           } finally {
             await end();
           }

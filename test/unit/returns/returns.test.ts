@@ -195,6 +195,44 @@ describe('the annual return of one organisation', () => {
     expect(empty.staffing.headcount).toBe(0);
   });
 
+  it('reports a home whose recorded costs total below zero as not assessed, and the return stays valid', () => {
+    // credit notes imported without the costs they offset: £1,000 of refunds against £400 of spending
+    const organisation = buildOrganisationReturn(
+      input({
+        actualCosts: [
+          { homeId: HOME_A, code: 'STAFF_PAY', amount: '400.00' },
+          { homeId: HOME_A, code: 'PROPERTY_LEASE', amount: '-1000.00' },
+        ],
+      }),
+    );
+    const [home] = organisation.homes;
+    expect(home!.outcome).toBe('not_assessed');
+    expect(home!.actualCosts.total).toBe('-600.00');
+    expect(home!.actualCosts.byCategory.find((line) => line.category === 'property')!.amount).toBe(
+      '-1000.00',
+    );
+    // income 36,500 − cost (−600) = 37,100; no cost base, so no cap, no rebate and no rate on cost
+    expect(home!.surplus).toEqual({
+      realised: '37100.00',
+      rateOnCost: null,
+      shareOfIncome: '1.016438',
+      allowed: '0.00',
+      excess: '0.00',
+      shortfall: '0.00',
+    });
+    expect(home!.rebates).toEqual({ total: '0.00', byCouncil: [] });
+    expect(organisation.totals.surplus).toMatchObject({ realised: '37100.00', rateOnCost: null });
+    const document = {
+      schema: 'urn:cost-plus-care:annual-return:1',
+      financialYear: '2026-27',
+      period,
+      generatedAt: '2026-11-25T12:00:00.000Z',
+      organisations: [organisation],
+      totals: { organisations: 1, ...sumFigures([organisation.totals], {}) },
+    };
+    expect(annualReturnSchema.safeParse(document).error).toBeUndefined();
+  });
+
   it('validates against its own schema', () => {
     const organisation = buildOrganisationReturn(input());
     const document = {
