@@ -37,6 +37,7 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: positiveInt(100 * 1024 * 1024).default(1024 * 1024),
   REQUEST_TIMEOUT_MS: positiveInt(600_000).default(30_000),
+  EXPORT_TIMEOUT_MS: positiveInt(3_600_000).default(600_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(10_000),
   ADMIN_API_KEY: z
     .string()

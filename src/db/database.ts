@@ -135,6 +135,13 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   });
   // An idle client losing its connection (server restart) must not kill the process.
   pool.on('error', (error) => options.onPoolError?.(error));
+  // The pool listens for errors on idle clients only. A client that is checked out but between
+  // queries (inside a transaction, or while a streamed export holds it) emits 'error' when the server
+  // goes away; with no listener that would end the process. The error also reaches the query that
+  // next uses the client, and pg releases a broken client from the pool.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.onPoolError?.(error));
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {

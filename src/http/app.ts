@@ -74,6 +74,11 @@ export async function buildApp({
     logController: new LogController({ disableRequestLogging: true }), // one line per request, written below
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
+    // Every request is answered within REQUEST_TIMEOUT_MS, with a 503 problem document when the
+    // handler has not finished (a database that stops answering without closing its connections
+    // would otherwise hold the request as long as it does). Streamed exports and imports set their
+    // own, EXPORT_TIMEOUT_MS.
+    handlerTimeout: config.REQUEST_TIMEOUT_MS,
     return503OnClosing: true,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',

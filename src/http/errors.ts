@@ -107,6 +107,13 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
       );
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return problem(413, fastifyError.message, problemTypes.payloadTooLarge, extra);
+    // From the router (frameworkErrors in app.ts): the URL is not echoed back, it may be huge.
+    case 'FST_ERR_BAD_URL':
+      return problem(400, 'The URL path is not valid percent-encoded UTF-8', problemTypes.malformed, {
+        requestId: request.id,
+      });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return problem(414, 'A part of the URL path is too long', undefined, { requestId: request.id });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':

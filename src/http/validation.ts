@@ -1,6 +1,39 @@
 import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
 import type { ZodType } from 'zod';
-import { zodIssuesToFieldIssues } from '../domain/errors.js';
+import { escapePointerToken, type FieldIssue, zodIssuesToFieldIssues } from '../domain/errors.js';
+
+/** Deeper than any document of this API: a cost model is five levels deep. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * What no schema says but every input must be: free of NUL characters (PostgreSQL stores none, in
+ * text or jsonb, and refuses the whole statement) and nested at most MAX_JSON_DEPTH deep (recursive
+ * code such as merge patches and canonical JSON must never meet a document a stack deep). Walked
+ * without recursion, so that a body nested 100,000 deep is refused rather than overflowing here.
+ * Returns the first offending place, or undefined.
+ */
+export function findUnstorable(data: unknown): FieldIssue | undefined {
+  const stack: Array<{ value: unknown; pointer: string; depth: number }> = [
+    { value: data, pointer: '', depth: 0 },
+  ];
+  while (stack.length > 0) {
+    const { value, pointer, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return { pointer, message: 'must not contain a NUL character (U+0000)' };
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH)
+      return { pointer, message: `is nested more than ${MAX_JSON_DEPTH} levels deep` };
+    for (const key of Object.keys(value)) {
+      const child = `${pointer}/${escapePointerToken(key)}`;
+      if (key.includes('\u0000'))
+        return { pointer: child, message: 'is a name with a NUL character (U+0000)' };
+      stack.push({ value: (value as Record<string, unknown>)[key], pointer: child, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
 
 /**
  * Validates requests with the route's zod schemas and reports every issue as the domain does:
@@ -10,14 +43,19 @@ import { zodIssuesToFieldIssues } from '../domain/errors.js';
 export const validatorCompiler: FastifySchemaCompiler<ZodType> =
   ({ schema }) =>
   (data: unknown) => {
+    const unstorable = findUnstorable(data);
+    if (unstorable) return { error: [toValidationError(unstorable)] };
     const result = schema.safeParse(data);
     if (result.success) return { value: result.data };
-    const issues: FastifySchemaValidationError[] = zodIssuesToFieldIssues(result.error).map((issue) => ({
-      keyword: 'invalid',
-      instancePath: issue.pointer,
-      schemaPath: '',
-      params: {},
-      message: issue.message,
-    }));
-    return { error: issues };
+    return { error: zodIssuesToFieldIssues(result.error).map(toValidationError) };
   };
+
+function toValidationError(issue: FieldIssue): FastifySchemaValidationError {
+  return {
+    keyword: 'invalid',
+    instancePath: issue.pointer,
+    schemaPath: '',
+    params: {},
+    message: issue.message,
+  };
+}

@@ -51,7 +51,7 @@ export class ActualsImporter {
   private problem(row: number, column: string, message: string) {
     this.issueCount += 1;
     if (this.issues.length < MAX_ISSUES)
-      this.issues.push({ pointer: `/rows/${row}/${column}`, message, in: 'body' });
+      this.issues.push({ pointer: column ? `/rows/${row}/${column}` : `/rows/${row}`, message, in: 'body' });
   }
 
   get totalIssues(): number {
@@ -63,6 +63,10 @@ export class ActualsImporter {
     const row = this.rows;
     if (row > MAX_ROWS) {
       if (row === MAX_ROWS + 1) this.problem(row, 'month', `an import holds at most ${MAX_ROWS} rows`);
+      return;
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      this.problem(row, '', 'must be an object with month, code (or nominal_code) and amount');
       return;
     }
     const month = typeof raw.month === 'string' ? raw.month.trim() : '';
@@ -98,6 +102,8 @@ export class ActualsImporter {
       );
     }
     const description = typeof raw.description === 'string' ? raw.description.slice(0, 200) : null;
+    if (description?.includes('\u0000'))
+      this.problem(row, 'description', 'must not contain a NUL character (U+0000)');
     if (this.issueCount > 0) return; // once anything is wrong nothing is stored: keep checking, stop writing
     const importId = await this.importFor(`${month}-01`);
     const entry = this.months.get(`${month}-01`)!;

@@ -5,8 +5,10 @@ import { assertOrganisation, notFound, principalOf } from '../../http/auth.js';
 import { invalidField } from '../../http/errors.js';
 import { idempotencyKeyOf } from '../../http/idempotency.js';
 import { problemSchema } from '../../http/problem.js';
+import { findUnstorable } from '../../http/validation.js';
 import { recordAudit } from '../audit/repository.js';
 import { visibleHome } from '../homes/service.js';
+import { findOrganisation } from '../organisations/repository.js';
 import { isActualCode, MAX_ROWS, type RawRow } from './importer.js';
 import { importActuals } from './service.js';
 
@@ -57,6 +59,8 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
         seen.add(mapping.nominalCode);
       });
       await app.database.db.transaction().execute(async (trx) => {
+        // An admin may name any organisation: one that does not exist is a 404, not a foreign key violation.
+        if (!(await findOrganisation(trx, request.params.id))) throw notFound('Organisation');
         const before = await trx
           .selectFrom('nominal_code_mappings')
           .selectAll()
@@ -121,6 +125,7 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: finance,
       bodyLimit: 64 * 1024 * 1024,
+      handlerTimeout: app.config.EXPORT_TIMEOUT_MS, // a 100,000-row file is read as it arrives
       schema: {
         tags: ['actuals'],
         summary: "Import a home's actual spending (JSON or CSV), all or nothing",
@@ -143,6 +148,9 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
       } else {
         const body = request.body as { rows?: unknown } | undefined;
         if (!body || !Array.isArray(body.rows)) throw invalidField('/rows', 'must be an array of rows');
+        // No schema reads this body: the checks a schema's validation makes of every other body.
+        const unstorable = findUnstorable(body);
+        if (unstorable) throw invalidField(unstorable.pointer, unstorable.message);
         input = { kind: 'json', rows: body.rows as RawRow[] };
       }
       const summary = await importActuals(

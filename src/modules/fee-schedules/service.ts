@@ -65,7 +65,16 @@ export async function publish(
       if (!existing) throw notFound('Fee schedule');
       return { row: existing, replayed: true };
     }
-    // Queue behind any other publish of this home: the version number is read and used under the lock.
+    // Queue behind any other publish of this organisation: the chain head (its sequence and previous
+    // hash) and the home's version number are read and used under the lock, so two homes of one
+    // organisation published at once still make one unbroken chain. Organisation first, then home:
+    // always in that order.
+    await trx
+      .selectFrom('organisations')
+      .select('id')
+      .where('id', '=', draft.organisation_id)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
     await trx
       .selectFrom('homes')
       .select('id')

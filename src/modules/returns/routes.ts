@@ -90,6 +90,7 @@ export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/returns/:financialYear',
     {
       config: { access: { roles: ['admin', 'finance', 'regulator'] } },
+      handlerTimeout: app.config.EXPORT_TIMEOUT_MS, // the all-providers export streams for seconds
       schema: {
         tags: ['returns'],
         summary: 'The annual financial return for government, for one provider or every provider',
