@@ -191,46 +191,42 @@ describe.each(engines)('fifty concurrent clients on %s', (engine) => {
 
   // Two homes of one organisation published at once read the chain head under the organisation's
   // row lock: without it the second insert of sequence n into fee_schedule_proofs fails (a 500).
-  it(
-    'publishes fifty homes of one organisation at once as one unbroken chain',
-    async () => {
-      const { organisationId: orgId, headers } = await (async () => {
-        const id = await createOrganisation(testApp.app, 'Fifty Homes CIC');
-        return {
-          organisationId: id,
-          headers: bearer((await createKey(testApp.app, { role: 'finance', organisationId: id })).key),
-        };
-      })();
-      const drafts: string[] = [];
-      for (let i = 0; i < CLIENTS; i++) {
-        const homeId = await createHome(testApp.app, headers, `Home ${i}`);
-        const response = await testApp.app.inject({
+  it('publishes fifty homes of one organisation at once as one unbroken chain', async () => {
+    const { organisationId: orgId, headers } = await (async () => {
+      const id = await createOrganisation(testApp.app, 'Fifty Homes CIC');
+      return {
+        organisationId: id,
+        headers: bearer((await createKey(testApp.app, { role: 'finance', organisationId: id })).key),
+      };
+    })();
+    const drafts: string[] = [];
+    for (let i = 0; i < CLIENTS; i++) {
+      const homeId = await createHome(testApp.app, headers, `Home ${i}`);
+      const response = await testApp.app.inject({
+        method: 'POST',
+        url: `/v1/homes/${homeId}/cost-models`,
+        headers,
+        payload: wirral,
+      });
+      drafts.push(response.json().id);
+    }
+    const responses = await Promise.all(
+      drafts.map((draftId, i) =>
+        testApp.app.inject({
           method: 'POST',
-          url: `/v1/homes/${homeId}/cost-models`,
-          headers,
-          payload: wirral,
-        });
-        drafts.push(response.json().id);
-      }
-      const responses = await Promise.all(
-        drafts.map((draftId, i) =>
-          testApp.app.inject({
-            method: 'POST',
-            url: `/v1/cost-models/${draftId}/publish`,
-            headers: { ...headers, 'idempotency-key': `fifty-homes-${i}-key` },
-            payload: { effectiveFrom: '2026-04-01' },
-          }),
-        ),
-      );
-      expect(responses.map((r) => r.statusCode)).toEqual(Array(CLIENTS).fill(201));
+          url: `/v1/cost-models/${draftId}/publish`,
+          headers: { ...headers, 'idempotency-key': `fifty-homes-${i}-key` },
+          payload: { effectiveFrom: '2026-04-01' },
+        }),
+      ),
+    );
+    expect(responses.map((r) => r.statusCode)).toEqual(Array(CLIENTS).fill(201));
 
-      const chain = await testApp.app.inject({ url: `/v1/organisations/${orgId}/fee-schedule-chain` });
-      const { entries, keys } = chain.json();
-      expect(entries.map((e: { proof: { sequence: number } }) => e.proof.sequence)).toEqual(
-        Array.from({ length: CLIENTS }, (_, i) => i + 1),
-      );
-      expect(verifyEntries(entries, keys).filter((check) => !check.ok)).toEqual([]);
-    },
-    120_000,
-  );
+    const chain = await testApp.app.inject({ url: `/v1/organisations/${orgId}/fee-schedule-chain` });
+    const { entries, keys } = chain.json();
+    expect(entries.map((e: { proof: { sequence: number } }) => e.proof.sequence)).toEqual(
+      Array.from({ length: CLIENTS }, (_, i) => i + 1),
+    );
+    expect(verifyEntries(entries, keys).filter((check) => !check.ok)).toEqual([]);
+  }, 120_000);
 });
