@@ -539,6 +539,35 @@ describe.each(engines)('annual financial return on %s', (engine) => {
     expect(workbook.getWorksheet('costs')!.rowCount).toBe(1);
   });
 
+  it('reports a home whose recorded costs total below zero as not assessed, and still exports everyone', async () => {
+    // credit notes imported without the costs they offset: a new provider's only home, refunds only
+    const creditOrganisation = await createOrganisation(testApp.app, 'Credit Notes CIC');
+    const creditFinance = bearer(
+      (await createKey(testApp.app, { role: 'finance', organisationId: creditOrganisation })).key,
+    );
+    const home = await createHome(testApp.app, creditFinance, 'Refund House');
+    const imported = await inject({
+      method: 'POST',
+      url: `/v1/homes/${home}/actuals`,
+      headers: { ...creditFinance, 'idempotency-key': 'return-credit-notes' },
+      payload: { rows: [{ month: '2026-05', code: 'PROPERTY_LEASE', amount: '-250.00' }] },
+    });
+    expect(imported.statusCode, imported.body).toBe(201);
+
+    const response = await inject({ url: year, headers: regulator });
+    expect(response.statusCode).toBe(200);
+    const document = response.json();
+    expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
+    const credited = document.organisations
+      .find((organisation: { id: string }) => organisation.id === creditOrganisation)
+      .homes.find((entry: { id: string }) => entry.id === home);
+    expect(credited.outcome).toBe('not_assessed');
+    expect(credited.actualCosts.total).toBe('-250.00');
+    expect(credited.surplus).toMatchObject({ realised: '250.00', rateOnCost: null, excess: '0.00' });
+    expect(credited.rebates.total).toBe('0.00');
+    expect(document.organisations).toHaveLength(3);
+  });
+
   it('serves the JSON Schema the OpenAPI document references', async () => {
     const served = await inject({ url: '/returns/annual-return.v1.schema.json' });
     expect(served.statusCode).toBe(200);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { SERVICE_NODE_FLAGS } from '../helpers/service.js';
 
 /** The bench server's admin key, sent with every request that needs one. */
 export const BENCH_API_KEY = 'bench-admin-key-0123456789abcdef012345';
@@ -38,9 +39,12 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
+/** The flags of `npm start`, unless BENCH_NODE_FLAGS (space-separated) says otherwise. */
+const nodeFlags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? SERVICE_NODE_FLAGS;
+
 /** Starts test/bench/server.ts in its own process, so that load and service do not share a core. */
 export function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/server.ts'], {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'test/bench/server.ts'], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -28,7 +28,14 @@ import { FINANCIAL_YEAR, LINES, returnRowsSql, seedReturns } from './returns-see
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA = process.env.BENCH_SCHEMA ?? `bench_returns_${process.pid}`;
 const KEEP = process.env.BENCH_KEEP === '1';
-const SIZES = { organisations: 600, homes: 3500, placements: 10_000 };
+// BENCH_RETURNS_SCALE (1) scales the data set, to see that memory does not grow with it.
+const SCALE = Number(process.env.BENCH_RETURNS_SCALE ?? 1);
+if (!(SCALE > 0 && SCALE <= 4)) throw new Error(`BENCH_RETURNS_SCALE must be in (0, 4], not ${SCALE}`);
+const SIZES = {
+  organisations: Math.max(1, Math.round(600 * SCALE)),
+  homes: Math.max(1, Math.round(3500 * SCALE)),
+  placements: Math.round(10_000 * SCALE),
+};
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const URL_PATH = `/v1/returns/${FINANCIAL_YEAR.label}`;
 const FORMATS = {

@@ -1,7 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * The Node.js flags `npm start` runs the service with (package.json's start script, up to
+ * `--import`), so that tests and benchmarks run the service as it is run.
+ */
+export const SERVICE_NODE_FLAGS: string[] = (() => {
+  const start = (JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { scripts: { start: string } })
+    .scripts.start;
+  const words = start.split(/\s+/);
+  return words.slice(1, words.indexOf('--import'));
+})();
 
 export interface RunningService {
   child: ChildProcess;
@@ -12,7 +24,7 @@ export interface RunningService {
 
 /** Starts the real service (`src/server.ts`) as a new user would, and waits until it listens. */
 export function startService(env: Record<string, string>): Promise<RunningService> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'src/server.ts'], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

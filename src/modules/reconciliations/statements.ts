@@ -1,5 +1,5 @@
-import ExcelJS from 'exceljs';
 import { safeCell, toCsv } from '../../http/csv.js';
+import { loadExcel } from '../../http/xlsx.js';
 import type { FrozenReconciliation } from './service.js';
 
 interface ReconciliationFigures {
@@ -96,6 +96,7 @@ const MONEY_ROWS = new Set([
 ]);
 
 export async function councilStatementXlsx(statement: CouncilReconciliationStatement): Promise<Buffer> {
+  const ExcelJS = await loadExcel();
   const workbook = new ExcelJS.Workbook();
   const sheet = workbook.addWorksheet('Reconciliation');
   sheet.columns = [

@@ -1,5 +1,5 @@
-import ExcelJS from 'exceljs';
 import { safeCell, toCsv } from '../../http/csv.js';
+import { loadExcel } from '../../http/xlsx.js';
 import type { Statement } from './schemas.js';
 
 const GBP = '"£"#,##0.00';
@@ -61,6 +61,7 @@ export function statementCsv(statement: Statement): string {
  * every line. Amounts are numbers (2 dp, exact in a spreadsheet's double) formatted as £.
  */
 export async function statementXlsx(statement: Statement): Promise<Buffer> {
+  const ExcelJS = await loadExcel();
   const workbook = new ExcelJS.Workbook();
   workbook.creator = 'Cost-plus care pricing';
   const summary = workbook.addWorksheet('Summary');
