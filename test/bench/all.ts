@@ -9,8 +9,9 @@ import { root } from './harness.js';
  * environment), then one table of the figures they wrote to bench-results/ during this run, also
  * written as bench-results/summary.md. Exits 1 when a script fails (the others still run).
  *
- * BENCH_PROFILE=short (or `npm run bench -- --short`) runs each for a few seconds: BENCH_SECONDS=5
- * and BENCH_ROUNDS=1 unless those are set. Names after the options run only those scripts:
+ * BENCH_PROFILE=short (or `npm run bench -- --short`) runs each for a few seconds: BENCH_SECONDS=5,
+ * BENCH_ROUNDS=1, BENCH_RUNS=1 and BENCH_RETURNS_SCALE=0.2 (a fifth of the national data set) unless
+ * those are set. CI runs this profile. Names after the options run only those scripts:
  * `npm run bench -- --short load api`.
  */
 const args = process.argv.slice(2);
@@ -20,7 +21,9 @@ if (profile !== 'short' && profile !== 'full') {
   process.exit(2);
 }
 const profileEnv: Record<string, string> =
-  profile === 'short' ? { BENCH_SECONDS: '5', BENCH_ROUNDS: '1' } : {};
+  profile === 'short'
+    ? { BENCH_SECONDS: '5', BENCH_ROUNDS: '1', BENCH_RUNS: '1', BENCH_RETURNS_SCALE: '0.2' }
+    : {};
 // Settings given explicitly win over the profile's.
 const env = { ...process.env, ...profileEnv, ...definedOnly(process.env, Object.keys(profileEnv)) };
 env.BENCH_PROFILE = profile;
@@ -65,7 +68,14 @@ function runScript(script: string): Promise<number> {
 }
 
 const startedAt = new Date();
-const settings = ['BENCH_SECONDS', 'BENCH_ROUNDS', 'BENCH_CONNECTIONS', 'BENCH_DATABASE_URL']
+const settings = [
+  'BENCH_SECONDS',
+  'BENCH_ROUNDS',
+  'BENCH_RUNS',
+  'BENCH_RETURNS_SCALE',
+  'BENCH_CONNECTIONS',
+  'BENCH_DATABASE_URL',
+]
   .filter((name) => env[name] !== undefined)
   .map((name) => `${name}=${env[name]}`)
   .join(' ');
