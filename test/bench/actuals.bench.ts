@@ -1,10 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
   BENCH_API_KEY,
   type BenchServer,
   type Figure,
+  memoryOf,
   printTable,
+  resetPeak,
   saveResults,
   startBenchServer,
 } from './harness.js';
@@ -59,27 +60,6 @@ function csvStream(rows: number): Readable {
       this.push(chunk);
     },
   });
-}
-
-/** The server's current and peak resident set, in MiB, from /proc/<pid>/status. */
-function memoryOf(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024 };
-}
-
-/**
- * Resets the peak (VmHWM) to the current RSS: the server's start (PGlite, migrations) leaves a peak
- * above anything an import reaches, which would hide the import's growth. Returns false where the
- * kernel does not allow it; the growth is then measured against the start-up peak.
- */
-function resetPeak(pid: number): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function call(server: BenchServer, method: string, url: string, body: unknown) {

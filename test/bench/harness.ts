@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { SERVICE_NODE_FLAGS } from '../helpers/service.js';
@@ -122,4 +122,24 @@ export function saveResults(name: string, figures: Figure[]): void {
 
 function round(value: number): string {
   return value >= 100 ? value.toFixed(0) : value.toFixed(2);
+}
+
+/** A process's current and peak resident set, in MiB, from /proc/<pid>/status. */
+export function memoryOf(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024 };
+}
+
+/**
+ * Resets a process's peak (VmHWM) to its current RSS, so that a start-up peak (PGlite, migrations)
+ * does not hide what is measured next. False where the kernel does not allow it.
+ */
+export function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { parse } from 'csv-parse/sync';
@@ -8,7 +7,9 @@ import {
   BENCH_API_KEY,
   type BenchServer,
   type Figure,
+  memoryOf,
   printTable,
+  resetPeak,
   saveResults,
   startBenchServer,
 } from './harness.js';
@@ -169,23 +170,6 @@ function psqlCopy(): Promise<Transfer> {
       });
     });
   });
-}
-
-/** The server's current and peak resident set, in MiB, from /proc/<pid>/status. */
-function memoryOf(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024 };
-}
-
-/** Resets the peak (VmHWM) to the current RSS; false where the kernel does not allow it. */
-function resetPeak(pid: number): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 interface Measured extends Transfer {

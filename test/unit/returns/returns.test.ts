@@ -87,6 +87,18 @@ function input(overrides: Partial<ReturnInput> = {}): ReturnInput {
   };
 }
 
+/** A one-organisation return document around an organisation's return. */
+function documentOf(organisation: ReturnType<typeof buildOrganisationReturn>) {
+  return {
+    schema: 'urn:cost-plus-care:annual-return:1',
+    financialYear: '2026-27',
+    period,
+    generatedAt: '2026-11-25T12:00:00.000Z',
+    organisations: [organisation],
+    totals: { organisations: 1, ...sumFigures([organisation.totals], {}) },
+  };
+}
+
 describe('the annual return of one organisation', () => {
   it('works out a home by hand: income, surplus over the cap, the rebate, occupancy and staff', () => {
     const result = buildOrganisationReturn(input());
@@ -222,28 +234,12 @@ describe('the annual return of one organisation', () => {
     });
     expect(home!.rebates).toEqual({ total: '0.00', byCouncil: [] });
     expect(organisation.totals.surplus).toMatchObject({ realised: '37100.00', rateOnCost: null });
-    const document = {
-      schema: 'urn:cost-plus-care:annual-return:1',
-      financialYear: '2026-27',
-      period,
-      generatedAt: '2026-11-25T12:00:00.000Z',
-      organisations: [organisation],
-      totals: { organisations: 1, ...sumFigures([organisation.totals], {}) },
-    };
-    expect(annualReturnSchema.safeParse(document).error).toBeUndefined();
+    expect(annualReturnSchema.safeParse(documentOf(organisation)).error).toBeUndefined();
   });
 
   it('validates against its own schema', () => {
     const organisation = buildOrganisationReturn(input());
-    const document = {
-      schema: 'urn:cost-plus-care:annual-return:1',
-      financialYear: '2026-27',
-      period,
-      generatedAt: '2026-11-25T12:00:00.000Z',
-      organisations: [organisation],
-      totals: { organisations: 1, ...sumFigures([organisation.totals], {}) },
-    };
-    expect(annualReturnSchema.safeParse(document).error).toBeUndefined();
+    expect(annualReturnSchema.safeParse(documentOf(organisation)).error).toBeUndefined();
   });
 
   const sum = (values: string[]) => values.reduce((total, value) => total.plus(value), new Dec(0)).toFixed(2);
