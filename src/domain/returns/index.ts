@@ -165,6 +165,33 @@ function pennies(text: string): bigint {
   return units * pow10(2 - places);
 }
 
+/**
+ * Actual costs from amounts by code, for a home and for totals alike: the total, every category in
+ * the method's order (each the sum of its codes), and each code with spending in the method's order.
+ */
+function costLines(byCode: ReadonlyMap<string, bigint>): Figures['actualCosts'] {
+  const categoryOf = (code: string) =>
+    CATEGORY_OF_CODE[code as keyof typeof CATEGORY_OF_CODE] as CostCategory;
+  const byCategory = new Map<CostCategory, bigint>(COST_CATEGORIES.map((category) => [category, 0n]));
+  let total = 0n;
+  for (const [code, amount] of byCode) {
+    total += amount;
+    byCategory.set(categoryOf(code), byCategory.get(categoryOf(code))! + amount);
+  }
+  return {
+    total: formatPennies(total),
+    byCategory: COST_CATEGORIES.map((category) => ({
+      category,
+      amount: formatPennies(byCategory.get(category)!),
+    })),
+    byCode: [...byCode.keys()].sort(byCodeOrder).map((code) => ({
+      category: categoryOf(code),
+      code,
+      amount: formatPennies(byCode.get(code)!),
+    })),
+  };
+}
+
 function byCodeOrder(a: string, b: string): number {
   return (CODE_ORDER.get(a) ?? 999) - (CODE_ORDER.get(b) ?? 999);
 }
@@ -277,11 +304,6 @@ export function buildOrganisationReturn(input: ReturnInput): OrganisationReturn 
     });
     const incomePennies = pennies(reconciliation.income);
     const realised = incomePennies - costTotal;
-    const costByCategory = new Map<CostCategory, bigint>(COST_CATEGORIES.map((category) => [category, 0n]));
-    for (const [code, amount] of costByCode) {
-      const category = CATEGORY_OF_CODE[code as keyof typeof CATEGORY_OF_CODE] as CostCategory;
-      costByCategory.set(category, costByCategory.get(category)! + amount);
-    }
     const yearEnd = fees.at(-1)?.schedule;
     const names = input.councilNames;
     return {
@@ -328,18 +350,7 @@ export function buildOrganisationReturn(input: ReturnInput): OrganisationReturn 
           amount: line.amount,
         })),
       },
-      actualCosts: {
-        total: formatPennies(costTotal),
-        byCategory: COST_CATEGORIES.map((category) => ({
-          category,
-          amount: formatPennies(costByCategory.get(category)!),
-        })),
-        byCode: [...costByCode.keys()].sort(byCodeOrder).map((code) => ({
-          category: CATEGORY_OF_CODE[code as keyof typeof CATEGORY_OF_CODE] as CostCategory,
-          code,
-          amount: formatPennies(costByCode.get(code)!),
-        })),
-      },
+      actualCosts: costLines(costByCode),
       surplus: assessable
         ? {
             realised: reconciliation.realisedSurplus,
@@ -409,7 +420,6 @@ export function sumFigures(
   let rebates = 0n;
   const incomeByCouncil = new Map<string, bigint>();
   const rebatesByCouncil = new Map<string, bigint>();
-  const byCategory = new Map<CostCategory, bigint>(COST_CATEGORIES.map((category) => [category, 0n]));
   const byCode = new Map<string, bigint>();
   const groups = new Map<StaffGroup, { headcount: number; fte: bigint }>(
     STAFF_GROUPS.map((group) => [group, { headcount: 0, fte: 0n }]),
@@ -436,8 +446,6 @@ export function sumFigures(
     rebates += pennies(part.rebates.total);
     for (const line of part.income.byCouncil) add(incomeByCouncil, line.councilCode, line.amount);
     for (const line of part.rebates.byCouncil) add(rebatesByCouncil, line.councilCode, line.amount);
-    for (const line of part.actualCosts.byCategory)
-      byCategory.set(line.category, byCategory.get(line.category)! + pennies(line.amount));
     for (const line of part.actualCosts.byCode) add(byCode, line.code, line.amount);
     for (const group of part.staffing.groups) {
       const entry = groups.get(group.group)!;
@@ -466,18 +474,7 @@ export function sumFigures(
     placements,
     unpricedDays,
     income: { total: formatPennies(income), byCouncil: councilLines(incomeByCouncil, councilNames) },
-    actualCosts: {
-      total: formatPennies(cost),
-      byCategory: COST_CATEGORIES.map((category) => ({
-        category,
-        amount: formatPennies(byCategory.get(category)!),
-      })),
-      byCode: [...byCode.keys()].sort(byCodeOrder).map((code) => ({
-        category: CATEGORY_OF_CODE[code as keyof typeof CATEGORY_OF_CODE] as CostCategory,
-        code,
-        amount: formatPennies(byCode.get(code)!),
-      })),
-    },
+    actualCosts: costLines(byCode),
     surplus: {
       realised: formatPennies(surplus),
       rateOnCost: cost <= 0n ? null : ratio(surplus, cost, RATE_PLACES),
