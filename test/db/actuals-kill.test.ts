@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ownDatabase } from '../helpers/database.js';
 import { type RunningService, startService } from '../helpers/service.js';
 
 /**
@@ -60,15 +61,7 @@ describe.skipIf(!baseUrl)('an actuals import killed half way, on PostgreSQL', ()
   let service: RunningService | undefined;
   let db: pg.Client | undefined;
 
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: baseUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
+  let dropDatabase: (() => Promise<void>) | undefined;
   const start = () =>
     startService({
       DATABASE_URL: databaseUrl,
@@ -97,11 +90,9 @@ describe.skipIf(!baseUrl)('an actuals import killed half way, on PostgreSQL', ()
     } as RequestInit);
 
   beforeAll(async () => {
-    await admin(`drop database if exists ${name} with (force)`);
-    await admin(`create database ${name}`);
-    const url = new URL(baseUrl!);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
+    const own = await ownDatabase(baseUrl!, name);
+    databaseUrl = own.url;
+    dropDatabase = own.drop;
     dataDir = mkdtempSync(path.join(tmpdir(), 'care-kill-'));
     db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
@@ -113,7 +104,7 @@ describe.skipIf(!baseUrl)('an actuals import killed half way, on PostgreSQL', ()
       await service.exited;
     }
     await db?.end();
-    await admin(`drop database if exists ${name} with (force)`);
+    await dropDatabase?.();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 

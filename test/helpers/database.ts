@@ -54,3 +54,24 @@ async function withAdmin<T>(databaseUrl: string, work: (client: pg.Client) => Pr
     await client.end();
   }
 }
+
+/**
+ * A database of its own on the shared server, made afresh, for a test that runs the real service (which
+ * takes no search_path from its environment).
+ */
+export async function ownDatabase(baseUrl: string, name: string) {
+  const admin = async (statement: string) => {
+    const connection = new pg.Client({ connectionString: baseUrl });
+    await connection.connect();
+    try {
+      await connection.query(statement);
+    } finally {
+      await connection.end();
+    }
+  };
+  await admin(`drop database if exists ${name} with (force)`);
+  await admin(`create database ${name}`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
+}

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { expect } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { verifyEntries } from '../../src/domain/proofs.js';
@@ -165,22 +164,4 @@ export async function verifyWithCli(chain: unknown, dir: string) {
   expect(stdout).toMatch(/check out/);
   expect(stdout).not.toMatch(/ALTERED/);
   return stdout;
-}
-
-/** A database of its own on the shared server (the service takes no search_path from its environment). */
-export async function ownDatabase(baseUrl: string, name: string) {
-  const admin = async (statement: string) => {
-    const connection = new pg.Client({ connectionString: baseUrl });
-    await connection.connect();
-    try {
-      await connection.query(statement);
-    } finally {
-      await connection.end();
-    }
-  };
-  await admin(`drop database if exists ${name} with (force)`);
-  await admin(`create database ${name}`);
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
 }

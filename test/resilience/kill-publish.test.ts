@@ -4,12 +4,12 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, type Engine, openDatabase } from '../../src/db/database.js';
+import { ownDatabase } from '../helpers/database.js';
 import { type RunningService, startService } from '../helpers/service.js';
 import {
   type Answer,
   client,
   expectNothingHalfWritten,
-  ownDatabase,
   publishedState,
   seedHome,
   stopService,
