@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { ownDatabase } from '../helpers/database.js';
 import {
   BENCH_API_KEY,
   type BenchServer,
@@ -318,15 +319,10 @@ const hello = (server: BenchServer, connections: number, duration: number) =>
 const figures: Figure[] = [];
 const allRuns: Run[] = [];
 let persisted = { placements: 0, schedules: 0 };
-const database = `bench_load_${process.pid}`;
-const benchUrl = new URL(databaseUrl);
-benchUrl.pathname = `/${database}`;
-const admin = new pg.Client({ connectionString: databaseUrl });
-await admin.connect();
-await admin.query(`create database ${database}`);
+const own = await ownDatabase(databaseUrl, `bench_load_${process.pid}`);
 let chosen = candidates[0]!;
 try {
-  const server = await startBenchServer({ BENCH_DATABASE_URL: benchUrl.href });
+  const server = await startBenchServer({ BENCH_DATABASE_URL: own.url });
   try {
     const fixture = await setUp(server.url, Math.max(...candidates));
     // Warm-up: both routes, every path of the mix.
@@ -359,7 +355,7 @@ try {
     const baseline = (helloBefore.requestsPerSecond + helloAfter.requestsPerSecond) / 2;
 
     await sleep(500);
-    const reader = new pg.Client({ connectionString: benchUrl.href });
+    const reader = new pg.Client({ connectionString: own.url });
     await reader.connect();
     const count = async (table: string) =>
       Number((await reader.query(`select count(*)::int as n from ${table}`)).rows[0].n);
@@ -397,8 +393,7 @@ try {
     await server.stop();
   }
 } finally {
-  await admin.query(`drop database if exists ${database} with (force)`);
-  await admin.end();
+  await own.drop();
 }
 
 // Every write answered 2xx must be in the database (a few more may have landed after a run stopped).
