@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminAuth, createTestApp, type TestApp } from '../helpers/app.js';
 
-const examples = new URL('../../../shared/spec/examples/', import.meta.url);
+const examples = new URL('../../fixtures/examples/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, examples), 'utf8');
 const wirralModel = read('wirral-four-bed-2026-27.model.json');
 const wirralExpected = JSON.parse(read('wirral-four-bed-2026-27.breakdown.json'));

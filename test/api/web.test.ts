@@ -12,7 +12,7 @@ import { bearer, createKey, createOrganisation } from '../helpers/keys.js';
 
 const wirral = JSON.parse(
   readFileSync(
-    new URL('../../../shared/spec/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
+    new URL('../../fixtures/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
     'utf8',
   ),
 );

@@ -22,7 +22,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const admin = { authorization: `Bearer ${BENCH_API_KEY}`, 'content-type': 'application/json' };
 const wirral = JSON.parse(
-  readFileSync(`${root}/../shared/spec/examples/wirral-four-bed-2026-27.model.json`, 'utf8'),
+  readFileSync(`${root}/fixtures/examples/wirral-four-bed-2026-27.model.json`, 'utf8'),
 );
 const figures: Figure[] = [];
 

@@ -41,7 +41,7 @@ const helloSeconds = Math.max(3, Math.min(15, Math.round(seconds / 4)));
 
 const auth = { authorization: `Bearer ${BENCH_API_KEY}` };
 const json = { ...auth, 'content-type': 'application/json' };
-const example = (name: string) => readFileSync(`${root}/../shared/spec/examples/${name}.model.json`, 'utf8');
+const example = (name: string) => readFileSync(`${root}/fixtures/examples/${name}.model.json`, 'utf8');
 const wirralText = example('wirral-four-bed-2026-27');
 const haltonText = example('halton-three-bed-2025-26');
 const wirral = JSON.parse(wirralText);

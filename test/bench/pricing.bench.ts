@@ -26,13 +26,13 @@ const figures: Figure[] = [];
 // Warm the engine on both examples first, so that neither is measured cold.
 for (const name of examples) {
   const model = costModelSchema.parse(
-    JSON.parse(readFileSync(`${root}/../shared/spec/examples/${name}.model.json`, 'utf8')),
+    JSON.parse(readFileSync(`${root}/fixtures/examples/${name}.model.json`, 'utf8')),
   );
   timeInProcess(() => priceCostModel(model, { rateTables: rateTables() }), 1000);
 }
 
 for (const name of examples) {
-  const text = readFileSync(`${root}/../shared/spec/examples/${name}.model.json`, 'utf8');
+  const text = readFileSync(`${root}/fixtures/examples/${name}.model.json`, 'utf8');
   const model = costModelSchema.parse(JSON.parse(text));
   const tables = rateTables();
   const engineNs = timeInProcess(() => priceCostModel(model, { rateTables: tables }));
@@ -60,10 +60,7 @@ const server = await startBenchServer();
 try {
   const json = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_API_KEY}` };
   const bodies = Object.fromEntries(
-    examples.map((name) => [
-      name,
-      readFileSync(`${root}/../shared/spec/examples/${name}.model.json`, 'utf8'),
-    ]),
+    examples.map((name) => [name, readFileSync(`${root}/fixtures/examples/${name}.model.json`, 'utf8')]),
   );
   const quoteLoad = (body: string, duration: number) =>
     load({ url: `${server.url}/v1/quotes`, method: 'POST', body, headers: json, duration });

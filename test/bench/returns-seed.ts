@@ -150,7 +150,7 @@ export async function seedReturns(
   let templateHome = '';
   await step('template through the API (organisation, home, cost model, 2 schedules)', async () => {
     const wirral = JSON.parse(
-      readFileSync(`${root}/../shared/spec/examples/wirral-four-bed-2026-27.model.json`, 'utf8'),
+      readFileSync(`${root}/fixtures/examples/wirral-four-bed-2026-27.model.json`, 'utf8'),
     );
     const organisation = await api(serverUrl, 'POST', '/v1/organisations', {
       name: 'Bench Provider 0000 CIC',

@@ -13,7 +13,7 @@ import { BENCH_API_KEY, type Figure, printTable, root, saveResults } from './har
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const auth = { authorization: `Bearer ${BENCH_API_KEY}` };
 const wirral = JSON.parse(
-  readFileSync(`${root}/../shared/spec/examples/wirral-four-bed-2026-27.model.json`, 'utf8'),
+  readFileSync(`${root}/fixtures/examples/wirral-four-bed-2026-27.model.json`, 'utf8'),
 );
 const figures: Figure[] = [];
 

@@ -17,7 +17,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const artefacts = path.join(root, 'test-artifacts');
 const ADMIN = 'browser-test-admin-key-0123456789abcdef';
 const wirral = JSON.parse(
-  readFileSync(path.join(root, '../shared/spec/examples/wirral-four-bed-2026-27.model.json'), 'utf8'),
+  readFileSync(path.join(root, 'fixtures/examples/wirral-four-bed-2026-27.model.json'), 'utf8'),
 );
 const available = existsSync(CHROMIUM);
 if (!available && process.env.CI)

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const wirral = path.resolve(root, '../shared/spec/examples/wirral-four-bed-2026-27.model.json');
+const wirral = path.resolve(root, 'fixtures/examples/wirral-four-bed-2026-27.model.json');
 
 function cli(...args: string[]) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {

@@ -15,7 +15,7 @@ import { bearer, createHome, createKey, createOrganisation } from '../helpers/ke
 const CLIENTS = 50;
 const wirral = JSON.parse(
   readFileSync(
-    new URL('../../../shared/spec/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
+    new URL('../../fixtures/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
     'utf8',
   ),
 );

@@ -16,7 +16,7 @@ const execFileAsync = promisify(execFile);
 
 export const wirral = JSON.parse(
   readFileSync(
-    new URL('../../../shared/spec/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
+    new URL('../../fixtures/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
     'utf8',
   ),
 );

@@ -25,7 +25,7 @@ const GIVE_UP_MS = REQUEST_TIMEOUT_MS + 5000;
 const WORKERS = 6;
 
 const wirral = readFileSync(
-  new URL('../../../shared/spec/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
+  new URL('../../fixtures/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
   'utf8',
 );
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };

@@ -6,9 +6,9 @@ import type {
 } from '../../../src/domain/charges/index.js';
 import { type CostModel, costModelSchema } from '../../../src/domain/pricing/index.js';
 
-// The Wirral example of shared/spec/examples is the frozen model of every schedule in these tests:
+// The Wirral example of fixtures/examples is the frozen model of every schedule in these tests:
 // its weekly fee is £5,495.78 and 25 extra hours of its rcw line are charged £617.80 a week.
-const examplesDir = new URL('../../../../shared/spec/examples/', import.meta.url);
+const examplesDir = new URL('../../../fixtures/examples/', import.meta.url);
 
 export const wirral: CostModel = costModelSchema.parse(
   JSON.parse(readFileSync(new URL('wirral-four-bed-2026-27.model.json', examplesDir), 'utf8')),

@@ -20,14 +20,14 @@ import {
   rateTablesByYear,
 } from '../../../src/domain/pricing/index.js';
 
-// explainFeeChange: worked examples on the two models of shared/spec/examples, then a property over
+// explainFeeChange: worked examples on the two models of fixtures/examples, then a property over
 // random perturbations of the Wirral model. Every case checks that the causes' effects and the line
 // differences add up to the fee difference exactly.
 
 type Json = Record<string, unknown>;
 type Line = Json & { code: string; description: string };
 
-const examplesDir = new URL('../../../../shared/spec/examples/', import.meta.url);
+const examplesDir = new URL('../../../fixtures/examples/', import.meta.url);
 const ratesDir = new URL('../../../fixtures/rates/', import.meta.url);
 
 function readJson(url: URL): unknown {

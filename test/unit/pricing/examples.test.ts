@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { breakdownSchema, costModelSchema, priceCostModel } from '../../../src/domain/pricing/index.js';
 
-// shared/spec/examples: the normative figures of each worked example must match to the penny.
-const examplesDir = new URL('../../../../shared/spec/examples/', import.meta.url);
+// fixtures/examples: the normative figures of each worked example must match to the penny.
+const examplesDir = new URL('../../../fixtures/examples/', import.meta.url);
 
 interface ExpectedBreakdown {
   daysInPeriod: number;
@@ -21,19 +21,28 @@ interface ExpectedBreakdown {
   }[];
 }
 
-const names = readdirSync(fileURLToPath(examplesDir))
+const allNames = readdirSync(fileURLToPath(examplesDir))
   .filter((file) => file.endsWith('.model.json'))
   .map((file) => file.replace(/\.model\.json$/, ''))
   .sort();
+/** Examples of method §6 (related-party costs), which the engine does not price yet. */
+const RELATED_PARTY_EXAMPLES = ['wirral-related-parties-2026-27'];
+const names = allNames.filter((name) => !RELATED_PARTY_EXAMPLES.includes(name));
 
 function readJson(file: string): unknown {
   return JSON.parse(readFileSync(fileURLToPath(new URL(file, examplesDir)), 'utf8'));
 }
 
-describe('the worked examples of shared/spec/examples', () => {
-  it('finds both examples', () => {
-    expect(names).toEqual(['halton-three-bed-2025-26', 'wirral-four-bed-2026-27']);
+describe('the worked examples of fixtures/examples', () => {
+  it('finds every example', () => {
+    expect(allNames).toEqual([
+      'halton-three-bed-2025-26',
+      'wirral-four-bed-2026-27',
+      'wirral-related-parties-2026-27',
+    ]);
   });
+
+  it.todo('wirral-related-parties-2026-27 matches to the penny (method §6, related-party costs)');
 
   describe.each(names)('%s', (name) => {
     const model = costModelSchema.parse(readJson(`${name}.model.json`));
