@@ -11,7 +11,7 @@ import { bearer, createKey, createOrganisation } from '../helpers/keys.js';
 
 const wirral = JSON.parse(
   readFileSync(
-    new URL('../../../shared/spec/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
+    new URL('../../fixtures/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
     'utf8',
   ),
 );
@@ -110,6 +110,7 @@ describe.each(engines)('homes, cost models and fee schedules on %s', (engine) =>
       basis: 'places',
       homeUnits: '4',
       totalUnits: '7',
+      annualAmount: '411428.57', // §7 its penny share: 720,000 × 4 ÷ 7 = 411,428.5714…
     });
     expect(body.document.surplus).toEqual({ rate: '0.04', capRate: '0.05' });
 

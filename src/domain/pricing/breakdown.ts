@@ -69,7 +69,11 @@ export type EnhancementBreakdown = z.infer<typeof enhancementBreakdownSchema>;
 
 export const breakdownSchema = z
   .object({
-    methodVersion: z.literal(1).describe('Version of the pricing method (shared/spec/pricing-method.md).'),
+    methodVersion: z
+      .literal([1, 2])
+      .describe(
+        'Version of the pricing method (shared/spec/pricing-method.md): 2 when the model uses a version 2 input (central.annualAmount, §7), else 1.',
+      ),
     currency: z.literal('GBP'),
     period: z
       .object({ label: z.string(), start: z.string(), end: z.string() })
@@ -115,6 +119,9 @@ export const breakdownSchema = z
         basis: z.enum(CENTRAL_BASES),
         homeUnits: z.string(),
         totalUnits: z.string(),
+        annualAmount: money(
+          "This home's share of the pool (§7), used as the CENTRAL_OVERHEAD annual amount; present only when the model gives it.",
+        ).optional(),
       })
       .describe('The central overhead pool and the home’s share of it.'),
     surplusRate: decimal('Surplus as a mark-up on cost.'),
@@ -136,6 +143,6 @@ export const breakdownSchema = z
       .describe('Column totals.'),
     enhancements: z.array(enhancementBreakdownSchema),
   })
-  .describe('The priced breakdown of a cost model (pricing method version 1).');
+  .describe('The priced breakdown of a cost model (pricing method version 1, or 2: see methodVersion).');
 
 export type Breakdown = z.infer<typeof breakdownSchema>;

@@ -17,11 +17,13 @@ import {
   subtractExact,
 } from '../money.js';
 import type { Breakdown, BreakdownLine, EnhancementBreakdown, EnhancementLine } from './breakdown.js';
+import { centralProductWords, centralShareMessage } from './central.js';
 import type { BreakdownLineCode, Frequency } from './codes.js';
 import { type RateTables, resolveRates } from './rates.js';
 import { type CostModel, type Enhancement, isoDay, type StaffingLine } from './schema.js';
 
-// The cost-plus pricing method, version 1 (shared/spec/pricing-method.md).
+// The cost-plus pricing method (shared/spec/pricing-method.md): version 1, and of version 2 the
+// central share `central.annualAmount` (§7); a model that uses it is priced as method version 2.
 //
 // How the arithmetic stays exact. Every line is first worked out as an exact decimal numerator
 // (additions and multiplications only, on BigInt: see money.ts `Exact`). A line's annual amount is
@@ -31,7 +33,13 @@ import { type CostModel, type Enhancement, isoDay, type StaffingLine } from './s
 // needs (the fee half-up, floors, remainders, shares) is one exact integer division. Nothing is
 // rounded before §3 says so, and a value that is exactly half a penny rounds up, always.
 
+/** The method version of a model that uses nothing of version 2; such breakdowns keep their bytes. */
 export const METHOD_VERSION = 1;
+
+/** §7 a model that gives its central share as `annualAmount` is priced by method version 2. */
+export function methodVersionOf(model: Pick<CostModel, 'central'>): 1 | 2 {
+  return model.central.annualAmount === undefined ? METHOD_VERSION : 2;
+}
 
 const ZERO: Exact = { units: 0n, places: 0 };
 const ONE: Exact = { units: 1n, places: 0 };
@@ -180,6 +188,16 @@ export function priceCostModel(model: CostModel, options: PriceOptions = {}): Br
   const homeUnits = exact(central.homeUnits);
   if (!isPositive(totalUnits)) invalid('/central/totalUnits', 'must be above 0');
   if (compareExact(homeUnits, totalUnits) > 0) invalid('/central/homeUnits', 'must not be above totalUnits');
+  const centralShare = central.annualAmount;
+  if (centralShare !== undefined) {
+    const message = centralShareMessage({
+      poolAnnual: central.poolAnnual,
+      homeUnits: central.homeUnits,
+      totalUnits: central.totalUnits,
+      annualAmount: centralShare,
+    });
+    if (message !== undefined) invalid('/central/annualAmount', message);
+  }
 
   const surplusRate = exact(surplus.rate);
   if (compareExact(surplusRate, exact(surplus.capRate)) > 0)
@@ -358,15 +376,28 @@ export function priceCostModel(model: CostModel, options: PriceOptions = {}): Br
     });
   }
 
-  // CENTRAL_OVERHEAD = poolAnnual × homeUnits / totalUnits
-  lines.push({
-    code: 'CENTRAL_OVERHEAD',
-    category: 'central',
-    description: 'Central overhead',
-    over: 'central',
-    numerator: multiplyExact(exact(central.poolAnnual), homeUnits),
-    basis: `${gbp(central.poolAnnual)} pool × ${formatExact(homeUnits)} ÷ ${formatExact(totalUnits)} units (${CENTRAL_BASIS_WORDS[central.basis]})`,
-  });
+  // CENTRAL_OVERHEAD = poolAnnual × homeUnits / totalUnits, or §7 the home's penny share of the pool
+  // in its place. A share is a whole number of pennies, so the annual column keeps it exactly: §3
+  // gives the column's missing pennies only to lines with a remainder, and they never number more.
+  lines.push(
+    centralShare === undefined
+      ? {
+          code: 'CENTRAL_OVERHEAD',
+          category: 'central',
+          description: 'Central overhead',
+          over: 'central',
+          numerator: multiplyExact(exact(central.poolAnnual), homeUnits),
+          basis: `${gbp(central.poolAnnual)} pool × ${formatExact(homeUnits)} ÷ ${formatExact(totalUnits)} units (${CENTRAL_BASIS_WORDS[central.basis]})`,
+        }
+      : {
+          code: 'CENTRAL_OVERHEAD',
+          category: 'central',
+          description: 'Central overhead',
+          over: 'seven',
+          numerator: scaleExact(exact(centralShare), 7n),
+          basis: `${gbp(centralShare)}, this home's share of the pool by largest remainder (${centralProductWords(central.poolAnnual, central.homeUnits, central.totalUnits, CENTRAL_BASIS_WORDS[central.basis])})`,
+        },
+  );
 
   // ── one common denominator ───────────────────────────────────────────────────────────────
   // annual_i = N_i / K, K = 7 × (working − A) × totalUnits (all × 10^z so that every N_i is whole);
@@ -473,7 +504,7 @@ export function priceCostModel(model: CostModel, options: PriceOptions = {}): Br
   }
 
   return {
-    methodVersion: METHOD_VERSION,
+    methodVersion: methodVersionOf(model),
     currency: 'GBP',
     period: { label: model.period.label, start: model.period.start, end: model.period.end },
     daysInPeriod: period.days,
@@ -507,6 +538,8 @@ export function priceCostModel(model: CostModel, options: PriceOptions = {}): Br
       basis: central.basis,
       homeUnits: central.homeUnits,
       totalUnits: central.totalUnits,
+      // only when given, so that a version 1 breakdown keeps its bytes
+      ...(centralShare === undefined ? {} : { annualAmount: centralShare }),
     },
     surplusRate: surplus.rate,
     capRate: surplus.capRate,

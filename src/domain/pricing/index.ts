@@ -11,9 +11,16 @@ export {
   enhancementBreakdownSchema,
   enhancementLineSchema,
 } from './breakdown.js';
+export {
+  type CentralPoolHome,
+  type CentralPoolShare,
+  centralPoolShares,
+  centralProductWords,
+  centralShareMessage,
+} from './central.js';
 export * from './changes.js';
 export * from './codes.js';
-export { METHOD_VERSION, type PriceOptions, priceCostModel } from './engine.js';
+export { METHOD_VERSION, methodVersionOf, type PriceOptions, priceCostModel } from './engine.js';
 export {
   RATE_FIELDS,
   type RateSource,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type FieldIssue, zodIssuesToFieldIssues } from '../errors.js';
 import { Dec, type Decimal } from '../money.js';
+import { centralShareMessage } from './central.js';
 import {
   CENTRAL_BASES,
   FREQUENCIES,
@@ -389,6 +390,11 @@ export const centralSchema = z
       basis: oneOf(CENTRAL_BASES, 'central basis'),
       homeUnits: quantity(),
       totalUnits: quantity({ positive: true }),
+      annualAmount: money()
+        .optional()
+        .describe(
+          "This home's share of the pool in pounds (method v2, §7), in place of poolAnnual × homeUnits ÷ totalUnits and within a penny of it: the service writes the penny shares of a pool shared among an organisation's homes, which add up to the pool exactly. Money: a decimal string with at most 2 decimal places, 0 or more.",
+        ),
     },
     { error: objectError },
   )
@@ -402,6 +408,28 @@ export const centralSchema = z
         message: `homeUnits (${home.toFixed()}) must not be above totalUnits (${total.toFixed()})`,
         input: central.homeUnits,
       });
+    }
+    // §7 a share given in place of the product must lie within a penny of it
+    const pool = central.poolAnnual;
+    const share = central.annualAmount;
+    if (
+      home !== undefined &&
+      total !== undefined &&
+      !total.isZero() &&
+      typeof pool === 'string' &&
+      MONEY_PATTERN.test(pool) &&
+      typeof share === 'string' &&
+      MONEY_PATTERN.test(share)
+    ) {
+      const message = centralShareMessage({
+        poolAnnual: pool,
+        homeUnits: central.homeUnits as string,
+        totalUnits: central.totalUnits as string,
+        annualAmount: share,
+      });
+      if (message !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['annualAmount'], message, input: share });
+      }
     }
   }, always);
 

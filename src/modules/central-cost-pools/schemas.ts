@@ -43,6 +43,12 @@ export const centralBlockSchema = z.object({
   basis: z.string(),
   homeUnits: z.string(),
   totalUnits: z.string(),
+  annualAmount: z
+    .string()
+    .optional()
+    .describe(
+      "The home's penny share of the pool (§7): the shares of the homes open in the period add up to the pool",
+    ),
 });
 
 export const poolChangeSchema = z

@@ -2,6 +2,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { DatabaseHandle } from '../../db/database.js';
 import type { CentralCostPoolsTable, Database } from '../../db/schema.js';
 import { Dec } from '../../domain/money.js';
+import { centralPoolShares } from '../../domain/pricing/index.js';
 import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
 import { invalidField } from '../../http/errors.js';
 import { recordAudit } from '../audit/repository.js';
@@ -46,9 +47,11 @@ function staffFte(document: unknown): InstanceType<typeof Dec> {
 }
 
 /**
- * A home's `central` block from its organisation's pool for the period: the pool's total, and the
+ * A home's `central` block from its organisation's pool for the period: the pool's total, the
  * home's units against the units of all the organisation's homes open in the period — registered
- * places, staff FTE (from each home's latest draft for the period) or one each.
+ * places, staff FTE (from each home's latest draft for the period, this home's from `document`) or
+ * one each — and its penny share of the pool, worked out for all those homes at once so that the
+ * shares add up to the pool (§7).
  */
 export async function centralFromPool(
   db: Db,
@@ -63,16 +66,14 @@ export async function centralFromPool(
       '/period',
       'the home is not open in this period, so it has no share of the central pool',
     );
-  let homeUnits: InstanceType<typeof Dec>;
-  let totalUnits: InstanceType<typeof Dec>;
+  // every open home's units, in the order of `homes`
+  let units: InstanceType<typeof Dec>[];
   if (pool.basis === 'places') {
-    homeUnits = new Dec(home.registered_places);
-    totalUnits = homes.reduce((sum, h) => sum.plus(h.registered_places), new Dec(0));
+    units = homes.map((h) => new Dec(h.registered_places));
   } else if (pool.basis === 'equal') {
-    homeUnits = new Dec(1);
-    totalUnits = new Dec(homes.length);
+    units = homes.map(() => new Dec(1));
   } else {
-    homeUnits = staffFte(document);
+    const homeFte = staffFte(document);
     const others = await db
       .selectFrom('cost_models')
       .select(['home_id', 'document', 'updated_at'])
@@ -83,18 +84,24 @@ export async function centralFromPool(
       .execute();
     const latest = new Map<string, unknown>();
     for (const row of others) if (!latest.has(row.home_id)) latest.set(row.home_id, row.document);
-    totalUnits = homes.reduce(
-      (sum, h) => sum.plus(h.id === homeId ? homeUnits : latest.has(h.id) ? staffFte(latest.get(h.id)) : 0),
-      new Dec(0),
+    units = homes.map((h) =>
+      h.id === homeId ? homeFte : latest.has(h.id) ? staffFte(latest.get(h.id)) : new Dec(0),
     );
-    if (totalUnits.isZero())
-      throw invalidField('/staffing', 'no staff FTE in the period to share the pool by');
   }
+  const totalUnits = units.reduce((sum, value) => sum.plus(value), new Dec(0));
+  if (totalUnits.isZero()) throw invalidField('/staffing', 'no staff FTE in the period to share the pool by');
+  const homeUnits = units[homes.indexOf(home)]!;
+  // §7 the homes' shares add up to the pool to the penny (largest remainder, ties to the earlier id)
+  const shares = centralPoolShares(
+    pool.total_annual,
+    homes.map((h, i) => ({ homeId: h.id, units: units[i]!.toFixed() })),
+  );
   return {
     poolAnnual: pool.total_annual,
     basis: pool.basis,
     homeUnits: homeUnits.toFixed(),
     totalUnits: totalUnits.toFixed(),
+    annualAmount: shares.find((share) => share.homeId === homeId)!.annualAmount,
   };
 }
 

@@ -1,12 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { DatabaseHandle } from '../../db/database.js';
-import {
-  type CostModel,
-  explainFeeChange,
-  type FeeChange,
-  METHOD_VERSION,
-} from '../../domain/pricing/index.js';
+import { type CostModel, explainFeeChange, type FeeChange } from '../../domain/pricing/index.js';
 import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
 import { stale } from '../../http/conditional.js';
 import { invalidField, ProblemError } from '../../http/errors.js';
@@ -108,7 +103,7 @@ export async function publish(
         effective_from: input.effectiveFrom,
         weekly_fee_per_child: breakdown.weeklyFeePerChild,
         surplus_rate: model.surplus.rate,
-        method_version: METHOD_VERSION,
+        method_version: breakdown.methodVersion, // §7 2 when the model gives its central share
         model: JSON.stringify(model),
         breakdown: JSON.stringify(breakdown),
         published_by: principal.actor,
