@@ -9,7 +9,7 @@ import { bearer, createHome, createKey, createOrganisation } from '../helpers/ke
 
 const wirral = JSON.parse(
   readFileSync(
-    new URL('../../../shared/spec/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
+    new URL('../../fixtures/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
     'utf8',
   ),
 );
@@ -207,7 +207,7 @@ describe.each(engines)('placements and statements on %s', (engine) => {
     );
     const rows = csv.body.trimEnd().split('\r\n');
     expect(rows[0]).toBe(
-      'council,home,placement_reference,placement_id,kind,description,from,to,days,fee_schedule_version,weekly_rate,amount',
+      'council,home,placement_reference,placement_id,kind,description,from,to,days,held_over,fee_schedule_version,weekly_rate,amount',
     );
     expect(rows.at(-1)).toMatch(new RegExp(`,TOTAL,.*,${statement.total.replace('.', '\\.')}$`));
 

@@ -16,10 +16,14 @@
 //    that day, with `[{ description, roleId, hoursPerWeek }]` as its only enhancement, and taken as
 //    that enhancement's `weeklyCharge`. If that model has no staffing line `roleId`, the enhancement's
 //    days under that schedule are reported as unpriced for it (reason `unknown_role`).
-// 4. Lines. Consecutive days of one placement with the same basis (the same schedule; for enhancement
-//    lines, the same enhancement and the same schedule) form one line, worth exactly
-//    weekly rate × days ÷ 7. Lines are ordered by first day, the fee before enhancements, then
-//    enhancements in input order.
+// 4. Lines. Consecutive days of one placement with the same basis (the same schedule, on the same side
+//    of that schedule's own period end; for enhancement lines, also the same enhancement) form one
+//    line, worth exactly weekly rate × days ÷ 7. A schedule's own period is its frozen cost model's
+//    `period`. A schedule still in force after its period's end is charged on those days as on any
+//    other (the last agreed fee holds), but they are held over (method §7): they form lines of their
+//    own marked `heldOver`, and the fee days among them are counted as `heldOverDays` per placement
+//    and per home. Lines are ordered by first day, the fee before enhancements, then enhancements in
+//    input order.
 // 5. Rounding. A placement's total is the exact sum of its lines rounded half-up to the penny. The
 //    lines' amounts are allocated from that total by largest remainder (floor each line to the penny,
 //    then one penny to each of the largest remainders, ties to the earlier line), so a placement's
@@ -33,7 +37,8 @@
 // above 0 with at most 6 decimal places; a `weeklyFeePerChild` that is not money (≥ 0, at most 2 dp);
 // a `publishedAt` that is not an ISO instant; a `version` that is not a whole number ≥ 1; duplicate
 // schedule ids, duplicate (homeId, version) pairs, duplicate placement ids, duplicate enhancement ids
-// within a placement; and a schedule whose frozen model cannot be priced (pointer under its `/model`).
+// within a placement; a schedule whose frozen model has no real `period.end`; and a schedule whose
+// frozen model cannot be priced (pointer under its `/model`).
 
 import { DomainValidationError, type FieldIssue } from '../errors.js';
 import {
@@ -50,9 +55,9 @@ import { dayOf, instantOf, isoOf } from './days.js';
 
 export { dayOf, instantOf, isoOf } from './days.js';
 
-/** One sentence stating the rounding rule, repeated on every statement. */
+/** One sentence stating the charging rule (rounding and held-over days), repeated on every statement. */
 export const CHARGING_RULE =
-  "Each placement's total is the exact sum of its lines (weekly rate × days ÷ 7) rounded half-up to the penny, its lines' amounts are that total allocated by largest remainder (each line floored to the penny, the remaining pennies to the largest remainders, ties to the earlier line), and the statement total is the sum of the placement totals.";
+  "Each placement's total is the exact sum of its lines (weekly rate × days ÷ 7) rounded half-up to the penny, its lines' amounts are that total allocated by largest remainder (each line floored to the penny, the remaining pennies to the largest remainders, ties to the earlier line), the statement total is the sum of the placement totals, and days after a fee schedule's own period are charged at that schedule (the last agreed fee holds) on lines of their own marked held over.";
 
 // ── input ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -115,6 +120,8 @@ export interface ChargeLine {
   weeklyRate: string;
   /** Allocated from the placement total (rule 5). */
   amount: string;
+  /** Every day of the line is after its schedule's own period end (rule 4, method §7). */
+  heldOver: boolean;
 }
 
 export type UnpricedReason = 'no_schedule' | 'unknown_role';
@@ -141,6 +148,8 @@ export interface PlacementCharges {
   to: string;
   /** Days charged a fee. */
   daysCharged: number;
+  /** Of `daysCharged`, those charged at a schedule after its own period's end (rule 4). */
+  heldOverDays: number;
   /** Days of the placement in the range with no schedule in force (not charged). */
   unpricedDays: number;
   /** Runs not charged: fee days with no schedule, enhancement days with no schedule or unknown role. */
@@ -156,6 +165,8 @@ export interface HomeCharges {
   /** Number of placements charged in the range. */
   placements: number;
   daysCharged: number;
+  /** Of `daysCharged`, those charged at a schedule after its own period's end (rule 4). */
+  heldOverDays: number;
   unpricedDays: number;
   total: string;
 }
@@ -186,6 +197,8 @@ interface CheckedSchedule {
   index: number;
   effectiveDay: number;
   publishedMs: number;
+  /** The last day of the schedule's own period (its frozen model's `period.end`). */
+  periodEndDay: number;
   weeklyPennies: bigint;
   roles: ReadonlySet<string>;
 }
@@ -246,12 +259,21 @@ function validate(input: ChargesInput): {
     const feeOk = typeof schedule.weeklyFeePerChild === 'string' && MONEY.test(schedule.weeklyFeePerChild);
     if (!feeOk)
       issue(`${at}/weeklyFeePerChild`, 'must be money: a decimal string ≥ 0 with at most 2 decimals');
-    if (effectiveDay === undefined || publishedMs === undefined || !feeOk || !versionOk) return;
+    const periodEndDay = dayAt(schedule.model?.period?.end, `${at}/model/period/end`);
+    if (
+      effectiveDay === undefined ||
+      publishedMs === undefined ||
+      periodEndDay === undefined ||
+      !feeOk ||
+      !versionOk
+    )
+      return;
     schedules.push({
       schedule,
       index,
       effectiveDay,
       publishedMs,
+      periodEndDay,
       weeklyPennies: penniesOf(schedule.weeklyFeePerChild),
       roles: new Set((schedule.model?.staffing ?? []).map((line) => line.id)),
     });
@@ -376,6 +398,24 @@ function piecesOf(timeline: Timeline | undefined, from: number, to: number): Pie
   return pieces;
 }
 
+/** A run of days under one schedule, on one side of its own period end (rule 4). */
+interface Run {
+  from: number;
+  to: number;
+  heldOver: boolean;
+}
+
+/** Splits a piece under a schedule at that schedule's own period end: the days after it are held over. */
+function runsOf(piece: Piece & { schedule: CheckedSchedule }): Run[] {
+  const end = piece.schedule.periodEndDay;
+  if (piece.to <= end) return [{ from: piece.from, to: piece.to, heldOver: false }];
+  if (piece.from > end) return [{ from: piece.from, to: piece.to, heldOver: true }];
+  return [
+    { from: piece.from, to: end, heldOver: false },
+    { from: end + 1, to: piece.to, heldOver: true },
+  ];
+}
+
 /** A fee schedule's days in force inside a range (rule 2). */
 export interface FeeInForce {
   schedule: ChargeSchedule;
@@ -383,6 +423,8 @@ export interface FeeInForce {
   from: string;
   to: string;
   days: number;
+  /** Of `days`, those after the schedule's own period end (held over, rule 4). */
+  heldOverDays: number;
 }
 
 /**
@@ -412,6 +454,7 @@ export function feesInForce(input: {
             from: isoOf(piece.from),
             to: isoOf(piece.to),
             days: piece.to - piece.from + 1,
+            heldOverDays: Math.max(0, piece.to - Math.max(piece.from, piece.schedule.periodEndDay + 1) + 1),
           },
         ],
   );
@@ -428,6 +471,7 @@ interface ExactLine {
   to: number;
   schedule: CheckedSchedule;
   weeklyPennies: bigint;
+  heldOver: boolean;
 }
 
 /**
@@ -474,7 +518,7 @@ export function computeCharges(input: ChargesInput): Charges {
   const results: PlacementCharges[] = [];
   const homes = new Map<
     string,
-    { placements: number; daysCharged: number; unpricedDays: number; total: bigint }
+    { placements: number; daysCharged: number; heldOverDays: number; unpricedDays: number; total: bigint }
   >();
   let grandTotal = 0n;
 
@@ -488,6 +532,7 @@ export function computeCharges(input: ChargesInput): Charges {
     const lines: ExactLine[] = [];
     const unpriced: (UnpricedRun & { start: number; order: number })[] = [];
     let daysCharged = 0;
+    let heldOverDays = 0;
     let unpricedDays = 0;
 
     for (const piece of piecesOf(timeline, windowFrom, windowTo)) {
@@ -498,15 +543,18 @@ export function computeCharges(input: ChargesInput): Charges {
         continue;
       }
       daysCharged += days;
-      lines.push({
-        kind: 'fee',
-        order: 0,
-        description: `Weekly fee per child, ${piece.schedule.schedule.periodLabel}`,
-        from: piece.from,
-        to: piece.to,
-        schedule: piece.schedule,
-        weeklyPennies: piece.schedule.weeklyPennies,
-      });
+      // rule 4: held-over days get lines of their own; the total is unchanged (rule 5 rounds the exact sum once)
+      for (const run of runsOf({ ...piece, schedule: piece.schedule })) {
+        if (run.heldOver) heldOverDays += run.to - run.from + 1;
+        lines.push({
+          kind: 'fee',
+          order: 0,
+          description: `Weekly fee per child, ${piece.schedule.schedule.periodLabel}`,
+          ...run,
+          schedule: piece.schedule,
+          weeklyPennies: piece.schedule.weeklyPennies,
+        });
+      }
     }
 
     for (const enhancement of checked.enhancements) {
@@ -527,16 +575,17 @@ export function computeCharges(input: ChargesInput): Charges {
           unpriced.push(run);
           continue;
         }
-        lines.push({
-          kind: 'enhancement',
-          order,
-          enhancementId: id,
-          description: enhancement.enhancement.description,
-          from: piece.from,
-          to: piece.to,
-          schedule: piece.schedule,
-          weeklyPennies: weekly,
-        });
+        for (const run of runsOf({ ...piece, schedule: piece.schedule })) {
+          lines.push({
+            kind: 'enhancement',
+            order,
+            enhancementId: id,
+            description: enhancement.enhancement.description,
+            ...run,
+            schedule: piece.schedule,
+            weeklyPennies: weekly,
+          });
+        }
       }
     }
 
@@ -565,6 +614,7 @@ export function computeCharges(input: ChargesInput): Charges {
         scheduleVersion: line.schedule.schedule.version,
         weeklyRate: formatPennies(line.weeklyPennies),
         amount: formatPennies(amount),
+        heldOver: line.heldOver,
       };
     });
 
@@ -576,6 +626,7 @@ export function computeCharges(input: ChargesInput): Charges {
       from: isoOf(windowFrom),
       to: isoOf(windowTo),
       daysCharged,
+      heldOverDays,
       unpricedDays,
       unpriced: unpriced.map(({ start: _start, order: _order, ...run }) => run),
       lines: published,
@@ -584,9 +635,16 @@ export function computeCharges(input: ChargesInput): Charges {
       total: formatPennies(total),
     });
 
-    const home = homes.get(placement.homeId) ?? { placements: 0, daysCharged: 0, unpricedDays: 0, total: 0n };
+    const home = homes.get(placement.homeId) ?? {
+      placements: 0,
+      daysCharged: 0,
+      heldOverDays: 0,
+      unpricedDays: 0,
+      total: 0n,
+    };
     home.placements += 1;
     home.daysCharged += daysCharged;
+    home.heldOverDays += heldOverDays;
     home.unpricedDays += unpricedDays;
     home.total += total;
     homes.set(placement.homeId, home);
@@ -601,6 +659,7 @@ export function computeCharges(input: ChargesInput): Charges {
       homeId,
       placements: home.placements,
       daysCharged: home.daysCharged,
+      heldOverDays: home.heldOverDays,
       unpricedDays: home.unpricedDays,
       total: formatPennies(home.total),
     })),

@@ -13,12 +13,16 @@ const CSV_HEADER = [
   'from',
   'to',
   'days',
+  'held_over',
   'fee_schedule_version',
   'weekly_rate',
   'amount',
 ];
 
-/** One row per charged line, then a TOTAL row: the statement as RFC 4180 CSV. */
+/**
+ * One row per charged line, then a TOTAL row: the statement as RFC 4180 CSV. `held_over` is `true` on
+ * lines charged at a fee schedule after its own period's end (method §7), beside the days it qualifies.
+ */
 export function statementCsv(statement: Statement): string {
   const rows = statement.placements.flatMap((placement) =>
     placement.lines.map((line) => [
@@ -31,6 +35,7 @@ export function statementCsv(statement: Statement): string {
       line.from,
       line.to,
       String(line.days),
+      String(line.heldOver),
       String(line.scheduleVersion),
       line.weeklyRate,
       line.amount,
@@ -51,6 +56,7 @@ export function statementCsv(statement: Statement): string {
       '',
       '',
       '',
+      '',
       statement.total,
     ],
   ]);
@@ -58,7 +64,9 @@ export function statementCsv(statement: Statement): string {
 
 /**
  * The statement as a workbook: a summary sheet with each home's total, and a sheet per home with
- * every line. Amounts are numbers (2 dp, exact in a spreadsheet's double) formatted as £.
+ * every line. Amounts are numbers (2 dp, exact in a spreadsheet's double) formatted as £. Held-over
+ * columns come last so that the earlier columns keep their places for existing workbooks' formulas;
+ * "Held over" is a real TRUE/FALSE, which a filter or COUNTIF can use.
  */
 export async function statementXlsx(statement: Statement): Promise<Buffer> {
   const ExcelJS = await loadExcel();
@@ -71,6 +79,7 @@ export async function statementXlsx(statement: Statement): Promise<Buffer> {
     { header: 'Days charged', key: 'days', width: 14 },
     { header: 'Days not priced', key: 'unpriced', width: 16 },
     { header: 'Total', key: 'total', width: 16, style: { numFmt: GBP } },
+    { header: 'Days held over', key: 'heldOver', width: 16 },
   ];
   summary.getRow(1).font = { bold: true };
   for (const home of statement.homes) {
@@ -80,6 +89,7 @@ export async function statementXlsx(statement: Statement): Promise<Buffer> {
       days: home.daysCharged,
       unpriced: home.unpricedDays,
       total: Number(home.total),
+      heldOver: home.heldOverDays,
     });
   }
   const totalRow = summary.addRow({
@@ -103,6 +113,7 @@ export async function statementXlsx(statement: Statement): Promise<Buffer> {
       { header: 'Fee schedule version', key: 'version', width: 10 },
       { header: 'Weekly rate', key: 'weekly', width: 14, style: { numFmt: GBP } },
       { header: 'Amount', key: 'amount', width: 14, style: { numFmt: GBP } },
+      { header: 'Held over', key: 'heldOver', width: 10 },
     ];
     sheet.getRow(1).font = { bold: true };
     for (const placement of statement.placements.filter((p) => p.homeId === home.homeId)) {
@@ -116,6 +127,7 @@ export async function statementXlsx(statement: Statement): Promise<Buffer> {
           version: line.scheduleVersion,
           weekly: Number(line.weeklyRate),
           amount: Number(line.amount),
+          heldOver: line.heldOver,
         });
       }
       const subtotal = sheet.addRow({

@@ -11,7 +11,19 @@ const line = z.object({
   scheduleVersion: z.number().int(),
   weeklyRate: z.string(),
   amount: z.string(),
+  heldOver: z
+    .boolean()
+    .describe(
+      "Every day of the line is after its fee schedule's own period end: the last agreed fee, held over",
+    ),
 });
+
+const heldOverDays = z
+  .number()
+  .int()
+  .describe(
+    "Of the days charged a fee, those charged at a fee schedule after its own period's end (held over)",
+  );
 
 const unpriced = z.object({
   kind: z.enum(['fee', 'enhancement']),
@@ -36,6 +48,7 @@ export const statementSchema = z
         homeName: z.string(),
         placements: z.number().int(),
         daysCharged: z.number().int(),
+        heldOverDays: heldOverDays,
         unpricedDays: z.number().int(),
         total: z.string(),
       }),
@@ -50,6 +63,7 @@ export const statementSchema = z
         from: z.string(),
         to: z.string(),
         daysCharged: z.number().int(),
+        heldOverDays: heldOverDays,
         unpricedDays: z.number().int(),
         unpriced: z.array(unpriced),
         lines: z.array(line),

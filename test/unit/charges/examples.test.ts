@@ -55,6 +55,7 @@ describe('computeCharges: worked examples', () => {
         scheduleVersion: 1,
         weeklyRate: '5495.78',
         amount: '10991.56',
+        heldOver: false,
       },
       {
         kind: 'fee',
@@ -66,6 +67,7 @@ describe('computeCharges: worked examples', () => {
         scheduleVersion: 2,
         weeklyRate: '5600.00',
         amount: '12800.00',
+        heldOver: false,
       },
     ]);
     expect(p).toMatchObject({
@@ -265,8 +267,22 @@ describe('computeCharges: worked examples', () => {
       total: '0.00',
     });
     expect(charges.homes).toEqual([
-      { homeId: 'home-1', placements: 1, daysCharged: 16, unpricedDays: 14, total: '14212.11' },
-      { homeId: 'home-without-schedules', placements: 1, daysCharged: 0, unpricedDays: 3, total: '0.00' },
+      {
+        homeId: 'home-1',
+        placements: 1,
+        daysCharged: 16,
+        heldOverDays: 0,
+        unpricedDays: 14,
+        total: '14212.11',
+      },
+      {
+        homeId: 'home-without-schedules',
+        placements: 1,
+        daysCharged: 0,
+        heldOverDays: 0,
+        unpricedDays: 3,
+        total: '0.00',
+      },
     ]);
   });
 
@@ -355,8 +371,8 @@ describe('computeCharges: worked examples', () => {
     });
     expect(charges.placements.map((p) => p.placementId)).toEqual(['b', 'a', 'c']);
     expect(charges.homes).toEqual([
-      { homeId: 'home-2', placements: 2, daysCharged: 8, unpricedDays: 0, total: '8000.00' },
-      { homeId: 'home-1', placements: 1, daysCharged: 7, unpricedDays: 0, total: '5495.78' },
+      { homeId: 'home-2', placements: 2, daysCharged: 8, heldOverDays: 0, unpricedDays: 0, total: '8000.00' },
+      { homeId: 'home-1', placements: 1, daysCharged: 7, heldOverDays: 0, unpricedDays: 0, total: '5495.78' },
     ]);
     expect(charges.total).toBe('13495.78');
   });
