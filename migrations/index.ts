@@ -6,6 +6,7 @@ import * as m0004 from './0004_placements.js';
 import * as m0005 from './0005_fee_schedule_proofs.js';
 import * as m0006 from './0006_actuals.js';
 import * as m0007 from './0007_reconciliations.js';
+import * as m0008 from './0008_settlement.js';
 
 /**
  * Every migration, in order. A static list because kysely's FileMigrationProvider cannot import
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0005_fee_schedule_proofs': m0005,
   '0006_actuals': m0006,
   '0007_reconciliations': m0007,
+  '0008_settlement': m0008,
 };

@@ -20,6 +20,11 @@ export interface OrganisationsTable {
   legal_form: string;
   companies_house_number: string | null;
   surplus_cap_rate: ColumnType<string, string | undefined, string>;
+  cap_scope: ColumnType<
+    'organisation' | 'home',
+    'organisation' | 'home' | undefined,
+    'organisation' | 'home'
+  >;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -215,6 +220,8 @@ export interface ReconciliationsTable {
   key_id: string;
   created_by: string;
   created_at: Generated<Date>;
+  rule_version: ColumnType<number, number | undefined, number>;
+  supersedes: string | null;
 }
 
 export interface Database {

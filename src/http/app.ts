@@ -47,6 +47,8 @@ export interface AppDependencies {
   signingKey?: SigningKey;
   /** Close the database when the app closes (default true: the app owns it). */
   closeDatabase?: boolean;
+  /** What time it is (tests fix it); the domain never reads a clock, the services ask this one. */
+  clock?: () => Date;
 }
 
 declare module 'fastify' {
@@ -55,6 +57,7 @@ declare module 'fastify' {
     database: DatabaseHandle;
     keyStore: KeyStore;
     signingKey: SigningKey;
+    clock: () => Date;
   }
 }
 
@@ -68,6 +71,7 @@ export async function buildApp({
   logger,
   signingKey,
   closeDatabase = true,
+  clock = () => new Date(),
 }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger: loggerOptions(config) }),
@@ -96,6 +100,7 @@ export async function buildApp({
   app.decorate('config', config);
   app.decorate('database', database);
   app.decorate('signingKey', signingKey ?? ephemeralSigningKey());
+  app.decorate('clock', clock);
   if (closeDatabase) app.addHook('onClose', async () => database.close());
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

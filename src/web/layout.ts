@@ -22,6 +22,7 @@ code { font-size: 0.9em; overflow-wrap: anywhere; }
 .staffing { background: #1d70b8; } .property { background: #00703c; } .running { background: #f47738; }
 .central { background: #6f72af; } .surplus { background: #d4351c; }
 nav.crumbs { font-size: 0.95rem; }
+.held-over { border-left: 5px solid #f47738; background: #fef4ec; padding: 0.5rem 0.8rem; }
 footer { margin-top: 3rem; font-size: 0.9rem; color: #434648; }
 @media print {
   :root { font-size: 11pt; }

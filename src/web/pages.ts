@@ -2,6 +2,7 @@ import { Dec } from '../domain/money.js';
 import type { Breakdown } from '../domain/pricing/index.js';
 import { gbp, html, longDate, per100, percent, type SafeHtml, signedGbp } from './html.js';
 import { layout } from './layout.js';
+import { CAP_SCOPE_WORDS } from './reconciliation-page.js';
 import type { ChangesPage, HomePage, IndexOrganisation } from './service.js';
 
 /** The average operating margin the CMA found among the largest private providers (context only). */
@@ -38,7 +39,7 @@ export function renderIndex(organisations: IndexOrganisation[], today: string): 
   const sections = organisations.map(
     (organisation) => html`
 <h2>${organisation.name}</h2>
-<p>Surplus cap set by the organisation: ${percent(organisation.surplusCapRate)} of cost.</p>
+<p>Surplus cap set by the organisation: ${percent(organisation.surplusCapRate)} of cost. ${CAP_SCOPE_WORDS[organisation.capScope]}</p>
 ${
   organisation.homes.length === 0
     ? html`<p>No homes registered.</p>`
@@ -112,6 +113,7 @@ ${history(page)}`;
 <p>Run by ${organisation.name}. Fee schedule for ${schedule.period.label}, version ${schedule.version}, in force from ${longDate(schedule.effectiveFrom)}${onToday ? '' : html` (the schedule in force on ${longDate(page.on)})`}.</p>
 <p class="muted">Weekly fee per child</p>
 <p class="fee">${gbp(schedule.weeklyFeePerChild)}</p>
+${page.heldOver ? heldOverNotice(page, schedule) : ''}
 <p>Planned occupancy: ${percent(breakdown.plannedOccupancy)} of ${breakdown.registeredPlaces} registered places, that is ${breakdown.plannedOccupiedPlaces} places filled on average. The fee is the home's planned cost for ${breakdown.daysInPeriod} days (${breakdown.weeksInPeriod} weeks) divided by the planned occupied places, plus the surplus.</p>
 
 <h2>Where each £100 goes</h2>
@@ -149,9 +151,11 @@ ${tableWrap(html`<table>
 <tr><th scope="row">This home's surplus, as a mark-up on cost</th><td class="num">${percent(schedule.surplusRate)}</td></tr>
 <tr><th scope="row">The same surplus as a share of the fee (a margin)</th><td class="num">${percent(breakdown.surplusShareOfFee)}</td></tr>
 <tr><th scope="row">${organisation.name}'s cap on surplus</th><td class="num">${percent(organisation.surplusCapRate)}</td></tr>
+<tr><th scope="row">Where the cap is tested at the year's end</th><td class="num">${organisation.cap_scope === 'home' ? 'each home' : 'the whole provider'}</td></tr>
 <tr><th scope="row">Average operating margin of the largest private providers (CMA)</th><td class="num">${percent(CMA_AVERAGE_MARGIN)}</td></tr>
 </tbody>
 </table>`)}
+<p>At the year's end the surplus actually made is checked against the cap on audited actual costs, and any excess goes back to the councils that paid. ${CAP_SCOPE_WORDS[organisation.cap_scope]}</p>
 <p>For context: the Competition and Markets Authority found an average operating margin of 22.6% among the largest private providers of children's homes. Source: <a href="${CMA_URL}">${CMA_SOURCE}</a>. A margin is surplus as a share of income; compare it with this home's surplus as a share of the fee.</p>
 
 ${history(page)}
@@ -170,6 +174,19 @@ ${
 }
 <p>Download the JSON, recompute the fee with the published pricing method and compare; check the hash and the signature as described in <code>docs/verifying.md</code> in the service's source repository. Published schedules are never changed: a new fee is a new version.</p>`;
   return layout(title, body, crumbs);
+}
+
+/**
+ * Method §7: a fee used after its own period's end is still charged (the last agreed fee holds), and
+ * the reader is told so in words beside the fee, not by colour alone.
+ */
+function heldOverNotice(page: HomePage, schedule: NonNullable<HomePage['schedule']>): SafeHtml {
+  const period = html`${schedule.period.label} (${longDate(schedule.period.start)} to ${longDate(schedule.period.end)})`;
+  const charged =
+    page.on === page.today
+      ? html` and is still charged until a new fee is published`
+      : html`; on ${longDate(page.on)}, after that period's end, it is still charged, as the last agreed fee holds until a new fee is published`;
+  return html`<p class="held-over" role="note" data-held-over="true"><strong>Held over:</strong> this fee was set for ${period}${charged}. Statements mark these days as held over.</p>`;
 }
 
 function history(page: HomePage): SafeHtml {

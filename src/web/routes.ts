@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { assertOrganisation, notFound } from '../http/auth.js';
 import { ScheduleCache, todayInEngland } from '../modules/fee-schedules/service.js';
 import { isoDate } from '../modules/homes/schemas.js';
+import { findReconciliation } from '../modules/reconciliations/service.js';
 import { renderChanges, renderHome, renderIndex } from './pages.js';
 import { renderReconciliation } from './reconciliation-page.js';
 import { transparencyChanges, transparencyHome, transparencyIndex } from './service.js';
@@ -20,7 +21,7 @@ export const transparencyRoutes: FastifyPluginAsyncZod = async (app) => {
   const cache = new ScheduleCache();
 
   app.get('/transparency', { config: published, schema: { hide: true } }, async (request, reply) => {
-    const today = todayInEngland();
+    const today = todayInEngland(app.clock());
     const organisations = await transparencyIndex(app.database, request.principal, today);
     return reply.type(HTML).header('vary', 'authorization').send(renderIndex(organisations, today));
   });
@@ -37,6 +38,7 @@ export const transparencyRoutes: FastifyPluginAsyncZod = async (app) => {
         request.principal,
         request.params.id,
         request.query.on,
+        todayInEngland(app.clock()),
       );
       return reply.type(HTML).header('vary', 'authorization').send(renderHome(page));
     },
@@ -64,30 +66,33 @@ export const transparencyRoutes: FastifyPluginAsyncZod = async (app) => {
     '/transparency/reconciliations/:id',
     { config: published, schema: { hide: true, params: idParams } },
     async (request, reply) => {
+      const frozen = await findReconciliation(app.database, request.params.id);
+      if (!frozen) throw notFound('Reconciliation');
+      assertOrganisation(request.principal, frozen.organisationId, 'Reconciliation');
       const { db } = app.database;
-      const row = await db
-        .selectFrom('reconciliations')
-        .selectAll()
-        .where('id', '=', request.params.id)
-        .executeTakeFirst();
-      if (!row) throw notFound('Reconciliation');
-      assertOrganisation(request.principal, row.organisation_id, 'Reconciliation');
       const organisation = await db
         .selectFrom('organisations')
         .select('name')
-        .where('id', '=', row.organisation_id)
+        .where('id', '=', frozen.organisationId)
         .executeTakeFirstOrThrow();
-      const home = row.home_id
-        ? await db.selectFrom('homes').select('name').where('id', '=', row.home_id).executeTakeFirst()
-        : undefined;
+      const homes = await db
+        .selectFrom('homes')
+        .select(['id', 'name'])
+        .where('organisation_id', '=', frozen.organisationId)
+        .execute();
+      const homeNames = new Map(homes.map((home) => [home.id, home.name]));
       const page = renderReconciliation({
-        id: row.id,
-        period: { start: row.period_start, end: row.period_end },
-        hash: row.hash,
-        keyId: row.key_id,
+        id: frozen.id,
+        period: frozen.period,
+        hash: frozen.hash,
+        keyId: frozen.keyId,
+        ruleVersion: frozen.ruleVersion,
+        supersedes: frozen.supersedes,
+        supersededBy: frozen.supersededBy,
         organisationName: organisation.name,
-        homeName: home?.name ?? null,
-        reconciliation: row.document as Parameters<typeof renderReconciliation>[0]['reconciliation'],
+        homeName: frozen.homeId ? (homeNames.get(frozen.homeId) ?? null) : null,
+        homeNames,
+        reconciliation: frozen.reconciliation,
       });
       return reply.type(HTML).header('vary', 'authorization').send(page);
     },

@@ -6,7 +6,7 @@ import { notFound, type Principal } from '../http/auth.js';
 import { getProof, type ScheduleProof } from '../modules/fee-schedules/proofs.js';
 import { listSchedules, scheduleInForce, toFeeSchedule } from '../modules/fee-schedules/repository.js';
 import type { FeeSchedule, FeeScheduleSummary } from '../modules/fee-schedules/schemas.js';
-import { compareSchedules, type ScheduleCache, todayInEngland } from '../modules/fee-schedules/service.js';
+import { compareSchedules, type ScheduleCache } from '../modules/fee-schedules/service.js';
 import { visibleHome } from '../modules/homes/service.js';
 import { findOrganisation } from '../modules/organisations/repository.js';
 
@@ -29,6 +29,7 @@ export interface IndexOrganisation {
   id: string;
   name: string;
   surplusCapRate: string;
+  capScope: 'organisation' | 'home';
   homes: IndexHome[];
 }
 
@@ -36,7 +37,7 @@ export interface IndexOrganisation {
 export async function transparencyIndex(
   database: DatabaseHandle,
   principal: Principal | undefined,
-  today = todayInEngland(),
+  today: string,
 ): Promise<IndexOrganisation[]> {
   const { db } = database;
   const own = principal?.role === 'finance' ? principal.organisationId : undefined;
@@ -59,6 +60,7 @@ export async function transparencyIndex(
       id: organisation.id,
       name: organisation.name,
       surplusCapRate: plainRate(organisation.surplus_cap_rate),
+      capScope: organisation.cap_scope,
       homes: entries,
     });
   }
@@ -99,6 +101,8 @@ export interface HomePage {
   on: string;
   today: string;
   schedule: FeeSchedule | null;
+  /** The schedule is in force on `on` after its own period's end: the last agreed fee, held over (method §7). */
+  heldOver: boolean;
   proof: ScheduleProof | undefined;
   history: FeeScheduleSummary[];
   /** More versions than the page lists. */
@@ -110,11 +114,11 @@ export async function transparencyHome(
   principal: Principal | undefined,
   homeId: string,
   on: string | undefined,
+  today: string,
 ): Promise<HomePage> {
   const home = await visibleHome(database, principal, homeId);
   const organisation = await findOrganisation(database.db, home.organisation_id);
   if (!organisation) throw notFound('Home');
-  const today = todayInEngland();
   const day = on ?? today;
   const row = await scheduleInForce(database.db, home.id, day);
   const schedule = row ? toFeeSchedule(row) : null;
@@ -126,6 +130,8 @@ export async function transparencyHome(
     on: day,
     today,
     schedule,
+    // ISO dates compare as text
+    heldOver: schedule !== null && day > schedule.period.end,
     proof,
     history: history.slice(0, HISTORY_LIMIT),
     moreHistory: history.length > HISTORY_LIMIT,

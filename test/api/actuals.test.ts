@@ -53,8 +53,8 @@ describe.each(engines)('actuals import on %s', (engine) => {
     const first = await post({ rows }, 'json-import-0001');
     expect(first.statusCode).toBe(201);
     expect(first.json().months).toEqual([
-      { month: '2026-04', version: 1, rows: 2 },
-      { month: '2026-05', version: 1, rows: 1 },
+      { month: '2026-04', version: 1, rows: 2, nil: false },
+      { month: '2026-05', version: 1, rows: 1, nil: false },
     ]);
     const retry = await post({ rows }, 'json-import-0001');
     expect(retry.statusCode).toBe(200);
@@ -66,7 +66,7 @@ describe.each(engines)('actuals import on %s', (engine) => {
       { rows: [{ month: '2026-04', code: 'PROPERTY_LEASE', amount: '2500.00' }] },
       'json-import-0002',
     );
-    expect(again.json().months).toEqual([{ month: '2026-04', version: 2, rows: 1 }]);
+    expect(again.json().months).toEqual([{ month: '2026-04', version: 2, rows: 1, nil: false }]);
     const april = (
       await inject({ url: `/v1/homes/${homeId}/actuals?month=2026-04`, headers: finance })
     ).json();
@@ -90,7 +90,7 @@ describe.each(engines)('actuals import on %s', (engine) => {
       '\ufeffmonth,nominal_code,amount,description\r\n2026-06,5010,812.40,Food\r\n2026-06,5010,97.15,"Household, cleaning"\r\n',
     );
     expect(response.statusCode, response.body).toBe(201);
-    expect(response.json().months).toEqual([{ month: '2026-06', version: 1, rows: 2 }]);
+    expect(response.json().months).toEqual([{ month: '2026-06', version: 1, rows: 2, nil: false }]);
     const june = (
       await inject({ url: `/v1/homes/${homeId}/actuals?month=2026-06`, headers: finance })
     ).json();
@@ -132,7 +132,7 @@ describe.each(engines)('actuals import on %s', (engine) => {
       payload: Buffer.from('\ufeffmonth,code,amount\n2026-08,PROPERTY_LEASE,100.00\n', 'utf16le'),
     });
     expect(response.statusCode, response.body).toBe(201);
-    expect(response.json().months).toEqual([{ month: '2026-08', version: 1, rows: 1 }]);
+    expect(response.json().months).toEqual([{ month: '2026-08', version: 1, rows: 1, nil: false }]);
     expect(await stored()).toBe(before + 1);
   });
 

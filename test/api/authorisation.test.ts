@@ -39,7 +39,7 @@ interface Row {
 }
 
 const wirral = readFileSync(
-  new URL('../../../shared/spec/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
+  new URL('../../fixtures/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
   'utf8',
 );
 const everyone = (status: number): Row['expect'] => ({
@@ -125,6 +125,15 @@ const rows: Record<string, Row> = {
       regulator: 200,
     },
   },
+  'PATCH /v1/organisations/:id': {
+    tenanted: true,
+    request: (ctx, tenant) => ({
+      method: 'PATCH',
+      url: `/v1/organisations/${ctx[tenant].organisationId}`,
+      payload: { capScope: 'organisation' },
+    }),
+    expect: onlyAdmin(200),
+  },
   'POST /v1/api-keys': {
     request: () => ({ method: 'POST', url: '/v1/api-keys', payload: { role: 'regulator', label: 'matrix' } }),
     expect: onlyAdmin(201),
@@ -153,7 +162,8 @@ const rows: Record<string, Row> = {
         name: 'Matrix home',
         hostCouncil: 'E08000015',
         registeredPlaces: 2,
-        openedOn: '2020-01-01',
+        // opened after the months the matrix reconciles, so that their books stay complete
+        openedOn: '2026-07-01',
       },
     }),
     expect: financeWrites(201, 422),
@@ -469,6 +479,10 @@ const rows: Record<string, Row> = {
     request: () => ({ url: '/returns/annual-return.v1.schema.json' }),
     expect: everyone(200),
   },
+  'GET /returns/annual-return.v2.schema.json': {
+    request: () => ({ url: '/returns/annual-return.v2.schema.json' }),
+    expect: everyone(200),
+  },
   'GET /v1/audit-events': {
     request: () => ({ url: '/v1/audit-events' }),
     expect: { anonymous: 401, admin: 200, finance: 200, commissioner: 403, regulator: 403 },
@@ -527,13 +541,18 @@ async function tenantFixtures(
     method: 'POST',
     url: `/v1/homes/${homeId}/actuals`,
     headers: { 'idempotency-key': `fixture-actuals-${organisationId}` },
-    payload: { rows: [{ month: '2026-04', code: 'PROPERTY_LEASE', amount: '2400.00' }] },
+    payload: {
+      rows: [
+        { month: '2026-04', code: 'PROPERTY_LEASE', amount: '2400.00' },
+        { month: '2026-06', code: 'NIL' },
+      ],
+    },
   });
   const placementId = await newPlacement();
   const reconciliation = await as({
     method: 'POST',
     url: '/v1/reconciliations',
-    payload: { organisationId, homeId, from: '2026-06-01', to: '2026-06-30' },
+    payload: { organisationId, from: '2026-06-01', to: '2026-06-30' },
   });
   if (reconciliation.statusCode !== 201)
     throw new Error(`fixture reconciliation failed: ${reconciliation.body}`);

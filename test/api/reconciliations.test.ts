@@ -1,84 +1,73 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/money.js';
 import { canonicalJson, signatureValid } from '../../src/domain/proofs.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { importActuals, seedProvider } from '../helpers/books.js';
 import { engines } from '../helpers/database.js';
-import { bearer, createHome, createKey, createOrganisation } from '../helpers/keys.js';
+import { bearer, createKey } from '../helpers/keys.js';
 
-const wirral = JSON.parse(
-  readFileSync(
-    new URL('../../../shared/spec/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
-    'utf8',
-  ),
-);
 const sum = (values: string[]) => values.reduce((total, value) => total.plus(value), new Dec(0)).toFixed(2);
+const april = 'from=2026-04-01&to=2026-04-30';
 
 describe.each(engines)('year-end reconciliation on %s', (engine) => {
   let testApp: TestApp;
-  let finance: Record<string, string>;
-  let organisationId: string;
-  let homeId: string;
-  let budget: Array<{ code: string; amount: string }>;
   const inject = (options: InjectOptions) => testApp.app.inject(options);
-  const april = 'from=2026-04-01&to=2026-04-30';
 
   beforeAll(async () => {
-    testApp = await createTestApp(engine);
-    organisationId = await createOrganisation(testApp.app, 'Open Book CIC');
-    finance = bearer((await createKey(testApp.app, { role: 'finance', organisationId })).key);
-    homeId = await createHome(testApp.app, finance, 'Open House');
-    const draft = (
-      await inject({
-        method: 'POST',
-        url: `/v1/homes/${homeId}/cost-models`,
-        headers: finance,
-        payload: wirral,
-      })
-    ).json();
-    await inject({
-      method: 'POST',
-      url: `/v1/cost-models/${draft.id}/publish`,
-      headers: { ...finance, 'idempotency-key': 'reconcile-publish' },
-      payload: { effectiveFrom: '2026-04-01' },
-    });
-    for (const [councilCode, reference] of [
-      ['E08000015', 'WIR-101'],
-      ['E08000015', 'WIR-102'],
-      ['E08000014', 'SEF-201'],
-      ['E08000012', 'LIV-301'],
-    ]) {
-      await inject({
-        method: 'POST',
-        url: '/v1/placements',
-        headers: finance,
-        payload: { homeId, councilCode, reference, start: '2026-04-01', end: '2026-04-30' },
-      });
-    }
-    const variance = (
-      await inject({ url: `/v1/homes/${homeId}/variance?${april}`, headers: finance })
-    ).json();
-    budget = variance.budget;
-    // spend 10% under budget on every line: the surplus exceeds the 5% cap
-    const rows = budget.map((line) => ({
-      month: '2026-04',
-      code: line.code,
-      amount: new Dec(line.amount).times(0.9).toFixed(2),
-    }));
-    const imported = await inject({
-      method: 'POST',
-      url: `/v1/homes/${homeId}/actuals`,
-      headers: { ...finance, 'idempotency-key': 'reconcile-actuals' },
-      payload: { rows },
-    });
-    expect(imported.statusCode).toBe(201);
+    testApp = await createTestApp(engine, { today: '2027-06-01' });
   });
   afterAll(() => testApp.close());
 
+  /**
+   * A provider with one home, four placements in April (two Wirral, one Sefton, one Liverpool) and
+   * April's actual spending 10% under the budget on every line: its surplus is over the 5% cap.
+   */
+  async function aprilProvider() {
+    const { organisationId, finance, homeIds } = await seedProvider(testApp.app, {
+      homes: [
+        {
+          name: 'Open House',
+          placements: [
+            ['E08000015', 'WIR-101'],
+            ['E08000015', 'WIR-102'],
+            ['E08000014', 'SEF-201'],
+            ['E08000012', 'LIV-301'],
+          ].map(([councilCode, reference]) => ({
+            councilCode: councilCode!,
+            reference: reference!,
+            start: '2026-04-01',
+            end: '2026-04-30',
+          })),
+        },
+      ],
+    });
+    const homeId = homeIds[0]!;
+    const variance = (
+      await inject({ url: `/v1/homes/${homeId}/variance?${april}`, headers: finance })
+    ).json();
+    const budget: Array<{ code: string; amount: string }> = variance.budget;
+    await importActuals(testApp.app, finance, homeId, [
+      {
+        month: '2026-04',
+        rows: budget.map((line) => ({ code: line.code, amount: new Dec(line.amount).times(0.9).toFixed(2) })),
+      },
+    ]);
+    return { organisationId, finance, homeId, budget };
+  }
+
+  const freezeApril = async (finance: Record<string, string>, organisationId: string) =>
+    inject({
+      method: 'POST',
+      url: '/v1/reconciliations',
+      headers: finance,
+      payload: { organisationId, from: '2026-04-01', to: '2026-04-30' },
+    });
+
   it('budgets April pro rata from the schedule in force, beside the actuals', async () => {
+    const { finance, homeId } = await aprilProvider();
     const variance = (
       await inject({ url: `/v1/homes/${homeId}/variance?${april}`, headers: finance })
     ).json();
@@ -97,9 +86,10 @@ describe.each(engines)('year-end reconciliation on %s', (engine) => {
   });
 
   it('returns the excess over the cap to the councils in proportion to what they paid, to the penny', async () => {
+    const { organisationId, finance } = await aprilProvider();
     const preview = (
       await inject({
-        url: `/v1/reconciliations/preview?organisationId=${organisationId}&homeId=${homeId}&${april}`,
+        url: `/v1/reconciliations/preview?organisationId=${organisationId}&${april}`,
         headers: finance,
       })
     ).json();
@@ -121,12 +111,8 @@ describe.each(engines)('year-end reconciliation on %s', (engine) => {
   });
 
   it('freezes a reconciliation, hashed and signed, and shows each council only its share', async () => {
-    const frozen = await inject({
-      method: 'POST',
-      url: '/v1/reconciliations',
-      headers: finance,
-      payload: { organisationId, homeId, from: '2026-04-01', to: '2026-04-30' },
-    });
+    const { organisationId, finance } = await aprilProvider();
+    const frozen = await freezeApril(finance, organisationId);
     expect(frozen.statusCode).toBe(201);
     const body = frozen.json();
     expect(body.hash).toBe(createHash('sha256').update(canonicalJson(body.reconciliation)).digest('hex'));
@@ -141,6 +127,12 @@ describe.each(engines)('year-end reconciliation on %s', (engine) => {
     expect(seen.reconciliation.rebates.map((r: { councilCode: string }) => r.councilCode)).toEqual([
       'E08000015',
     ]);
+    // nor other councils' income in each home's figures
+    expect(
+      seen.reconciliation.homes.flatMap((home: { incomeByCouncil: Array<{ councilCode: string }> }) =>
+        home.incomeByCouncil.map((line) => line.councilCode),
+      ),
+    ).toEqual(['E08000015']);
     const haltonKey = bearer(
       (await createKey(testApp.app, { role: 'commissioner', councils: ['E06000006'] })).key,
     );
@@ -149,20 +141,14 @@ describe.each(engines)('year-end reconciliation on %s', (engine) => {
     );
 
     const { db } = testApp.database.handle;
-    await expect(db.updateTable('reconciliations').set({ hash: 'x' }).execute()).rejects.toThrow(
-      /append-only/,
-    );
+    await expect(
+      db.updateTable('reconciliations').set({ hash: 'x' }).where('id', '=', body.id).execute(),
+    ).rejects.toThrow(/append-only/);
   });
 
   it('gives each council its statement (JSON, CSV, XLSX) and publishes the provider summary without council detail', async () => {
-    const frozen = (
-      await inject({
-        method: 'POST',
-        url: '/v1/reconciliations',
-        headers: finance,
-        payload: { organisationId, homeId, from: '2026-04-01', to: '2026-04-30' },
-      })
-    ).json();
+    const { organisationId, finance } = await aprilProvider();
+    const frozen = (await freezeApril(finance, organisationId)).json();
     const wirralRebate = frozen.reconciliation.rebates.find(
       (r: { councilCode: string }) => r.councilCode === 'E08000015',
     );

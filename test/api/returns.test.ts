@@ -8,19 +8,20 @@ import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/money.js';
 import { signatureValid } from '../../src/domain/proofs.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { adminAuth, createTestApp, type TestApp } from '../helpers/app.js';
+import { monthsOf } from '../helpers/books.js';
 import { engines } from '../helpers/database.js';
 import { bearer, createHome, createKey, createOrganisation } from '../helpers/keys.js';
 
 const wirral = JSON.parse(
   readFileSync(
-    new URL('../../../shared/spec/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
+    new URL('../../fixtures/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
     'utf8',
   ),
 );
 const smaller = { ...wirral, home: { ...wirral.home, plannedOccupancy: '0.75' } };
 const schema = JSON.parse(
-  readFileSync(new URL('../../openapi/returns/annual-return.v1.schema.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../openapi/returns/annual-return.v2.schema.json', import.meta.url), 'utf8'),
 );
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
@@ -36,11 +37,17 @@ interface Amount {
   category?: string;
   amount: string;
 }
+interface Rebate {
+  councilCode: string;
+  charged: string;
+  share: string;
+  rebate: string;
+}
 interface Figures {
   income: { total: string; byCouncil: Amount[] };
   actualCosts: { total: string; byCategory: Amount[]; byCode: Amount[] };
   surplus: { realised: string; allowed: string; excess: string; shortfall: string };
-  rebates: { total: string; byCouncil: Amount[] };
+  rebates: { total: string; byCouncil: Rebate[] };
   staffing: {
     headcount: number;
     fte: string;
@@ -86,9 +93,10 @@ function expectSumOfParts(totals: Figures, parts: readonly Figures[]) {
     expect(totals.surplus[key]).toBe(sum(parts.map((p) => p.surplus[key])));
   }
   expect(totals.rebates.total).toBe(sum(parts.map((p) => p.rebates.total)));
-  expect(asMap(totals.rebates.byCouncil, 'councilCode')).toEqual(
+  const rebates = (lines: Rebate[]) => lines.map((line) => ({ ...line, amount: line.rebate }));
+  expect(asMap(rebates(totals.rebates.byCouncil), 'councilCode')).toEqual(
     byKey(
-      parts.map((p) => p.rebates.byCouncil),
+      parts.map((p) => rebates(p.rebates.byCouncil)),
       'councilCode',
     ),
   );
@@ -175,11 +183,20 @@ describe.each(engines)('annual financial return on %s', (engine) => {
   }
 
   beforeAll(async () => {
-    testApp = await createTestApp(engine);
+    // the 2026-27 year has ended, so its return is settled
+    testApp = await createTestApp(engine, { today: '2027-06-01' });
     admin = { authorization: `Bearer ${(await import('../helpers/app.js')).TEST_ADMIN_KEY}` };
     regulator = bearer((await createKey(testApp.app, { role: 'regulator' })).key);
     organisationId = await createOrganisation(testApp.app, 'Open Book CIC');
     otherOrganisationId = await createOrganisation(testApp.app, 'Second Provider CIC');
+    // Open Book's contracts test the cap home by home, so each home's figures are settled in the return
+    const policy = await inject({
+      method: 'PATCH',
+      url: `/v1/organisations/${organisationId}`,
+      headers: adminAuth,
+      payload: { capScope: 'home' },
+    });
+    expect(policy.statusCode).toBe(200);
     finance = bearer((await createKey(testApp.app, { role: 'finance', organisationId })).key);
     otherFinance = bearer(
       (await createKey(testApp.app, { role: 'finance', organisationId: otherOrganisationId })).key,
@@ -220,7 +237,7 @@ describe.each(engines)('annual financial return on %s', (engine) => {
       (_, i) => `${i < 9 ? 2026 : 2027}-${String(((i + 3) % 12) + 1).padStart(2, '0')}`,
     );
     await importActuals(finance, a, months, '0.5', 'return-actuals-a'); // well under budget: excess rebated
-    await importActuals(finance, b, months.slice(0, 6), '1.2', 'return-actuals-b'); // overspent
+    await importActuals(finance, b, months, '1.2', 'return-actuals-b'); // overspent
     await importActuals(otherFinance, c, months, '0.9', 'return-actuals-c');
   });
   afterAll(() => testApp.close());
@@ -250,7 +267,12 @@ describe.each(engines)('annual financial return on %s', (engine) => {
     ]);
     expect(ash.fees.every((f: { hash: string }) => /^[0-9a-f]{64}$/.test(f.hash))).toBe(true);
     expect(ash.outcome).toBe('excess_rebated');
-    expect(sum(ash.rebates.byCouncil.map((r: Amount) => r.amount))).toBe(ash.surplus.excess);
+    expect(sum(ash.rebates.byCouncil.map((r: Rebate) => r.rebate))).toBe(ash.surplus.excess);
+    expect([organisation.capScope, organisation.status, organisation.missingMonths]).toEqual([
+      'home',
+      'final',
+      [],
+    ]);
     expect(ash.staffing.groups.map((g: { group: string }) => g.group)).toEqual([
       'management',
       'care',
@@ -415,7 +437,7 @@ describe.each(engines)('annual financial return on %s', (engine) => {
     expect(sum(councils.map((row) => row.rebate_due!))).toBe(organisation.totals.rebates.total);
   });
 
-  it('gives an XLSX workbook (summary, homes, fees, councils, costs) whose totals match', async () => {
+  it('gives an XLSX workbook (summary, homes, fees, councils, rebates, costs) whose totals match', async () => {
     const document = (await inject({ url: year, headers: regulator })).json();
     const response = await inject({ url: year, headers: { ...regulator, accept: XLSX } });
     expect(response.statusCode).toBe(200);
@@ -427,6 +449,7 @@ describe.each(engines)('annual financial return on %s', (engine) => {
       'homes',
       'fees',
       'councils',
+      'rebates',
       'costs',
     ]);
     const values = (name: string) => {
@@ -450,6 +473,9 @@ describe.each(engines)('annual financial return on %s', (engine) => {
     const all = summary.at(-1)!;
     expect(new Dec(String(all.income)).toFixed(2)).toBe(document.totals.income.total);
     expect(new Dec(String(all.rebates_due)).toFixed(2)).toBe(document.totals.rebates.total);
+    // what each provider owes each council, as its settlement states it
+    const owed = values('rebates');
+    expect(sum(owed.map((row) => String(row.rebate_due)))).toBe(document.totals.rebates.total);
     expect(values('homes')).toHaveLength(document.totals.homes);
   });
 
@@ -546,11 +572,15 @@ describe.each(engines)('annual financial return on %s', (engine) => {
       (await createKey(testApp.app, { role: 'finance', organisationId: creditOrganisation })).key,
     );
     const home = await createHome(testApp.app, creditFinance, 'Refund House');
+    // every other month of the year imported as having no spending, so that the books are complete
+    const nilMonths = monthsOf('2026-04', '2027-03')
+      .filter((month) => month !== '2026-05')
+      .map((month) => ({ month, code: 'NIL' }));
     const imported = await inject({
       method: 'POST',
       url: `/v1/homes/${home}/actuals`,
       headers: { ...creditFinance, 'idempotency-key': 'return-credit-notes' },
-      payload: { rows: [{ month: '2026-05', code: 'PROPERTY_LEASE', amount: '-250.00' }] },
+      payload: { rows: [{ month: '2026-05', code: 'PROPERTY_LEASE', amount: '-250.00' }, ...nilMonths] },
     });
     expect(imported.statusCode, imported.body).toBe(201);
 
@@ -558,25 +588,34 @@ describe.each(engines)('annual financial return on %s', (engine) => {
     expect(response.statusCode).toBe(200);
     const document = response.json();
     expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
-    const credited = document.organisations
-      .find((organisation: { id: string }) => organisation.id === creditOrganisation)
-      .homes.find((entry: { id: string }) => entry.id === home);
-    expect(credited.outcome).toBe('not_assessed');
+    const provider = document.organisations.find(
+      (organisation: { id: string }) => organisation.id === creditOrganisation,
+    );
+    const credited = provider.homes.find((entry: { id: string }) => entry.id === home);
+    expect([provider.status, provider.outcome]).toEqual(['final', 'not_assessed']);
     expect(credited.actualCosts.total).toBe('-250.00');
-    expect(credited.surplus).toMatchObject({ realised: '250.00', rateOnCost: null, excess: '0.00' });
-    expect(credited.rebates.total).toBe('0.00');
+    expect(provider.totals.surplus).toMatchObject({ realised: '250.00', rateOnCost: null, excess: null });
+    expect(provider.totals.rebates.total).toBeNull();
     expect(document.organisations).toHaveLength(3);
   });
 
-  it('serves the JSON Schema the OpenAPI document references', async () => {
-    const served = await inject({ url: '/returns/annual-return.v1.schema.json' });
+  it('serves the JSON Schema the OpenAPI document references, and still the superseded version 1', async () => {
+    const served = await inject({ url: '/returns/annual-return.v2.schema.json' });
     expect(served.statusCode).toBe(200);
     expect(served.json()).toEqual(schema);
     const openapi = (await inject({ url: '/openapi.json' })).json();
     expect(
       openapi.paths['/v1/returns/{financialYear}'].get.responses['200'].content['application/json'].schema,
     ).toEqual({
-      $ref: 'returns/annual-return.v1.schema.json',
+      $ref: 'returns/annual-return.v2.schema.json',
     });
+    const first = await inject({ url: '/returns/annual-return.v1.schema.json' });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual(
+      JSON.parse(
+        readFileSync(new URL('../../openapi/returns/annual-return.v1.schema.json', import.meta.url), 'utf8'),
+      ),
+    );
+    expect(first.json().$id).toBe('urn:cost-plus-care:annual-return:1');
   });
 });

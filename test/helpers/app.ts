@@ -23,13 +23,20 @@ export interface TestAppOptions {
   logger?: Logger;
   /** Add test-only routes before the app is ready. */
   beforeReady?: (app: FastifyInstance) => void | Promise<void>;
+  /** A fixed day for the app's clock (YYYY-MM-DD, noon in London), e.g. after a financial year ended. */
+  today?: string;
 }
 
 export async function createTestApp(engine: Engine, options: TestAppOptions = {}): Promise<TestApp> {
-  const { env = {}, logger, beforeReady } = options;
+  const { env = {}, logger, beforeReady, today } = options;
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_API_KEY: TEST_ADMIN_KEY, ...env });
   const database = await createTestDatabase(engine);
-  const app = await buildApp({ config, database: database.handle, ...(logger ? { logger } : {}) });
+  const app = await buildApp({
+    config,
+    database: database.handle,
+    ...(logger ? { logger } : {}),
+    ...(today ? { clock: () => new Date(`${today}T12:00:00Z`) } : {}),
+  });
   await beforeReady?.(app);
   await app.ready();
   return {

@@ -47,7 +47,7 @@ const REQUEST_TIMEOUT_MS = 20_000;
 
 const wirral = JSON.parse(
   readFileSync(
-    new URL('../../../shared/spec/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
+    new URL('../../fixtures/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
     'utf8',
   ),
 ) as Record<string, unknown>;
@@ -298,11 +298,21 @@ async function seedTenants(app: TestApp['app']): Promise<Seeded> {
       );
       pools.placement.push(placement.id);
     }
+    // June's books complete for both homes (the second spent nothing), so June can be frozen
+    await as(
+      {
+        method: 'POST',
+        url: `/v1/homes/${second.id}/actuals`,
+        headers: { 'idempotency-key': `fixture-nil-${organisationId}` },
+        payload: { rows: [{ month: '2026-06', code: 'NIL' }] },
+      },
+      201,
+    );
     const reconciliation = await as(
       {
         method: 'POST',
         url: '/v1/reconciliations',
-        payload: { organisationId, homeId: home.id, from: '2026-06-01', to: '2026-06-30' },
+        payload: { organisationId, from: '2026-06-01', to: '2026-06-30' },
       },
       201,
     );

@@ -1,26 +1,32 @@
 // The annual financial return for government (pure: no I/O, no clock, no randomness).
 //
-// One organisation's return is built from plain rows: its homes open during the financial year, the
-// fee schedules published for them, the placements (latest versions) and the actual spending by
-// code. Everything a figure rests on is computed by the domain functions commissioners already see:
-// charges (src/domain/charges), occupancy, the schedules in force and the year-end reconciliation
-// (src/domain/reconciliation), one home at a time. The organisation's totals are the sums of its
-// homes' figures, penny for penny; its rates are worked out again from those sums.
+// One organisation's return is built from its books for the financial year (src/domain/settlement/
+// books.ts): its homes open during the year, the fee schedules published for them, the placements
+// (latest versions), the actual spending by code and the months imported. What is owed — income, cost,
+// surplus, the allowed surplus, the excess and the rebates — is the year-end settlement (§7), the very
+// function the reconciliation calls; the return adds the facts government asks for (places, occupancy,
+// fee versions, staffing). The organisation's income, cost and counts are the sums of its homes' to
+// the penny; its cap figures are the settlement's, at the level the cap is tested on.
 
-import {
-  type ChargePlacement,
-  type ChargeSchedule,
-  computeCharges,
-  dayOf,
-  feesInForce,
-  occupancy,
-} from '../charges/index.js';
+import { type ChargeSchedule, dayOf, feesInForce, occupancy } from '../charges/index.js';
 import { exact, formatExact, formatPennies, formatUnits, pow10, ratio } from '../money.js';
-import { CATEGORY_OF_CODE, LINE_CODES, type RateTables, type StaffingLine } from '../pricing/index.js';
-import { COST_CATEGORIES, type CostCategory, reconcile } from '../reconciliation/index.js';
+import type { StaffingLine } from '../pricing/index.js';
+import { type Books, type BooksHome, settleBooks } from '../settlement/books.js';
+import {
+  byCodeOrder,
+  type CapScope,
+  COST_CATEGORIES,
+  type CostCategory,
+  type CostCode,
+  categoryOfCost,
+  type SettlementFigures,
+  type SettlementOutcome,
+  type SettlementStatus,
+  sharesOf,
+} from '../settlement/index.js';
 
 /** The identifier of the schema every return declares (`schema`), bumped on any change of shape. */
-export const ANNUAL_RETURN_SCHEMA = 'urn:cost-plus-care:annual-return:1';
+export const ANNUAL_RETURN_SCHEMA = 'urn:cost-plus-care:annual-return:2';
 export const STAFF_GROUPS = ['management', 'care', 'support'] as const;
 export type StaffGroup = (typeof STAFF_GROUPS)[number];
 
@@ -32,37 +38,28 @@ export interface ReturnSchedule extends ChargeSchedule {
   hash: string | null;
 }
 
-export interface ReturnHomeInput {
-  id: string;
+export interface ReturnHomeInput extends BooksHome {
   name: string;
   ofstedUrn: string | null;
-  hostCouncil: { code: string; name: string };
+  /** ONS code of the council the home is in. */
+  hostCouncil: string;
   registeredPlaces: number;
-  openedOn: string;
-  closedOn: string | null;
   /** Every schedule of the home effective on or before the year's end. */
   schedules: ReturnSchedule[];
 }
 
-export interface ReturnInput {
+export interface ReturnInput extends Books {
   financialYear: string;
-  period: { start: string; end: string };
-  organisation: {
-    id: string;
+  organisation: Books['organisation'] & {
     name: string;
     legalForm: string;
     companiesHouseNumber: string | null;
-    /** The surplus cap as a mark-up on cost, e.g. "0.05". */
-    capRate: string;
   };
   /** ONS code → council name, for every council met. */
   councilNames: Readonly<Record<string, string>>;
   homes: ReturnHomeInput[];
-  /** Placements (latest versions) in these homes overlapping the year. */
-  placements: ChargePlacement[];
-  /** Actual spending by home and code over the year (latest version of each month). */
-  actualCosts: Array<{ homeId: string; code: string; amount: string }>;
-  rateTables?: RateTables | undefined;
+  /** The day the return is made: before the year's end its settlement is provisional. */
+  asOf: string;
 }
 
 // ── output ──────────────────────────────────────────────────────────────────────────────────────
@@ -98,6 +95,13 @@ export interface FeeVersion {
   surplusRate: string;
   hash: string | null;
 }
+export interface CouncilRebate {
+  councilCode: string;
+  councilName: string;
+  charged: string;
+  share: string;
+  rebate: string;
+}
 
 export interface Figures {
   registeredPlaces: number;
@@ -109,17 +113,20 @@ export interface Figures {
   };
   placements: number;
   unpricedDays: number;
+  /** Placement days charged at a fee schedule after its own period's end (§7 held over). */
+  heldOverDays: number;
   income: { total: string; byCouncil: CouncilAmount[] };
   actualCosts: { total: string; byCategory: CategoryAmount[]; byCode: CodeAmount[] };
   surplus: {
     realised: string;
     rateOnCost: string | null;
     shareOfIncome: string | null;
-    allowed: string;
-    excess: string;
-    shortfall: string;
+    /** Null where the cap is not tested (or the books are not settled). */
+    allowed: string | null;
+    excess: string | null;
+    shortfall: string | null;
   };
-  rebates: { total: string; byCouncil: CouncilAmount[] };
+  rebates: { total: string | null; byCouncil: CouncilRebate[] };
   staffing: { headcount: number; fte: string; groups: StaffGroupFigures[] };
 }
 
@@ -134,7 +141,11 @@ export interface HomeReturn extends Figures {
   openFrom: string;
   openTo: string;
   capRate: string;
-  outcome: 'within_cap' | 'excess_rebated' | 'overspent' | 'not_assessed';
+  /** Whether the cap is tested on this home alone (the organisation's scope is `home`). */
+  capTested: boolean;
+  outcome: SettlementOutcome;
+  /** Months (YYYY-MM) the home was open without an accepted import of its actuals. */
+  missingMonths: string[];
   agencyShareOfCover: string | null;
   /** The fee schedule whose cost model the staffing figures come from (in force at the year's end). */
   staffingFrom: string | null;
@@ -151,13 +162,17 @@ export interface OrganisationReturn {
   legalForm: string;
   companiesHouseNumber: string | null;
   capRate: string;
+  capScope: CapScope;
+  /** final, or provisional (the year has not ended) or incomplete (months missing): then nothing is owed. */
+  status: SettlementStatus;
+  outcome: SettlementOutcome;
+  missingMonths: Array<{ homeId: string; month: string }>;
   homes: HomeReturn[];
   totals: Totals;
 }
 
 // ── building ────────────────────────────────────────────────────────────────────────────────────
 
-const CODE_ORDER: ReadonlyMap<string, number> = new Map(LINE_CODES.map((code, index) => [code, index]));
 const RATE_PLACES = 6;
 
 function pennies(text: string): bigint {
@@ -166,17 +181,16 @@ function pennies(text: string): bigint {
 }
 
 /**
- * Actual costs from amounts by code, for a home and for totals alike: the total, every category in
- * the method's order (each the sum of its codes), and each code with spending in the method's order.
+ * Actual costs from amounts by code (for totals): the total, every category in the method's order
+ * (each the sum of its codes), and each code with spending in the method's order.
  */
 function costLines(byCode: ReadonlyMap<string, bigint>): Figures['actualCosts'] {
-  const categoryOf = (code: string) =>
-    CATEGORY_OF_CODE[code as keyof typeof CATEGORY_OF_CODE] as CostCategory;
   const byCategory = new Map<CostCategory, bigint>(COST_CATEGORIES.map((category) => [category, 0n]));
   let total = 0n;
   for (const [code, amount] of byCode) {
+    const category = categoryOfCost(code as CostCode);
     total += amount;
-    byCategory.set(categoryOf(code), byCategory.get(categoryOf(code))! + amount);
+    byCategory.set(category, byCategory.get(category)! + amount);
   }
   return {
     total: formatPennies(total),
@@ -185,15 +199,11 @@ function costLines(byCode: ReadonlyMap<string, bigint>): Figures['actualCosts'] 
       amount: formatPennies(byCategory.get(category)!),
     })),
     byCode: [...byCode.keys()].sort(byCodeOrder).map((code) => ({
-      category: categoryOf(code),
+      category: categoryOfCost(code as CostCode),
       code,
       amount: formatPennies(byCode.get(code)!),
     })),
   };
-}
-
-function byCodeOrder(a: string, b: string): number {
-  return (CODE_ORDER.get(a) ?? 999) - (CODE_ORDER.get(b) ?? 999);
 }
 
 function byString(a: string, b: string): number {
@@ -244,23 +254,70 @@ function councilLines(amounts: ReadonlyMap<string, bigint>, names: Readonly<Reco
   }));
 }
 
+/** Rebates summed by council, each with its share of them all (6 dp, adding up to 1: §7). */
+function rebateLines(
+  byCouncil: ReadonlyMap<string, { charged: bigint; rebate: bigint }>,
+  names: Readonly<Record<string, string>>,
+): CouncilRebate[] {
+  const councils = [...byCouncil.keys()].sort(byString);
+  const amounts = councils.map((code) => byCouncil.get(code)!.rebate);
+  const total = amounts.reduce((sum, amount) => sum + amount, 0n);
+  const shares = total > 0n ? sharesOf(amounts, total) : councils.map(() => formatUnits(0n, RATE_PLACES));
+  return councils.map((councilCode, index) => ({
+    councilCode,
+    councilName: names[councilCode] ?? councilCode,
+    charged: formatPennies(byCouncil.get(councilCode)!.charged),
+    share: shares[index]!,
+    rebate: formatPennies(amounts[index]!),
+  }));
+}
+
+/** The settlement's figures in the return's shape (income, costs, surplus, rebates). */
+function settled(
+  figures: SettlementFigures,
+  names: Readonly<Record<string, string>>,
+): Pick<Figures, 'income' | 'actualCosts' | 'surplus' | 'rebates'> {
+  return {
+    income: {
+      total: figures.income,
+      byCouncil: figures.incomeByCouncil.map((line) => ({
+        councilCode: line.councilCode,
+        councilName: names[line.councilCode] ?? line.councilCode,
+        amount: line.amount,
+      })),
+    },
+    actualCosts: {
+      total: figures.actualCost,
+      byCategory: figures.costByCategory,
+      byCode: figures.costByCode,
+    },
+    surplus: {
+      realised: figures.realisedSurplus,
+      rateOnCost: figures.realisedRateOnCost,
+      shareOfIncome: figures.realisedShareOfIncome,
+      allowed: figures.allowedSurplus,
+      excess: figures.excess,
+      shortfall: figures.shortfall,
+    },
+    rebates: {
+      total: figures.excess,
+      byCouncil: figures.rebates.map((line) => ({
+        councilCode: line.councilCode,
+        councilName: names[line.councilCode] ?? line.councilCode,
+        charged: line.charged,
+        share: line.share,
+        rebate: line.rebate,
+      })),
+    },
+  };
+}
+
 /** The return of one organisation for one financial year. Throws DomainValidationError on bad rows. */
 export function buildOrganisationReturn(input: ReturnInput): OrganisationReturn {
   const { period } = input;
-  const allSchedules = input.homes.flatMap((home) => home.schedules);
-  const charges = computeCharges({
-    from: period.start,
-    to: period.end,
-    schedules: allSchedules,
-    placements: input.placements,
-    rateTables: input.rateTables,
-  });
-  const costsByHome = new Map<string, Array<{ code: string; amount: string }>>();
-  for (const line of input.actualCosts) {
-    const list = costsByHome.get(line.homeId);
-    if (list) list.push(line);
-    else costsByHome.set(line.homeId, [line]);
-  }
+  const names = input.councilNames;
+  const { charges, settlement } = settleBooks(input, { asOf: input.asOf });
+  const homeSettlements = new Map(settlement.homes.map((home) => [home.homeId, home]));
 
   const homes = input.homes.map((home): HomeReturn => {
     const openFrom = later(period.start, home.openedOn);
@@ -283,34 +340,13 @@ export function buildOrganisationReturn(input: ReturnInput): OrganisationReturn 
         .filter((placement) => placement.homeId === home.id)
         .map((placement) => ({ start: placement.start, end: placement.end })),
     });
-    const homeCosts = costsByHome.get(home.id) ?? [];
-    const costByCode = new Map<string, bigint>();
-    for (const line of homeCosts) {
-      costByCode.set(line.code, (costByCode.get(line.code) ?? 0n) + pennies(line.amount));
-    }
-    const costTotal = [...costByCode.values()].reduce((sum, amount) => sum + amount, 0n);
-    // Credits recorded without the costs they offset can leave a year's ledger below zero: there is
-    // then no cost base to apply the cap to, so the home is reported as recorded but not assessed.
-    const assessable = costTotal >= 0n;
-    const reconciliation = reconcile({
-      scope: { kind: 'home', id: home.id },
-      period,
-      capRate: input.organisation.capRate,
-      income: placements.map((placement) => ({
-        councilCode: placement.councilCode,
-        amount: placement.total,
-      })),
-      actualCosts: assessable ? homeCosts : [],
-    });
-    const incomePennies = pennies(reconciliation.income);
-    const realised = incomePennies - costTotal;
+    const own = homeSettlements.get(home.id)!;
     const yearEnd = fees.at(-1)?.schedule;
-    const names = input.councilNames;
     return {
       id: home.id,
       name: home.name,
       ofstedUrn: home.ofstedUrn,
-      hostCouncil: home.hostCouncil,
+      hostCouncil: { code: home.hostCouncil, name: names[home.hostCouncil] ?? home.hostCouncil },
       openedOn: home.openedOn,
       closedOn: home.closedOn,
       openFrom,
@@ -327,6 +363,7 @@ export function buildOrganisationReturn(input: ReturnInput): OrganisationReturn 
       },
       placements: placements.length,
       unpricedDays: placements.reduce((sum, placement) => sum + placement.unpricedDays, 0),
+      heldOverDays: placements.reduce((sum, placement) => sum + placement.heldOverDays, 0),
       fees: fees.map((fee) => {
         const schedule = fee.schedule as ReturnSchedule;
         return {
@@ -342,63 +379,38 @@ export function buildOrganisationReturn(input: ReturnInput): OrganisationReturn 
           hash: schedule.hash,
         };
       }),
-      income: {
-        total: reconciliation.income,
-        byCouncil: reconciliation.incomeByCouncil.map((line) => ({
-          councilCode: line.councilCode,
-          councilName: names[line.councilCode] ?? line.councilCode,
-          amount: line.amount,
-        })),
-      },
-      actualCosts: costLines(costByCode),
-      surplus: assessable
-        ? {
-            realised: reconciliation.realisedSurplus,
-            rateOnCost: reconciliation.realisedRateOnCost,
-            shareOfIncome: reconciliation.realisedShareOfIncome,
-            allowed: reconciliation.allowedSurplus,
-            excess: reconciliation.excess,
-            shortfall: reconciliation.shortfall ?? '0.00',
-          }
-        : {
-            realised: formatPennies(realised),
-            rateOnCost: null,
-            shareOfIncome: incomePennies === 0n ? null : ratio(realised, incomePennies, RATE_PLACES),
-            allowed: '0.00',
-            excess: '0.00',
-            shortfall: '0.00',
-          },
-      capRate: reconciliation.capRate,
-      outcome: assessable ? reconciliation.outcome : 'not_assessed',
-      rebates: {
-        total: assessable ? reconciliation.excess : '0.00',
-        byCouncil: (assessable ? reconciliation.rebates : []).map((line) => ({
-          councilCode: line.councilCode,
-          councilName: names[line.councilCode] ?? line.councilCode,
-          amount: line.rebate,
-        })),
-      },
+      ...settled(own, names),
+      capRate: settlement.capRate,
+      capTested: own.capTested,
+      outcome: own.outcome,
+      missingMonths: own.missingMonths,
       staffing: staffingOf(yearEnd?.model.staffing),
       staffingFrom: yearEnd?.id ?? null,
       agencyShareOfCover: yearEnd?.model.cover.agencyShare ?? null,
     };
   });
 
-  const capRate = formatUnits(sixPlaces(input.organisation.capRate), RATE_PLACES);
   return {
     id: input.organisation.id,
     name: input.organisation.name,
     legalForm: input.organisation.legalForm,
     companiesHouseNumber: input.organisation.companiesHouseNumber,
-    capRate,
+    capRate: settlement.capRate,
+    capScope: settlement.capScope,
+    status: settlement.status,
+    outcome: settlement.outcome,
+    missingMonths: settlement.missingMonths,
     homes,
-    totals: sumFigures(homes, input.councilNames),
+    // counts and occupancy are the homes' sums; what is owed is the settlement's, as tested
+    totals: { ...sumFigures(homes, names), ...settled(settlement, names) },
   };
 }
 
 /**
  * Totals of a list of homes (or of organisations' totals): every amount and count is the sum of the
- * parts; occupancy and the surplus rates are worked out again from the summed figures.
+ * parts; occupancy and the surplus rates are worked out again from the summed figures. The cap
+ * figures (allowed, excess, shortfall, rebates) add up the parts that state them, and are null when
+ * none does.
  */
 export function sumFigures(
   parts: ReadonlyArray<Figures & { homes?: number }>,
@@ -412,14 +424,18 @@ export function sumFigures(
   let plannedPlaceDays = 0;
   let placements = 0;
   let unpricedDays = 0;
+  let heldOverDays = 0;
   let income = 0n;
   let cost = 0n;
-  let allowed = 0n;
-  let excess = 0n;
-  let shortfall = 0n;
-  let rebates = 0n;
+  const capSums = { allowed: null, excess: null, shortfall: null, rebates: null } as Record<
+    'allowed' | 'excess' | 'shortfall' | 'rebates',
+    bigint | null
+  >;
+  const addCap = (key: keyof typeof capSums, amount: string | null) => {
+    if (amount !== null) capSums[key] = (capSums[key] ?? 0n) + pennies(amount);
+  };
   const incomeByCouncil = new Map<string, bigint>();
-  const rebatesByCouncil = new Map<string, bigint>();
+  const rebatesByCouncil = new Map<string, { charged: bigint; rebate: bigint }>();
   const byCode = new Map<string, bigint>();
   const groups = new Map<StaffGroup, { headcount: number; fte: bigint }>(
     STAFF_GROUPS.map((group) => [group, { headcount: 0, fte: 0n }]),
@@ -438,14 +454,20 @@ export function sumFigures(
     }
     placements += part.placements;
     unpricedDays += part.unpricedDays;
+    heldOverDays += part.heldOverDays;
     income += pennies(part.income.total);
     cost += pennies(part.actualCosts.total);
-    allowed += pennies(part.surplus.allowed);
-    excess += pennies(part.surplus.excess);
-    shortfall += pennies(part.surplus.shortfall);
-    rebates += pennies(part.rebates.total);
+    addCap('allowed', part.surplus.allowed);
+    addCap('excess', part.surplus.excess);
+    addCap('shortfall', part.surplus.shortfall);
+    addCap('rebates', part.rebates.total);
     for (const line of part.income.byCouncil) add(incomeByCouncil, line.councilCode, line.amount);
-    for (const line of part.rebates.byCouncil) add(rebatesByCouncil, line.councilCode, line.amount);
+    for (const line of part.rebates.byCouncil) {
+      const entry = rebatesByCouncil.get(line.councilCode) ?? { charged: 0n, rebate: 0n };
+      entry.charged += pennies(line.charged);
+      entry.rebate += pennies(line.rebate);
+      rebatesByCouncil.set(line.councilCode, entry);
+    }
     for (const line of part.actualCosts.byCode) add(byCode, line.code, line.amount);
     for (const group of part.staffing.groups) {
       const entry = groups.get(group.group)!;
@@ -459,6 +481,7 @@ export function sumFigures(
     headcount: groups.get(group)!.headcount,
     fte: formatSix(groups.get(group)!.fte),
   }));
+  const money = (value: bigint | null) => (value === null ? null : formatPennies(value));
   return {
     homes,
     registeredPlaces,
@@ -473,17 +496,21 @@ export function sumFigures(
     },
     placements,
     unpricedDays,
+    heldOverDays,
     income: { total: formatPennies(income), byCouncil: councilLines(incomeByCouncil, councilNames) },
     actualCosts: costLines(byCode),
     surplus: {
       realised: formatPennies(surplus),
       rateOnCost: cost <= 0n ? null : ratio(surplus, cost, RATE_PLACES),
       shareOfIncome: income === 0n ? null : ratio(surplus, income, RATE_PLACES),
-      allowed: formatPennies(allowed),
-      excess: formatPennies(excess),
-      shortfall: formatPennies(shortfall),
+      allowed: money(capSums.allowed),
+      excess: money(capSums.excess),
+      shortfall: money(capSums.shortfall),
     },
-    rebates: { total: formatPennies(rebates), byCouncil: councilLines(rebatesByCouncil, councilNames) },
+    rebates: {
+      total: money(capSums.rebates),
+      byCouncil: rebateLines(rebatesByCouncil, councilNames),
+    },
     staffing: {
       headcount: staffGroups.reduce((sum, group) => sum + group.headcount, 0),
       fte: formatSix(staffGroups.reduce((sum, group) => sum + sixPlaces(group.fte), 0n)),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { COST_CATEGORIES } from '../reconciliation/index.js';
+import { COST_CATEGORIES, SETTLEMENT_OUTCOMES, SETTLEMENT_RULE } from '../settlement/index.js';
 import { ANNUAL_RETURN_SCHEMA, STAFF_GROUPS } from './index.js';
 
 // The shape of the annual return, with every field's meaning and unit. `openapi/returns/` holds the
@@ -28,6 +28,23 @@ const councilAmount = z
   .object({ councilCode, councilName: z.string(), amount: money })
   .strict()
   .describe('An amount by council, in council code order');
+const councilRebate = z
+  .object({
+    councilCode,
+    councilName: z.string(),
+    charged: money.describe('What the council paid (the provider, or this home), £'),
+    share: rate6.describe(
+      "The council's share of the excess, allocated by largest remainder so that the shares add up to 1.000000",
+    ),
+    rebate: money.describe('The rebate due to the council, £'),
+  })
+  .strict()
+  .describe('A rebate by council, in council code order');
+const outcome = z
+  .enum(SETTLEMENT_OUTCOMES as [string, ...string[]])
+  .describe(
+    'The settlement (method §7): within_cap, excess_rebated or overspent once the books are settled; provisional while the year has not ended; incomplete while a month of actuals is missing (then nothing is owed yet); not_assessed when the actual costs total below zero (credits without the costs they offset); information_only for a home whose cap is tested on the whole organisation',
+  );
 
 const figures = {
   registeredPlaces: z.int().min(0).describe('Places registered with Ofsted (count)'),
@@ -48,6 +65,12 @@ const figures = {
     .int()
     .min(0)
     .describe('Placement days with no fee schedule in force (not charged, never guessed)'),
+  heldOverDays: z
+    .int()
+    .min(0)
+    .describe(
+      "Placement days charged at a fee schedule after its own pricing period's end (the last agreed fee held over)",
+    ),
   income: z
     .object({
       total: money.describe('What councils were charged for the year, £'),
@@ -74,17 +97,25 @@ const figures = {
       realised: money.describe('income − actual cost, £ (negative for an overspend)'),
       rateOnCost: rate6.nullable().describe('realised ÷ actual cost; null when cost is zero or below'),
       shareOfIncome: rate6.nullable().describe('realised ÷ income; null when income is zero'),
-      allowed: money.describe(
-        'actual cost × cap rate, half-up to the penny (summed over homes in totals), £',
-      ),
-      excess: money.describe('The realised surplus above the allowed surplus, £ (returned to councils)'),
-      shortfall: money.describe('−realised surplus where a home overspent, otherwise 0.00, £'),
+      allowed: money
+        .nullable()
+        .describe(
+          'actual cost × cap rate, half-up to the penny, £, where the cap is tested (the organisation, or each home under the home scope, then summed); null where it is not tested or the books are not settled',
+        ),
+      excess: money
+        .nullable()
+        .describe(
+          'The realised surplus above the allowed surplus, £ (returned to councils); null as allowed. Under the organisation scope never more than the realised surplus',
+        ),
+      shortfall: money
+        .nullable()
+        .describe('−realised surplus where costs ran over income, otherwise 0.00, £; null as allowed'),
     })
     .strict(),
   rebates: z
     .object({
-      total: money.describe('Rebates due to councils (equals the excess), £'),
-      byCouncil: z.array(councilAmount),
+      total: money.nullable().describe('Rebates due to councils (equals the excess), £; null as allowed'),
+      byCouncil: z.array(councilRebate),
     })
     .strict(),
   staffing: z
@@ -121,11 +152,13 @@ const homeReturn = z
     openFrom: date.describe('First day of the year the home was open'),
     openTo: date.describe('Last day of the year the home was open'),
     capRate: rate6.describe("The organisation's surplus cap, a mark-up on cost"),
-    outcome: z
-      .enum(['within_cap', 'excess_rebated', 'overspent', 'not_assessed'])
-      .describe(
-        'within_cap, excess_rebated or overspent; not_assessed when the actual costs recorded for the year total below zero (credits without the costs they offset): nothing is rebated and the rate on cost is null',
-      ),
+    capTested: z
+      .boolean()
+      .describe("Whether the cap is tested on this home alone (the organisation's cap scope is home)"),
+    outcome,
+    missingMonths: z
+      .array(z.string().regex(/^\d{4}-\d{2}$/))
+      .describe('Months (YYYY-MM) the home was open in the year without an accepted import of its actuals'),
     agencyShareOfCover: decimal
       .nullable()
       .describe('Share of absence cover worked by agency staff, as planned in the year-end cost model'),
@@ -161,7 +194,9 @@ const homeReturn = z
 const totals = z
   .object({ homes: z.int().min(0).describe('Homes in the return (count)'), ...figures })
   .strict()
-  .describe("Sums of the homes' figures to the penny; rates and occupancy worked out again from the sums");
+  .describe(
+    "Income, costs and counts are the sums of the homes' figures to the penny, rates and occupancy worked out again from the sums; the cap figures and rebates are the organisation's settlement (method §7) at the level its cap is tested on",
+  );
 
 const organisationReturn = z
   .object({
@@ -170,6 +205,20 @@ const organisationReturn = z
     legalForm: z.string(),
     companiesHouseNumber: z.string().nullable(),
     capRate: rate6.describe('The surplus cap, a mark-up on cost'),
+    capScope: z
+      .enum(['organisation', 'home'])
+      .describe(
+        "The organisation's policy: the cap tested on the whole provider (organisation: one home's overspend offsets another's surplus) or on each home alone (home)",
+      ),
+    status: z
+      .enum(['provisional', 'incomplete', 'final'])
+      .describe(
+        'final when the year has ended and every month of every home has accepted actuals; otherwise provisional or incomplete, and nothing is owed yet',
+      ),
+    outcome,
+    missingMonths: z
+      .array(z.object({ homeId: z.uuid(), month: z.string().regex(/^\d{4}-\d{2}$/) }).strict())
+      .describe('Every month of every home without an accepted import of its actuals'),
     homes: z.array(homeReturn).describe('Homes open during the year, by name then id'),
     totals,
   })
@@ -187,10 +236,11 @@ export const annualReturnSchema = z
       .datetime()
       .describe('When the document was produced; the only time in it, left out of its hash'),
     organisations: z.array(organisationReturn).describe('By organisation id'),
+    rule: z.literal(SETTLEMENT_RULE).describe('The settlement rule (method §7) every figure owed follows'),
     totals: z
       .object({ organisations: z.int().min(0), ...totals.shape })
       .strict()
-      .describe("Sums of the organisations' totals to the penny"),
+      .describe("Sums of the organisations' totals to the penny (cap figures: of those that state them)"),
   })
   .strict();
 
@@ -200,7 +250,7 @@ export function annualReturnJsonSchema(): Record<string, unknown> {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: ANNUAL_RETURN_SCHEMA,
-    title: 'Annual financial return of a cost-plus children’s residential care provider (version 1)',
+    title: 'Annual financial return of a cost-plus children’s residential care provider (version 2)',
     description:
       'GET /v1/returns/{financialYear} as application/json. Money is GBP as decimal strings with two places; ratios are decimal strings with six places. The document is RFC 8785 canonical JSON; its SHA-256 (ETag, Digest) is taken over the document without generatedAt.',
     ...Object.fromEntries(Object.entries(generated).filter(([key]) => key !== '$schema')),

@@ -16,6 +16,8 @@ const MONEY = /^-?\d{1,12}(\.\d{1,2})?$/;
 const BATCH = 500;
 export const MAX_ROWS = 100_000;
 const MAX_ISSUES = 100;
+/** The code of a nil month: a row saying the home spent nothing that month (§7 complete books). */
+export const NIL_CODE = 'NIL';
 
 export interface RawRow {
   month?: unknown;
@@ -35,7 +37,9 @@ export class ActualsImporter {
   readonly issues: ProblemIssue[] = [];
   private issueCount = 0;
   private rows = 0;
-  private readonly months = new Map<string, { importId: string; lines: number }>();
+  private readonly months = new Map<string, { importId: string; lines: number; nilRow: number | null }>();
+  /** Each month met, written or not: its NIL row and its first row of spending, to refuse a mix. */
+  private readonly seen = new Map<string, { nilRow: number | null; firstLine: number | null }>();
   private batch: Database['actual_amounts'][] = [];
 
   constructor(
@@ -73,6 +77,10 @@ export class ActualsImporter {
     if (!MONTH.test(month)) this.problem(row, 'month', 'must be a month such as 2026-04');
     let code = typeof raw.code === 'string' ? raw.code.trim() : '';
     const nominal = typeof raw.nominal_code === 'string' ? raw.nominal_code.trim() : '';
+    if (code === NIL_CODE || (!code && nominal === NIL_CODE)) {
+      await this.addNilMonth(raw, row, month);
+      return;
+    }
     if (!code && nominal) {
       code = this.mapping.get(nominal) ?? '';
       if (!code)
@@ -85,7 +93,9 @@ export class ActualsImporter {
       this.problem(
         row,
         'code',
-        code ? `is not a cost code of the method` : 'is required (or give nominal_code)',
+        code
+          ? `is not a cost code of the method (or ${NIL_CODE} for a month with no spending)`
+          : 'is required (or give nominal_code)',
       );
     }
     const amount =
@@ -104,6 +114,17 @@ export class ActualsImporter {
     const description = typeof raw.description === 'string' ? raw.description.slice(0, 200) : null;
     if (description?.includes('\u0000'))
       this.problem(row, 'description', 'must not contain a NUL character (U+0000)');
+    if (MONTH.test(month)) {
+      const seen = this.seen.get(month) ?? { nilRow: null, firstLine: null };
+      if (seen.nilRow !== null)
+        this.problem(
+          row,
+          'code',
+          `is in ${month}, which row ${seen.nilRow} says had no spending (${NIL_CODE})`,
+        );
+      seen.firstLine ??= row;
+      this.seen.set(month, seen);
+    }
     if (this.issueCount > 0) return; // once anything is wrong nothing is stored: keep checking, stop writing
     const importId = await this.importFor(`${month}-01`);
     const entry = this.months.get(`${month}-01`)!;
@@ -117,6 +138,31 @@ export class ActualsImporter {
       description,
     });
     if (this.batch.length >= BATCH) await this.flush();
+  }
+
+  /**
+   * A nil month: the month is imported as a new version with no lines, so that its books are complete
+   * with nothing spent. The amount, if given, must be zero; no other row of the import may be in it.
+   */
+  private async addNilMonth(raw: RawRow, row: number, month: string): Promise<void> {
+    const amount = typeof raw.amount === 'string' ? raw.amount.trim() : raw.amount === undefined ? '' : 'x';
+    if (amount !== '' && !/^-?0+(\.0{1,2})?$/.test(amount))
+      this.problem(row, 'amount', `must be empty or 0 on a ${NIL_CODE} row (a month with no spending)`);
+    if (!MONTH.test(month)) return;
+    const seen = this.seen.get(month) ?? { nilRow: null, firstLine: null };
+    if (seen.nilRow !== null)
+      this.problem(row, 'code', `repeats the ${NIL_CODE} row ${seen.nilRow} for ${month}`);
+    else if (seen.firstLine !== null)
+      this.problem(
+        row,
+        'code',
+        `${month} has spending in row ${seen.firstLine}: a ${NIL_CODE} month has no other rows`,
+      );
+    seen.nilRow ??= row;
+    this.seen.set(month, seen);
+    if (this.issueCount > 0) return;
+    await this.importFor(`${month}-01`);
+    this.months.get(`${month}-01`)!.nilRow = row;
   }
 
   private async importFor(month: string): Promise<string> {
@@ -141,7 +187,7 @@ export class ActualsImporter {
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    this.months.set(month, { importId: created.id, lines: 0 });
+    this.months.set(month, { importId: created.id, lines: 0, nilRow: null });
     return created.id;
   }
 
@@ -153,11 +199,12 @@ export class ActualsImporter {
   }
 
   /** Flushes, then looks for rows repeated exactly (a double export); returns the months written. */
-  async finish(): Promise<Array<{ month: string; importId: string; rows: number }>> {
+  async finish(): Promise<Array<{ month: string; importId: string; rows: number; nil: boolean }>> {
     if (this.rows === 0) this.problem(1, 'month', 'the import has no rows');
     if (this.issueCount > 0) return [];
     await this.flush();
     const ids = [...this.months.values()].map((m) => m.importId);
+    if (ids.length === 0) return [];
     const duplicates = await this.trx
       .selectFrom('actual_amounts')
       .select([sql<number>`max(line)`.as('line'), sql<number>`min(line)`.as('first')])
@@ -177,6 +224,7 @@ export class ActualsImporter {
       month: month.slice(0, 7),
       importId: entry.importId,
       rows: entry.lines,
+      nil: entry.nilRow !== null,
     }));
   }
 }

@@ -18,7 +18,14 @@ const summarySchema = z
     homeId: z.uuid(),
     batchId: z.uuid(),
     replayed: z.boolean(),
-    months: z.array(z.object({ month: z.string(), version: z.number().int(), rows: z.number().int() })),
+    months: z.array(
+      z.object({
+        month: z.string(),
+        version: z.number().int(),
+        rows: z.number().int(),
+        nil: z.boolean().describe('Imported as a month with no spending (a `NIL` row)'),
+      }),
+    ),
   })
   .meta({ id: 'ActualsImport' });
 const mappingSchema = z.object({
@@ -132,6 +139,7 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
         description: [
           `Up to ${MAX_ROWS} rows. JSON: \`{"rows": [{"month": "2026-04", "code": "PROPERTY_LEASE", "amount": "2400.00", "description": "…"}]}\`.`,
           "CSV (`Content-Type: text/csv`, streamed): a header row `month,code,amount,description` (or `nominal_code` in place of `code`, mapped by the organisation's nominal codes), comma-separated, UTF-8; amounts with at most 2 decimal places.",
+          'A month with no spending is imported as a nil month: one row with code `NIL` and an empty or zero amount (`{"month": "2026-05", "code": "NIL"}`, or `2026-05,NIL,0,` in CSV), and no other row for that month. The year-end settlement needs every month of every home imported (method §7).',
           'Each month in the import becomes a new version of that month; earlier versions are kept. Needs an `Idempotency-Key`. A refused import lists each bad row and column as `/rows/N/column` (N from 1; 0 is the header) and stores nothing.',
         ].join('\n\n'),
         params: z.object({ id: z.uuid() }),
@@ -184,6 +192,7 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
             importedAt: z.string(),
             importedBy: z.string(),
             total: z.string(),
+            nil: z.boolean().describe('The month was imported as having no spending'),
             byCode: z.array(z.object({ code: z.string(), amount: z.string() })),
           }),
           404: problemSchema,
@@ -220,7 +229,8 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
         version: latest.version,
         importedAt: latest.imported_at.toISOString(),
         importedBy: latest.imported_by,
-        total: String(total.total),
+        total: byCode.length === 0 ? '0.00' : String(total.total),
+        nil: byCode.length === 0,
         byCode: byCode.map((row) => ({ code: row.code, amount: String(row.amount) })),
       };
     },

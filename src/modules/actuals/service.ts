@@ -14,7 +14,8 @@ export interface ImportSummary {
   homeId: string;
   batchId: string;
   replayed: boolean;
-  months: Array<{ month: string; version: number; rows: number }>;
+  /** Each month imported, with its new version; `nil` for a month imported as having no spending. */
+  months: Array<{ month: string; version: number; rows: number; nil: boolean }>;
 }
 
 const REQUIRED = ['month', 'amount'];
@@ -149,8 +150,8 @@ async function summarise(
 ): Promise<ImportSummary> {
   const rows = await database.db
     .selectFrom('actuals_imports as i')
-    .innerJoin('actual_amounts as a', 'a.import_id', 'i.id')
-    .select(['i.month', 'i.version', (eb) => eb.fn.countAll<string>().as('rows')])
+    .leftJoin('actual_amounts as a', 'a.import_id', 'i.id')
+    .select(['i.month', 'i.version', (eb) => eb.fn.count<string>('a.line').as('rows')])
     .where('i.batch_id', '=', batchId)
     .groupBy(['i.month', 'i.version'])
     .orderBy('i.month')
@@ -163,6 +164,7 @@ async function summarise(
       month: row.month.slice(0, 7),
       version: row.version,
       rows: Number(row.rows),
+      nil: Number(row.rows) === 0,
     })),
   };
 }

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, OrganisationsTable } from '../../db/schema.js';
-import type { Organisation, OrganisationInput } from './schemas.js';
+import type { Organisation, OrganisationInput, OrganisationPolicy } from './schemas.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -12,6 +12,7 @@ export function toOrganisation(row: Selectable<OrganisationsTable>): Organisatio
     companiesHouseNumber: row.companies_house_number,
     // numeric(9, 6) comes back padded ("0.050000"); publish it as entered
     surplusCapRate: row.surplus_cap_rate.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''),
+    capScope: row.cap_scope,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -25,6 +26,7 @@ export async function insertOrganisation(trx: Db, input: OrganisationInput) {
       legal_form: input.legalForm,
       companies_house_number: input.companiesHouseNumber ?? null,
       surplus_cap_rate: input.surplusCapRate,
+      cap_scope: input.capScope,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -52,4 +54,22 @@ export async function listOrganisations(
     );
   }
   return query.execute();
+}
+
+/** Sets an organisation's policy; the row as it was and as it is now (undefined when there is none). */
+export async function updateOrganisationPolicy(trx: Db, id: string, policy: OrganisationPolicy) {
+  const before = await trx
+    .selectFrom('organisations')
+    .selectAll()
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!before) return undefined;
+  const after = await trx
+    .updateTable('organisations')
+    .set({ cap_scope: policy.capScope, updated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { before, after };
 }

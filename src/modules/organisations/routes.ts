@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { principalOf, ROLES } from '../../http/auth.js';
 import { page, pageQuery } from '../../http/paging.js';
 import { problemSchema } from '../../http/problem.js';
-import { organisationInputSchema, organisationSchema } from './schemas.js';
-import { createOrganisation, getOrganisation, pageOrganisations } from './service.js';
+import { organisationInputSchema, organisationPolicySchema, organisationSchema } from './schemas.js';
+import { createOrganisation, getOrganisation, pageOrganisations, setOrganisationPolicy } from './service.js';
 
 const idParams = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
 
@@ -60,5 +60,23 @@ export const organisationRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => getOrganisation(app.database, principalOf(request), request.params.id),
+  );
+
+  app.patch(
+    '/v1/organisations/:id',
+    {
+      config: { access: { roles: ['admin'] } },
+      schema: {
+        tags: ['organisations'],
+        summary: "Set an organisation's policy: the scope its surplus cap is tested on",
+        description:
+          'Admin only, audited. The settlement of every period not yet frozen follows the new scope; frozen reconciliations keep theirs (a new one of the same period supersedes them).',
+        params: idParams,
+        body: organisationPolicySchema,
+        response: { 200: organisationSchema, 404: problemSchema, 422: problemSchema },
+      },
+    },
+    async (request) =>
+      setOrganisationPolicy(app.database, principalOf(request), request.id, request.params.id, request.body),
   );
 };

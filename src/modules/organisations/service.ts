@@ -4,8 +4,14 @@ import { assertOrganisation, notFound } from '../../http/auth.js';
 import { conflictOnUniqueViolation } from '../../http/errors.js';
 import { decodeCursor, pageOf } from '../../http/paging.js';
 import { recordAudit } from '../audit/repository.js';
-import { findOrganisation, insertOrganisation, listOrganisations, toOrganisation } from './repository.js';
-import type { Organisation, OrganisationInput } from './schemas.js';
+import {
+  findOrganisation,
+  insertOrganisation,
+  listOrganisations,
+  toOrganisation,
+  updateOrganisationPolicy,
+} from './repository.js';
+import type { Organisation, OrganisationInput, OrganisationPolicy } from './schemas.js';
 
 export async function createOrganisation(
   database: DatabaseHandle,
@@ -53,4 +59,30 @@ export async function pageOrganisations(
   const onlyId = principal.role === 'finance' ? (principal.organisationId ?? undefined) : undefined;
   const rows = await listOrganisations(database.db, { onlyId, limit, ...(after ? { after } : {}) });
   return pageOf(rows, limit, toOrganisation, (organisation) => [organisation.name, organisation.id]);
+}
+
+/** Sets the organisation's policy (the scope of its cap), audited with the policy before and after. */
+export async function setOrganisationPolicy(
+  database: DatabaseHandle,
+  principal: Principal,
+  requestId: string,
+  id: string,
+  policy: OrganisationPolicy,
+): Promise<Organisation> {
+  return database.db.transaction().execute(async (trx) => {
+    const changed = await updateOrganisationPolicy(trx, id, policy);
+    if (!changed) throw notFound('Organisation');
+    const organisation = toOrganisation(changed.after);
+    await recordAudit(trx, {
+      principal,
+      requestId,
+      action: 'update',
+      resourceType: 'organisation',
+      resourceId: id,
+      organisationId: id,
+      before: { capScope: changed.before.cap_scope },
+      after: { capScope: organisation.capScope },
+    });
+    return organisation;
+  });
 }

@@ -6,6 +6,7 @@ import { attachment } from '../../http/csv.js';
 import { ProblemError } from '../../http/errors.js';
 import { negotiate } from '../../http/negotiate.js';
 import { problem, problemSchema, problemTypes } from '../../http/problem.js';
+import { todayInEngland } from '../fee-schedules/service.js';
 import { isoDate } from '../homes/schemas.js';
 import { visibleHome } from '../homes/service.js';
 import { freezeReconciliation, getReconciliation, previewReconciliation, reconcileScope } from './service.js';
@@ -30,7 +31,7 @@ const scopeQuery = z.object({
 const reconciliationDocument = z
   .unknown()
   .describe(
-    "Income by council, actual cost by category, realised surplus and its rates, the cap, the excess and each council's rebate, variance by code",
+    "The year-end settlement (method §7): rule version, scope of the cap, status (provisional, incomplete or final) and the months of actuals missing, income by council, actual cost by category and code, realised surplus and its rates, the cap, allowed surplus, excess and each council's rebate (only once final), each home's figures (its own cap test under the home scope; for information under the organisation scope), and the variance by code",
   );
 const frozenSchema = z
   .object({
@@ -38,6 +39,18 @@ const frozenSchema = z
     organisationId: z.uuid(),
     homeId: z.uuid().nullable(),
     period: z.object({ start: z.string(), end: z.string() }),
+    ruleVersion: z
+      .number()
+      .int()
+      .describe('The settlement rule that made it: 2 (method §7); 1 for reconciliations frozen before it'),
+    supersedes: z
+      .uuid()
+      .nullable()
+      .describe('The earlier reconciliation of this scope and period it replaces'),
+    supersededBy: z
+      .uuid()
+      .nullable()
+      .describe('The later reconciliation of this scope and period that replaces it: read that one instead'),
     reconciliation: reconciliationDocument,
     hash: z.string().describe('SHA-256 (hex) of the RFC 8785 canonical JSON of `reconciliation`'),
     signature: z.string().describe("Ed25519 signature (base64) of the hash's hex text"),
@@ -48,6 +61,8 @@ const frozenSchema = z
   .meta({ id: 'FrozenReconciliation' });
 
 export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
+  const today = () => todayInEngland(app.clock());
+
   app.get(
     '/v1/homes/:id/variance',
     {
@@ -87,15 +102,16 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       if (!from || !to) throw invalidQuery('/period', 'give a period (e.g. 2026-27), or from and to');
       const scope = { organisationId: home.organisation_id, homeId: home.id, from, to };
-      const { reconciliation, figures } = await reconcileScope(app.database, principal, scope);
+      const { reconciliation, budget } = await reconcileScope(app.database, principal, scope, today());
       return {
         homeId: home.id,
         from: scope.from,
         to: scope.to,
         income: reconciliation.income,
         incomeByCouncil: reconciliation.incomeByCouncil,
-        budget: figures.budget,
+        budget,
         actualCost: reconciliation.actualCost,
+        missingMonths: reconciliation.missingMonths.map((missing) => missing.month),
         variance: reconciliation.variance,
       };
     },
@@ -112,7 +128,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: reconciliationDocument, 404: problemSchema, 422: problemSchema },
       },
     },
-    async (request) => previewReconciliation(app.database, principalOf(request), request.query),
+    async (request) => previewReconciliation(app.database, principalOf(request), request.query, today()),
   );
 
   app.post(
@@ -122,13 +138,15 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['actuals'],
         summary: 'Freeze a reconciliation: stored immutably, hashed and signed',
+        description:
+          "Only a final settlement can be frozen: a period that has not ended (provisional) or one with a month of actuals missing (incomplete) is a 422 listing what is missing. Under the organisation cap scope only the organisation's reconciliation can be frozen. A reconciliation of a scope and period frozen before is superseded by the new one (`supersedes`, and `supersededBy` on the old).",
         body: z.strictObject({
           organisationId: z.uuid(),
           homeId: z.uuid().optional(),
           from: isoDate,
           to: isoDate,
         }),
-        response: { 201: frozenSchema, 404: problemSchema, 422: problemSchema },
+        response: { 201: frozenSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema },
       },
     },
     async (request, reply) => {
@@ -138,6 +156,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
         principalOf(request),
         request.id,
         request.body,
+        today(),
       );
       return reply.code(201).header('location', `/v1/reconciliations/${frozen.id}`).send(frozen);
     },

@@ -2,18 +2,27 @@ import { safeCell, toCsv } from '../../http/csv.js';
 import { loadExcel } from '../../http/xlsx.js';
 import type { FrozenReconciliation } from './service.js';
 
-interface ReconciliationFigures {
+/** The provider figures a statement repeats; rule 1 documents lack what rule 2 added (then null). */
+interface StoredFigures {
   income: string;
   actualCost: string;
   realisedSurplus: string;
   realisedRateOnCost: string | null;
   capRate: string;
-  allowedSurplus: string;
-  excess: string;
+  capScope?: 'organisation' | 'home';
+  status?: string;
+  allowedSurplus: string | null;
+  excess: string | null;
   outcome: string;
   rule: string;
   incomeByCouncil: Array<{ councilCode: string; amount: string }>;
   rebates: Array<{ councilCode: string; charged: string; share: string; rebate: string }>;
+  homes?: Array<{
+    homeId: string;
+    incomeByCouncil: Array<{ councilCode: string; amount: string }>;
+    rebates: Array<{ councilCode: string; rebate: string }>;
+    excess: string | null;
+  }>;
 }
 
 export interface CouncilReconciliationStatement {
@@ -21,11 +30,26 @@ export interface CouncilReconciliationStatement {
   organisationId: string;
   homeId: string | null;
   period: { start: string; end: string };
+  ruleVersion: number;
+  supersededBy: string | null;
   councilCode: string;
   charged: string;
   share: string;
   rebate: string;
-  provider: Omit<ReconciliationFigures, 'incomeByCouncil' | 'rebates' | 'rule'>;
+  /** What the council paid each home, and (under the home scope) what each home owes it. */
+  homes: Array<{ homeId: string; charged: string; rebate: string | null }>;
+  provider: {
+    income: string;
+    actualCost: string;
+    realisedSurplus: string;
+    realisedRateOnCost: string | null;
+    capRate: string;
+    capScope: 'organisation' | 'home' | null;
+    status: string | null;
+    allowedSurplus: string | null;
+    excess: string | null;
+    outcome: string;
+  };
   rule: string;
   hash: string;
   keyId: string;
@@ -36,25 +60,42 @@ export function councilStatementOf(
   frozen: FrozenReconciliation,
   councilCode: string,
 ): CouncilReconciliationStatement | undefined {
-  const r = frozen.reconciliation as unknown as ReconciliationFigures;
+  const r = frozen.reconciliation as unknown as StoredFigures;
   const charged = r.incomeByCouncil.find((line) => line.councilCode === councilCode);
   if (!charged) return undefined;
   const rebate = r.rebates.find((line) => line.councilCode === councilCode);
+  const homes = (r.homes ?? []).flatMap((home) => {
+    const paid = home.incomeByCouncil.find((line) => line.councilCode === councilCode);
+    if (!paid) return [];
+    const owed = home.rebates.find((line) => line.councilCode === councilCode);
+    return [
+      {
+        homeId: home.homeId,
+        charged: paid.amount,
+        rebate: home.excess === null ? null : (owed?.rebate ?? '0.00'),
+      },
+    ];
+  });
   return {
     reconciliationId: frozen.id,
     organisationId: frozen.organisationId,
     homeId: frozen.homeId,
     period: frozen.period,
+    ruleVersion: frozen.ruleVersion,
+    supersededBy: frozen.supersededBy,
     councilCode,
     charged: charged.amount,
     share: rebate?.share ?? '0.000000',
     rebate: rebate?.rebate ?? '0.00',
+    homes,
     provider: {
       income: r.income,
       actualCost: r.actualCost,
       realisedSurplus: r.realisedSurplus,
       realisedRateOnCost: r.realisedRateOnCost,
       capRate: r.capRate,
+      capScope: r.capScope ?? null,
+      status: r.status ?? null,
       allowedSurplus: r.allowedSurplus,
       excess: r.excess,
       outcome: r.outcome,
@@ -65,48 +106,48 @@ export function councilStatementOf(
   };
 }
 
-const rows = (s: CouncilReconciliationStatement): Array<[string, string]> => [
-  ['Council', s.councilCode],
-  ['Period', `${s.period.start} to ${s.period.end}`],
-  ['Charged to the council', s.charged],
-  ["Share of the provider's income", s.share],
-  ['Rebate due to the council', s.rebate],
-  ['Provider income', s.provider.income],
-  ['Provider actual cost', s.provider.actualCost],
-  ['Realised surplus', s.provider.realisedSurplus],
-  ['Surplus cap (on cost)', s.provider.capRate],
-  ['Allowed surplus', s.provider.allowedSurplus],
-  ['Excess returned to councils', s.provider.excess],
-  ['Outcome', s.provider.outcome],
-  ['Reconciliation hash (SHA-256)', s.hash],
+type Row = [item: string, value: string | null, money: boolean];
+
+const rows = (s: CouncilReconciliationStatement): Row[] => [
+  ['Council', s.councilCode, false],
+  ['Period', `${s.period.start} to ${s.period.end}`, false],
+  ['Settlement rule version', String(s.ruleVersion), false],
+  ['Superseded by', s.supersededBy ?? 'not superseded', false],
+  ['Charged to the council', s.charged, true],
+  ['Share of the excess', s.share, false],
+  ['Rebate due to the council', s.rebate, true],
+  ...s.homes.flatMap((home): Row[] => [
+    [`Charged by home ${home.homeId}`, home.charged, true],
+    ...(home.rebate === null ? [] : [[`Rebate due from home ${home.homeId}`, home.rebate, true] as Row]),
+  ]),
+  ['Cap tested on', s.provider.capScope ?? 'each reconciliation (rule 1)', false],
+  ['Provider income', s.provider.income, true],
+  ['Provider actual cost', s.provider.actualCost, true],
+  ['Realised surplus', s.provider.realisedSurplus, true],
+  ['Surplus cap (on cost)', s.provider.capRate, false],
+  ['Allowed surplus', s.provider.allowedSurplus, true],
+  ['Excess returned to councils', s.provider.excess, true],
+  ['Outcome', s.provider.outcome, false],
+  ['Reconciliation hash (SHA-256)', s.hash, false],
 ];
 
 export function councilStatementCsv(statement: CouncilReconciliationStatement): string {
-  return toCsv([['item', 'value'], ...rows(statement)]);
+  return toCsv([['item', 'value'], ...rows(statement).map(([item, value]) => [item, value ?? ''])]);
 }
-
-const MONEY_ROWS = new Set([
-  'Charged to the council',
-  'Rebate due to the council',
-  'Provider income',
-  'Provider actual cost',
-  'Realised surplus',
-  'Allowed surplus',
-  'Excess returned to councils',
-]);
 
 export async function councilStatementXlsx(statement: CouncilReconciliationStatement): Promise<Buffer> {
   const ExcelJS = await loadExcel();
   const workbook = new ExcelJS.Workbook();
   const sheet = workbook.addWorksheet('Reconciliation');
   sheet.columns = [
-    { header: 'Item', key: 'item', width: 36 },
+    { header: 'Item', key: 'item', width: 46 },
     { header: 'Value', key: 'value', width: 70 },
   ];
   sheet.getRow(1).font = { bold: true };
-  for (const [item, value] of rows(statement)) {
-    const row = sheet.addRow({ item, value: MONEY_ROWS.has(item) ? Number(value) : safeCell(value) });
-    if (MONEY_ROWS.has(item)) row.getCell(2).numFmt = '"£"#,##0.00';
+  for (const [item, value, money] of rows(statement)) {
+    const cell = value === null ? null : money ? Number(value) : safeCell(value);
+    const row = sheet.addRow({ item, value: cell });
+    if (money) row.getCell(2).numFmt = '"£"#,##0.00';
   }
   sheet.addRow([]);
   sheet.addRow([statement.rule]);

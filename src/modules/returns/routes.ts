@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -8,6 +9,7 @@ import { attachment } from '../../http/csv.js';
 import { ProblemError } from '../../http/errors.js';
 import { negotiate } from '../../http/negotiate.js';
 import { problem, problemSchema, problemTypes } from '../../http/problem.js';
+import { todayInEngland } from '../fee-schedules/service.js';
 import {
   exportPieces,
   financialYearPeriod,
@@ -37,7 +39,9 @@ const FORMAT_OF: Record<string, ReturnFormat> = {
   [XLSX]: 'xlsx',
 };
 /** The JSON Schema of the document, relative to the OpenAPI document (served and committed alike). */
-export const ANNUAL_RETURN_SCHEMA_PATH = 'returns/annual-return.v1.schema.json';
+export const ANNUAL_RETURN_SCHEMA_PATH = 'returns/annual-return.v2.schema.json';
+/** Version 1 (before the settlement rule of method §7), still served for documents made under it. */
+const ANNUAL_RETURN_V1_SCHEMA_PATH = 'returns/annual-return.v1.schema.json';
 
 const PROOF_HEADERS = ['digest', 'return-hash', 'return-signature', 'return-signing-key'] as const;
 
@@ -68,23 +72,33 @@ function clientIsCurrent(request: FastifyRequest, version: ReturnVersion): boole
 }
 
 export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
-  const schemaText = `${JSON.stringify(annualReturnJsonSchema(), null, 2)}\n`;
-  app.get(
-    `/${ANNUAL_RETURN_SCHEMA_PATH}`,
-    {
-      config: { access: { public: true } },
-      schema: {
-        tags: ['returns'],
-        summary: 'The JSON Schema (2020-12) of the annual return, version 1',
-        response: { 200: z.unknown().describe('A JSON Schema document') },
+  const schemaTexts: Array<[path: string, version: number, text: string]> = [
+    [ANNUAL_RETURN_SCHEMA_PATH, 2, `${JSON.stringify(annualReturnJsonSchema(), null, 2)}\n`],
+    // version 1 is published and frozen: served as committed, never regenerated
+    [
+      ANNUAL_RETURN_V1_SCHEMA_PATH,
+      1,
+      await readFile(new URL(`../../../openapi/${ANNUAL_RETURN_V1_SCHEMA_PATH}`, import.meta.url), 'utf8'),
+    ],
+  ];
+  for (const [path, version, text] of schemaTexts) {
+    app.get(
+      `/${path}`,
+      {
+        config: { access: { public: true } },
+        schema: {
+          tags: ['returns'],
+          summary: `The JSON Schema (2020-12) of the annual return, version ${version}${version === 1 ? ' (superseded)' : ''}`,
+          response: { 200: z.unknown().describe('A JSON Schema document') },
+        },
       },
-    },
-    async (_request, reply) =>
-      (reply as FastifyReply)
-        .type('application/schema+json')
-        .header('cache-control', 'public, max-age=3600')
-        .send(schemaText),
-  );
+      async (_request, reply) =>
+        (reply as FastifyReply)
+          .type('application/schema+json')
+          .header('cache-control', 'public, max-age=3600')
+          .send(text),
+    );
+  }
 
   app.get(
     '/v1/returns/:financialYear',
@@ -95,9 +109,9 @@ export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['returns'],
         summary: 'The annual financial return for government, for one provider or every provider',
         description: [
-          'Per organisation and financial year: the provider, and per home its Ofsted URN, host council, places, occupancy achieved vs planned, every fee version in force with dates, income by council, actual costs by code and category, realised surplus with its rate on cost and share of income, the cap, rebates due, staff headcount and FTE by group and the agency share of cover; organisation totals are the sums of the homes to the penny.',
+          'Per organisation and financial year: the provider with its cap and the scope the cap is tested on, the year-end settlement (method §7: status, outcome, missing months of actuals, allowed surplus, excess and rebates by council, the same figures as the organisation-wide reconciliation of the year), and per home its Ofsted URN, host council, places, occupancy achieved vs planned, days charged at a held-over fee, every fee version in force with dates, income by council, actual costs by code and category, realised surplus with its rate on cost and share of income, staff headcount and FTE by group and the agency share of cover; income and costs of the organisation are the sums of its homes to the penny.',
           '',
-          `JSON (\`application/json\`, RFC 8785 canonical, validated by the JSON Schema \`${ANNUAL_RETURN_SCHEMA_PATH}\`), CSV (\`text/csv\`: \`?table=costs\`, the default, is the long format with one row per home × code; \`homes\`, \`fees\` and \`councils\` are the home facts, fee versions and income/rebates by council) or XLSX (sheets summary, homes, fees, councils, costs). \`?format=\` overrides the Accept header.`,
+          `JSON (\`application/json\`, RFC 8785 canonical, validated by the JSON Schema \`${ANNUAL_RETURN_SCHEMA_PATH}\`), CSV (\`text/csv\`: \`?table=costs\`, the default, is the long format with one row per home × code; \`homes\`, \`fees\`, \`councils\` and \`rebates\` are the home facts, fee versions, income by home and council, and what the provider owes each council) or XLSX (sheets summary, homes, fees, councils, rebates, costs). \`?format=\` overrides the Accept header.`,
           '',
           'Without `organisation` (regulator and admin only) every provider is exported, streamed an organisation at a time from one consistent snapshot of the database. A finance key gets its own organisation.',
           '',
@@ -156,6 +170,7 @@ export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
       const scope: ReturnScope = {
         financialYear,
         period: financialYearPeriod(financialYear),
+        asOf: todayInEngland(app.clock()),
         organisationId,
       };
 

@@ -15,22 +15,18 @@ import {
   sumFigures,
   type Totals,
 } from '../../domain/returns/index.js';
+import { SETTLEMENT_RULE } from '../../domain/settlement/index.js';
 import { safeCell } from '../../http/csv.js';
 import { loadExcel } from '../../http/xlsx.js';
 import { registerSigningKey } from '../fee-schedules/proofs.js';
 import type { SigningKey } from '../fee-schedules/signing.js';
 import { rateTables } from '../rates/repository.js';
-import {
-  councilNames,
-  organisationIdsAfter,
-  type Period,
-  returnFingerprint,
-  returnInputs,
-} from './repository.js';
+import { loadBooks, type Period } from '../settlements/repository.js';
+import { councilNames, organisationIdsAfter, returnFingerprint } from './repository.js';
 
 export const RETURN_FORMATS = ['json', 'csv', 'xlsx'] as const;
 export type ReturnFormat = (typeof RETURN_FORMATS)[number];
-export const RETURN_TABLES = ['costs', 'homes', 'fees', 'councils'] as const;
+export const RETURN_TABLES = ['costs', 'homes', 'fees', 'councils', 'rebates'] as const;
 export type ReturnTable = (typeof RETURN_TABLES)[number];
 
 /**
@@ -59,6 +55,8 @@ export function financialYearPeriod(label: string): Period {
 export interface ReturnScope {
   financialYear: string;
   period: Period;
+  /** The day the return is made (England): before the year's end it is provisional. */
+  asOf: string;
   /** One organisation, or null for every provider (regulator and admin only). */
   organisationId: string | null;
 }
@@ -67,7 +65,7 @@ export interface ReturnScope {
 export async function* organisationReturns(db: Db, scope: ReturnScope): AsyncGenerator<OrganisationReturn> {
   const names = await councilNames(db);
   const tables = rateTables();
-  const load = (ids: string[]) => returnInputs(db, ids, scope.period, scope.financialYear, names);
+  const load = (ids: string[]) => loadBooks(db, ids, scope.period);
   let ids = scope.organisationId ? [scope.organisationId] : await organisationIdsAfter(db, null, CHUNK);
   let pending = load(ids);
   while (ids.length > 0) {
@@ -75,7 +73,15 @@ export async function* organisationReturns(db: Db, scope: ReturnScope): AsyncGen
     const nextIds =
       scope.organisationId || ids.length < CHUNK ? [] : await organisationIdsAfter(db, ids.at(-1)!, CHUNK);
     pending = load(nextIds);
-    for (const input of inputs) yield buildOrganisationReturn({ ...input, rateTables: tables });
+    for (const books of inputs) {
+      yield buildOrganisationReturn({
+        ...books,
+        financialYear: scope.financialYear,
+        councilNames: names,
+        asOf: scope.asOf,
+        rateTables: tables,
+      });
+    }
     ids = nextIds;
   }
 }
@@ -108,7 +114,7 @@ export async function* jsonPieces(
   }
   const grand = { organisations: totals.length, ...sumFigures(totals, {}) };
   yield {
-    data: `],"period":${canonicalJson(scope.period)},"schema":${canonicalJson(ANNUAL_RETURN_SCHEMA)},"totals":${canonicalJson(grand)}}`,
+    data: `],"period":${canonicalJson(scope.period)},"rule":${canonicalJson(SETTLEMENT_RULE)},"schema":${canonicalJson(ANNUAL_RETURN_SCHEMA)},"totals":${canonicalJson(grand)}}`,
   };
 }
 
@@ -144,6 +150,7 @@ const CSV_HEADERS: Record<ReturnTable, string[]> = {
     'occupancy_planned',
     'placements',
     'unpriced_days',
+    'held_over_days',
     'fee_versions',
     'income',
     'actual_cost',
@@ -156,10 +163,13 @@ const CSV_HEADERS: Record<ReturnTable, string[]> = {
     'surplus_rate_on_cost',
     'surplus_share_of_income',
     'cap_rate',
+    'cap_scope',
+    'cap_tested',
     'allowed_surplus',
     'excess',
     'shortfall',
     'outcome',
+    'missing_months',
     'rebates_due',
     ...STAFF_GROUPS.flatMap((group) => [`headcount_${group}`, `fte_${group}`]),
     'headcount_total',
@@ -192,6 +202,19 @@ const CSV_HEADERS: Record<ReturnTable, string[]> = {
     'income',
     'rebate_due',
   ],
+  rebates: [
+    'financial_year',
+    'organisation_id',
+    'organisation_name',
+    'cap_scope',
+    'status',
+    'outcome',
+    'council_code',
+    'council_name',
+    'charged',
+    'share',
+    'rebate_due',
+  ],
 };
 
 type Cell = string | number | null;
@@ -219,6 +242,7 @@ function homeRow(year: string, organisation: OrganisationReturn, home: HomeRetur
     home.occupancy.planned,
     home.placements,
     home.unpricedDays,
+    home.heldOverDays,
     home.fees.length,
     home.income.total,
     home.actualCosts.total,
@@ -231,10 +255,13 @@ function homeRow(year: string, organisation: OrganisationReturn, home: HomeRetur
     home.surplus.rateOnCost,
     home.surplus.shareOfIncome,
     home.capRate,
+    organisation.capScope,
+    home.capTested ? 'true' : 'false',
     home.surplus.allowed,
     home.surplus.excess,
     home.surplus.shortfall,
     home.outcome,
+    home.missingMonths.join(' '),
     home.rebates.total,
     ...home.staffing.groups.flatMap((group) => [group.headcount, group.fte]),
     home.staffing.headcount,
@@ -245,6 +272,22 @@ function homeRow(year: string, organisation: OrganisationReturn, home: HomeRetur
 
 /** The rows of one organisation for a table (the long cost table: one row per home × code). */
 export function tableRows(table: ReturnTable, year: string, organisation: OrganisationReturn): Cell[][] {
+  if (table === 'rebates') {
+    // what the provider owes each council, as settled at the level the cap is tested on
+    return organisation.totals.rebates.byCouncil.map((line) => [
+      year,
+      organisation.id,
+      organisation.name,
+      organisation.capScope,
+      organisation.status,
+      organisation.outcome,
+      line.councilCode,
+      line.councilName,
+      line.charged,
+      line.share,
+      line.rebate,
+    ]);
+  }
   const rows: Cell[][] = [];
   for (const home of organisation.homes) {
     if (table === 'homes') rows.push(homeRow(year, organisation, home));
@@ -282,7 +325,8 @@ export function tableRows(table: ReturnTable, year: string, organisation: Organi
         ]);
       }
     } else {
-      const rebates = new Map(home.rebates.byCouncil.map((line) => [line.councilCode, line.amount]));
+      // a home's own rebates exist only where the cap is tested on each home; else the column is empty
+      const rebates = new Map(home.rebates.byCouncil.map((line) => [line.councilCode, line.rebate]));
       for (const line of home.income.byCouncil) {
         rows.push([
           year,
@@ -292,7 +336,7 @@ export function tableRows(table: ReturnTable, year: string, organisation: Organi
           line.councilCode,
           line.councilName,
           line.amount,
-          rebates.get(line.councilCode) ?? '0.00',
+          home.rebates.total === null ? null : (rebates.get(line.councilCode) ?? '0.00'),
         ]);
       }
     }
@@ -365,6 +409,7 @@ const MONEY_COLUMNS = new Set([
   'rebates_due',
   'weekly_fee_per_child',
   'rebate_due',
+  'charged',
 ]);
 const SUMMARY_HEADER = [
   'financial_year',
@@ -376,12 +421,19 @@ const SUMMARY_HEADER = [
   'registered_places',
   'occupancy_achieved',
   'occupancy_planned',
+  'held_over_days',
   'income',
   'actual_cost',
   'realised_surplus',
   'surplus_rate_on_cost',
   'cap_rate',
+  'cap_scope',
+  'status',
+  'outcome',
+  'missing_months',
+  'allowed_surplus',
   'excess',
+  'shortfall',
   'rebates_due',
   'headcount_total',
   'fte_total',
@@ -398,12 +450,19 @@ function summaryRow(year: string, organisation: OrganisationReturn | null, total
     totals.registeredPlaces,
     totals.occupancy.achieved,
     totals.occupancy.planned,
+    totals.heldOverDays,
     totals.income.total,
     totals.actualCosts.total,
     totals.surplus.realised,
     totals.surplus.rateOnCost,
     organisation?.capRate ?? null,
+    organisation?.capScope ?? null,
+    organisation?.status ?? null,
+    organisation?.outcome ?? null,
+    organisation ? organisation.missingMonths.length : null,
+    totals.surplus.allowed,
     totals.surplus.excess,
+    totals.surplus.shortfall,
     totals.rebates.total,
     totals.staffing.headcount,
     totals.staffing.fte,
@@ -420,7 +479,7 @@ function xlsxValues(header: readonly string[], cells: readonly Cell[]): (string 
 }
 
 /**
- * The return as a workbook (sheets summary, homes, fees, councils, costs) from exceljs's streaming
+ * The return as a workbook (sheets summary, homes, fees, councils, rebates, costs) from exceljs's streaming
  * writer. The long cost sheet is written as organisations arrive; the other sheets have one row per
  * home (or fee version, or council) and are kept until the end, then the tabs are put in reading order.
  */
@@ -454,14 +513,19 @@ export async function* xlsxPieces(
       return worksheet;
     };
     const costs = sheet('costs', CSV_HEADERS.costs);
-    const held: Record<'homes' | 'fees' | 'councils', Cell[][]> = { homes: [], fees: [], councils: [] };
+    const held: Record<'homes' | 'fees' | 'councils' | 'rebates', Cell[][]> = {
+      homes: [],
+      fees: [],
+      councils: [],
+      rebates: [],
+    };
     const summary: Cell[][] = [];
     const totals: Totals[] = [];
     for await (const organisation of returns) {
       for (const row of tableRows('costs', scope.financialYear, organisation)) {
         costs.addRow(xlsxValues(CSV_HEADERS.costs, row)).commit();
       }
-      for (const table of ['homes', 'fees', 'councils'] as const) {
+      for (const table of ['homes', 'fees', 'councils', 'rebates'] as const) {
         held[table].push(...tableRows(table, scope.financialYear, organisation));
       }
       summary.push(summaryRow(scope.financialYear, organisation, organisation.totals));
@@ -472,14 +536,14 @@ export async function* xlsxPieces(
     const sheets = [sheet('summary', SUMMARY_HEADER)];
     for (const row of summary) sheets[0]!.addRow(xlsxValues(SUMMARY_HEADER, row)).commit();
     sheets[0]!.commit();
-    for (const table of ['homes', 'fees', 'councils'] as const) {
+    for (const table of ['homes', 'fees', 'councils', 'rebates'] as const) {
       const worksheet = sheet(table, CSV_HEADERS[table]);
       for (const row of held[table]) worksheet.addRow(xlsxValues(CSV_HEADERS[table], row)).commit();
       held[table] = [];
       worksheet.commit();
       sheets.push(worksheet);
     }
-    // tabs in reading order: summary, homes, fees, councils, then the long cost sheet
+    // tabs in reading order: summary, homes, fees, councils, rebates, then the long cost sheet
     const internal = workbook as unknown as { _worksheets: unknown[] };
     internal._worksheets = [...sheets, costs];
     await workbook.commit();
@@ -576,6 +640,8 @@ export async function returnVersion(
         scope.organisationId ?? '*',
         format,
         table,
+        // the same data gives another return once the year has ended (provisional → settled)
+        scope.asOf > scope.period.end ? 'ended' : 'open',
         fingerprint,
       ].join('\n'),
     )

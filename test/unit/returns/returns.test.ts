@@ -4,16 +4,18 @@ import { describe, expect, it } from 'vitest';
 import { Dec } from '../../../src/domain/money.js';
 import type { CostModel } from '../../../src/domain/pricing/index.js';
 import {
+  ANNUAL_RETURN_SCHEMA,
   buildOrganisationReturn,
   type ReturnInput,
   type ReturnSchedule,
   sumFigures,
 } from '../../../src/domain/returns/index.js';
 import { annualReturnSchema } from '../../../src/domain/returns/schema.js';
+import { monthsBetween, SETTLEMENT_RULE } from '../../../src/domain/settlement/index.js';
 
 const wirral = JSON.parse(
   readFileSync(
-    new URL('../../../../shared/spec/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
+    new URL('../../../fixtures/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
     'utf8',
   ),
 ) as CostModel;
@@ -22,6 +24,10 @@ const names = { E08000015: 'Wirral', E08000014: 'Sefton', E08000012: 'Liverpool'
 const HOME_A = '00000000-0000-4000-8000-00000000000a';
 const HOME_B = '00000000-0000-4000-8000-00000000000b';
 const ORG = '00000000-0000-4000-8000-000000000001';
+const YEAR_MONTHS = monthsBetween(period.start, period.end);
+/** Every month of the year imported for these homes (their books complete). */
+const allMonths = (...homeIds: string[]) =>
+  homeIds.flatMap((homeId) => YEAR_MONTHS.map((month) => ({ homeId, month })));
 
 function schedule(
   homeId: string,
@@ -54,14 +60,16 @@ function input(overrides: Partial<ReturnInput> = {}): ReturnInput {
       legalForm: 'CIC',
       companiesHouseNumber: '12345678',
       capRate: '0.05',
+      capScope: 'organisation',
     },
     councilNames: names,
+    asOf: '2027-06-01',
     homes: [
       {
         id: HOME_A,
         name: 'Ash House',
         ofstedUrn: 'SC000001',
-        hostCouncil: { code: 'E08000015', name: 'Wirral' },
+        hostCouncil: 'E08000015',
         registeredPlaces: 2,
         openedOn: '2020-01-01',
         closedOn: null,
@@ -83,6 +91,7 @@ function input(overrides: Partial<ReturnInput> = {}): ReturnInput {
       { homeId: HOME_A, code: 'STAFF_PAY', amount: '20000.00' },
       { homeId: HOME_A, code: 'PROPERTY_LEASE', amount: '10000.00' },
     ],
+    monthsImported: allMonths(HOME_A, HOME_B),
     ...overrides,
   };
 }
@@ -90,11 +99,12 @@ function input(overrides: Partial<ReturnInput> = {}): ReturnInput {
 /** A one-organisation return document around an organisation's return. */
 function documentOf(organisation: ReturnType<typeof buildOrganisationReturn>) {
   return {
-    schema: 'urn:cost-plus-care:annual-return:1',
+    schema: ANNUAL_RETURN_SCHEMA,
     financialYear: '2026-27',
     period,
     generatedAt: '2026-11-25T12:00:00.000Z',
     organisations: [organisation],
+    rule: SETTLEMENT_RULE,
     totals: { organisations: 1, ...sumFigures([organisation.totals], {}) },
   };
 }
@@ -113,19 +123,35 @@ describe('the annual return of one organisation', () => {
       ['staffing', 'STAFF_PAY'],
       ['property', 'PROPERTY_LEASE'],
     ]);
-    // surplus 6,500; allowed 5% of 30,000 = 1,500; excess 5,000 back to Wirral
+    // surplus 6,500; the cap is tested on the organisation (its only home): allowed 5% of 30,000 =
+    // 1,500; excess 5,000 back to Wirral. The home's own figures are for information.
     expect(home!.surplus).toEqual({
       realised: '6500.00',
       rateOnCost: '0.216667',
       shareOfIncome: '0.178082',
-      allowed: '1500.00',
-      excess: '5000.00',
-      shortfall: '0.00',
+      allowed: null,
+      excess: null,
+      shortfall: null,
     });
-    expect(home!.outcome).toBe('excess_rebated');
-    expect(home!.rebates.byCouncil).toEqual([
-      { councilCode: 'E08000015', councilName: 'Wirral', amount: '5000.00' },
+    expect([home!.outcome, home!.capTested, home!.missingMonths]).toEqual(['information_only', false, []]);
+    expect(result.totals.surplus).toMatchObject({ allowed: '1500.00', excess: '5000.00', shortfall: '0.00' });
+    expect([result.status, result.outcome, result.capScope]).toEqual([
+      'final',
+      'excess_rebated',
+      'organisation',
     ]);
+    expect(result.totals.rebates).toEqual({
+      total: '5000.00',
+      byCouncil: [
+        {
+          councilCode: 'E08000015',
+          councilName: 'Wirral',
+          charged: '36500.00',
+          share: '1.000000',
+          rebate: '5000.00',
+        },
+      ],
+    });
     // 2 places × 365 days, one child all year
     expect(home!.occupancy).toEqual({
       placeDays: 730,
@@ -180,7 +206,7 @@ describe('the annual return of one organisation', () => {
             id: HOME_B,
             name: 'Beech House',
             ofstedUrn: null,
-            hostCouncil: { code: 'E08000014', name: 'Sefton' },
+            hostCouncil: 'E08000014',
             registeredPlaces: 3,
             openedOn: '2019-01-01',
             closedOn: '2026-06-30',
@@ -200,8 +226,8 @@ describe('the annual return of one organisation', () => {
     expect([empty.income.total, empty.actualCosts.total, empty.rebates.total, empty.outcome]).toEqual([
       '0.00',
       '0.00',
-      '0.00',
-      'within_cap',
+      null,
+      'information_only',
     ]);
     expect(empty.fees).toEqual([]);
     expect(empty.staffing.headcount).toBe(0);
@@ -218,7 +244,7 @@ describe('the annual return of one organisation', () => {
       }),
     );
     const [home] = organisation.homes;
-    expect(home!.outcome).toBe('not_assessed');
+    expect(organisation.outcome).toBe('not_assessed');
     expect(home!.actualCosts.total).toBe('-600.00');
     expect(home!.actualCosts.byCategory.find((line) => line.category === 'property')!.amount).toBe(
       '-1000.00',
@@ -228,13 +254,112 @@ describe('the annual return of one organisation', () => {
       realised: '37100.00',
       rateOnCost: null,
       shareOfIncome: '1.016438',
-      allowed: '0.00',
-      excess: '0.00',
-      shortfall: '0.00',
+      allowed: null,
+      excess: null,
+      shortfall: null,
     });
-    expect(home!.rebates).toEqual({ total: '0.00', byCouncil: [] });
-    expect(organisation.totals.surplus).toMatchObject({ realised: '37100.00', rateOnCost: null });
+    expect(organisation.totals.rebates).toEqual({ total: null, byCouncil: [] });
+    expect(organisation.totals.surplus).toMatchObject({
+      realised: '37100.00',
+      rateOnCost: null,
+      excess: null,
+    });
     expect(annualReturnSchema.safeParse(documentOf(organisation)).error).toBeUndefined();
+  });
+
+  it('tests the cap on each home under the home scope, and adds the homes up for the provider', () => {
+    // Ash as above (surplus 6,500, excess 5,000); Beech overspends: £350 a week, £18,250 a year,
+    // against costs of £20,000 (shortfall 1,750). Pooled there would be 4,750 − 5% of 50,000 = 2,250.
+    const beech = {
+      ...input().homes[0]!,
+      id: HOME_B,
+      name: 'Beech House',
+      schedules: [schedule(HOME_B, 1, '2026-04-01', '350.00')],
+    };
+    const base = input({
+      homes: [input().homes[0]!, beech],
+      placements: [
+        ...input().placements,
+        {
+          id: 'p2',
+          homeId: HOME_B,
+          councilCode: 'E08000014',
+          reference: 'SEF-1',
+          start: '2026-04-01',
+          end: null,
+          enhancements: [],
+        },
+      ],
+      actualCosts: [...input().actualCosts, { homeId: HOME_B, code: 'STAFF_PAY', amount: '20000.00' }],
+    });
+    const pooled = buildOrganisationReturn(base);
+    expect(pooled.totals.surplus).toMatchObject({
+      realised: '4750.00',
+      allowed: '2500.00',
+      excess: '2250.00',
+    });
+    expect(pooled.totals.rebates.byCouncil.map((line) => [line.councilCode, line.rebate])).toEqual([
+      ['E08000014', '750.00'], // 2,250 × 18,250 / 54,750
+      ['E08000015', '1500.00'],
+    ]);
+    const byHome = buildOrganisationReturn({
+      ...base,
+      organisation: { ...base.organisation, capScope: 'home' },
+    });
+    expect(
+      byHome.homes.map((home) => [home.capTested, home.outcome, home.surplus.excess, home.rebates.total]),
+    ).toEqual([
+      [true, 'excess_rebated', '5000.00', '5000.00'],
+      [true, 'overspent', '0.00', '0.00'],
+    ]);
+    expect(byHome.totals.surplus).toMatchObject({
+      allowed: '2500.00',
+      excess: '5000.00',
+      shortfall: '1750.00',
+    });
+    expect(byHome.totals.rebates.byCouncil.map((line) => [line.councilCode, line.rebate])).toEqual([
+      ['E08000014', '0.00'],
+      ['E08000015', '5000.00'],
+    ]);
+    expect(annualReturnSchema.safeParse(documentOf(byHome)).error).toBeUndefined();
+  });
+
+  it('shows a home with missing months as incomplete, owes nothing yet, and leaves no home out of the totals', () => {
+    const result = buildOrganisationReturn(
+      input({ monthsImported: allMonths(HOME_A).filter((entry) => entry.month !== '2026-09') }),
+    );
+    expect([result.status, result.outcome, result.missingMonths]).toEqual([
+      'incomplete',
+      'incomplete',
+      [{ homeId: HOME_A, month: '2026-09' }],
+    ]);
+    expect(result.homes[0]).toMatchObject({ outcome: 'incomplete', missingMonths: ['2026-09'] });
+    expect(result.totals.surplus).toMatchObject({ realised: '6500.00', excess: null });
+    expect(result.totals.rebates).toEqual({ total: null, byCouncil: [] });
+    expect(result.totals.income.total).toBe('36500.00');
+    expect(annualReturnSchema.safeParse(documentOf(result)).error).toBeUndefined();
+  });
+
+  it('is provisional until the year has ended', () => {
+    expect(buildOrganisationReturn(input({ asOf: '2027-03-31' })).status).toBe('provisional');
+    expect(buildOrganisationReturn(input({ asOf: '2027-04-01' })).status).toBe('final');
+  });
+
+  it('counts the days charged at a fee held over from an earlier period', () => {
+    const lastYear = { ...wirral, period: { label: '2025-26', start: '2025-04-01', end: '2026-03-31' } };
+    const result = buildOrganisationReturn(
+      input({
+        homes: [
+          {
+            ...input().homes[0]!,
+            schedules: [{ ...schedule(HOME_A, 1, '2025-04-01', '700.00', lastYear), periodLabel: '2025-26' }],
+          },
+        ],
+      }),
+    );
+    expect(result.homes[0]!.heldOverDays).toBe(365);
+    expect(result.totals.heldOverDays).toBe(365);
+    expect(buildOrganisationReturn(input()).homes[0]!.heldOverDays).toBe(0);
   });
 
   it('validates against its own schema', () => {
@@ -310,15 +435,14 @@ describe('the annual return of one organisation', () => {
           expect(totals.actualCosts.total).toBe(sum(result.homes.map((h) => h.actualCosts.total)));
           expect(sum(totals.actualCosts.byCode.map((l) => l.amount))).toBe(totals.actualCosts.total);
           expect(sum(totals.income.byCouncil.map((l) => l.amount))).toBe(totals.income.total);
-          expect(totals.rebates.total).toBe(sum(result.homes.map((h) => h.rebates.total)));
-          expect(sum(totals.rebates.byCouncil.map((l) => l.amount))).toBe(totals.rebates.total);
           expect(totals.surplus.realised).toBe(
             new Dec(totals.income.total).minus(totals.actualCosts.total).toFixed(2),
           );
-          for (const h of result.homes) {
-            expect(sum(h.rebates.byCouncil.map((l) => l.amount))).toBe(h.rebates.total);
-            expect(new Dec(h.surplus.excess).lte(Dec.max(0, h.surplus.realised))).toBe(true);
-          }
+          // the cap on the whole provider: never an excess above its realised surplus
+          expect(new Dec(totals.surplus.excess ?? 0).lte(Dec.max(0, totals.surplus.realised))).toBe(true);
+          if (totals.rebates.byCouncil.length > 0)
+            expect(sum(totals.rebates.byCouncil.map((l) => l.rebate))).toBe(totals.rebates.total);
+          for (const h of result.homes) expect(h.rebates.total).toBeNull();
         },
       ),
       { numRuns: 150 },

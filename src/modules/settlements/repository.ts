@@ -1,0 +1,262 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { ChargePlacement, ChargeSchedule } from '../../domain/charges/index.js';
+import type { Breakdown, CostModel } from '../../domain/pricing/index.js';
+import type { Books } from '../../domain/settlement/books.js';
+import type { CapScope } from '../../domain/settlement/index.js';
+import type { PlacementEnhancement } from '../placements/schemas.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface Period {
+  start: string;
+  end: string;
+}
+
+export interface LoadedSchedule extends ChargeSchedule {
+  surplusRate: string;
+  /** The schedule's SHA-256 in its organisation's hash chain (null if published before proofs). */
+  hash: string | null;
+  /** Only when asked for (the variance's budget): the national return does without. */
+  breakdown?: Breakdown;
+}
+
+export interface LoadedHome {
+  id: string;
+  name: string;
+  ofstedUrn: string | null;
+  hostCouncil: string;
+  registeredPlaces: number;
+  openedOn: string;
+  closedOn: string | null;
+  schedules: LoadedSchedule[];
+}
+
+/** An organisation's books for a period (see src/domain/settlement/books.ts), with what the return adds. */
+export interface OrganisationBooks extends Books {
+  organisation: {
+    id: string;
+    name: string;
+    legalForm: string;
+    companiesHouseNumber: string | null;
+    capRate: string;
+    capScope: CapScope;
+  };
+  homes: LoadedHome[];
+}
+
+/**
+ * The books of some organisations for a period: their homes open in it (by name, then id), every fee
+ * schedule of those homes effective by its end, the placements overlapping it (latest versions), the
+ * actual spending by home and code and the months imported (latest version of each month). Six
+ * queries for the whole chunk, so that a national export costs a few round trips per chunk, not per
+ * home. The reconciliation and the annual return both read their books here.
+ */
+export async function loadBooks(
+  db: Db,
+  organisationIds: readonly string[],
+  period: Period,
+  options: { withBreakdowns?: boolean } = {},
+): Promise<OrganisationBooks[]> {
+  if (organisationIds.length === 0) return [];
+  const ids = [...organisationIds];
+  const [organisations, homes] = await Promise.all([
+    db
+      .selectFrom('organisations')
+      .select(['id', 'name', 'legal_form', 'companies_house_number', 'surplus_cap_rate', 'cap_scope'])
+      .where('id', 'in', ids)
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('homes')
+      .select([
+        'id',
+        'organisation_id',
+        'name',
+        'ofsted_urn',
+        'host_council',
+        'registered_places',
+        'opened_on',
+        'closed_on',
+      ])
+      .where('organisation_id', 'in', ids)
+      .where('opened_on', '<=', period.end)
+      .where((eb) => eb.or([eb('closed_on', 'is', null), eb('closed_on', '>=', period.start)]))
+      .orderBy('organisation_id')
+      .orderBy('name')
+      .orderBy('id')
+      .execute(),
+  ]);
+  const homeIds = homes.map((home) => home.id);
+  const [schedules, placements, { months, actuals }] =
+    homeIds.length === 0
+      ? [[], [], { months: [], actuals: [] }]
+      : await Promise.all([
+          db
+            .selectFrom('fee_schedules as s')
+            .leftJoin('fee_schedule_proofs as p', 'p.schedule_id', 's.id')
+            .select([
+              's.id',
+              's.home_id',
+              's.version',
+              's.period_label',
+              's.effective_from',
+              's.published_at',
+              's.weekly_fee_per_child',
+              's.surplus_rate',
+              's.model',
+              'p.hash',
+            ])
+            .$if(options.withBreakdowns === true, (qb) => qb.select('s.breakdown'))
+            .where('s.home_id', 'in', homeIds)
+            .where('s.effective_from', '<=', period.end)
+            .orderBy('s.home_id')
+            .orderBy('s.effective_from')
+            .orderBy('s.published_at')
+            .execute(),
+          db
+            .with('latest', (qb) =>
+              qb
+                .selectFrom('placement_versions')
+                .distinctOn('placement_id')
+                .selectAll()
+                .where('placement_id', 'in', (sub) =>
+                  sub.selectFrom('placements').select('id').where('organisation_id', 'in', ids),
+                )
+                .orderBy('placement_id')
+                .orderBy('version', 'desc'),
+            )
+            .selectFrom('placements as p')
+            .innerJoin('latest as v', 'v.placement_id', 'p.id')
+            .select([
+              'p.id',
+              'p.council_code',
+              'p.reference',
+              'v.home_id',
+              'v.start_date',
+              'v.end_date',
+              'v.enhancements',
+            ])
+            .where('v.home_id', 'in', homeIds)
+            .where('v.start_date', '<=', period.end)
+            .where((eb) => eb.or([eb('v.end_date', 'is', null), eb('v.end_date', '>=', period.start)]))
+            .orderBy('p.id')
+            .execute(),
+          monthlyActuals(db, homeIds, period),
+        ]);
+
+  const schedulesByHome = groupBy(schedules, (row) => row.home_id);
+  const homesByOrganisation = groupBy(homes, (row) => row.organisation_id);
+  const homeOrganisation = new Map(homes.map((home) => [home.id, home.organisation_id]));
+  const organisationOf = (row: { home_id: string }) => homeOrganisation.get(row.home_id)!;
+  const placementsByOrganisation = groupBy(placements, organisationOf);
+  const actualsByOrganisation = groupBy(actuals, organisationOf);
+  const monthsByOrganisation = groupBy(months, organisationOf);
+
+  return organisations.map((organisation) => ({
+    organisation: {
+      id: organisation.id,
+      name: organisation.name,
+      legalForm: organisation.legal_form,
+      companiesHouseNumber: organisation.companies_house_number,
+      capRate: trimRate(organisation.surplus_cap_rate),
+      capScope: organisation.cap_scope,
+    },
+    period,
+    homes: (homesByOrganisation.get(organisation.id) ?? []).map((home) => ({
+      id: home.id,
+      name: home.name,
+      ofstedUrn: home.ofsted_urn,
+      hostCouncil: home.host_council,
+      registeredPlaces: home.registered_places,
+      openedOn: home.opened_on,
+      closedOn: home.closed_on,
+      schedules: (schedulesByHome.get(home.id) ?? []).map((row) => ({
+        id: row.id,
+        homeId: row.home_id,
+        version: row.version,
+        periodLabel: row.period_label,
+        effectiveFrom: row.effective_from,
+        publishedAt: row.published_at.toISOString(),
+        weeklyFeePerChild: row.weekly_fee_per_child,
+        surplusRate: trimRate(row.surplus_rate),
+        hash: row.hash,
+        model: row.model as CostModel,
+        ...('breakdown' in row ? { breakdown: row.breakdown as Breakdown } : {}),
+      })),
+    })),
+    placements: (placementsByOrganisation.get(organisation.id) ?? []).map(
+      (row): ChargePlacement => ({
+        id: row.id,
+        homeId: row.home_id,
+        councilCode: row.council_code,
+        reference: row.reference,
+        start: row.start_date,
+        end: row.end_date,
+        enhancements: row.enhancements as PlacementEnhancement[],
+      }),
+    ),
+    actualCosts: (actualsByOrganisation.get(organisation.id) ?? []).map((row) => ({
+      homeId: row.home_id,
+      code: row.code,
+      amount: normaliseMoney(String(row.amount)),
+    })),
+    monthsImported: (monthsByOrganisation.get(organisation.id) ?? []).map((row) => ({
+      homeId: row.home_id,
+      month: row.month.slice(0, 7),
+    })),
+  }));
+}
+
+/**
+ * The latest import of each month of the homes that touches the period (from the month of its start),
+ * and the spending in those imports by home and code. The imports are picked first and their lines
+ * then read by primary key: one join in one query lets the planner hash the whole ledger for every
+ * chunk of homes. A month imported with no lines (a nil month) is in `months` with nothing in `actuals`.
+ */
+async function monthlyActuals(db: Db, homeIds: readonly string[], period: Period) {
+  const months = await db
+    .selectFrom('actuals_imports')
+    .distinctOn(['home_id', 'month'])
+    .select(['id', 'home_id', 'month'])
+    .where('home_id', 'in', [...homeIds])
+    .where('month', '>=', `${period.start.slice(0, 7)}-01`)
+    .where('month', '<=', period.end)
+    .orderBy('home_id')
+    .orderBy('month')
+    .orderBy('version', 'desc')
+    .execute();
+  if (months.length === 0) return { months, actuals: [] };
+  const actuals = await db
+    .selectFrom('actual_amounts as a')
+    .innerJoin('actuals_imports as i', 'i.id', 'a.import_id')
+    .select(['i.home_id', 'a.code', sql<string>`sum(a.amount)`.as('amount')])
+    .where(sql<boolean>`a.import_id = any(${months.map((row) => row.id)}::uuid[])`)
+    .groupBy(['i.home_id', 'a.code'])
+    .orderBy('i.home_id')
+    .orderBy('a.code')
+    .execute();
+  return { months, actuals };
+}
+
+function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = groups.get(k);
+    if (list) list.push(row);
+    else groups.set(k, [row]);
+  }
+  return groups;
+}
+
+/** numeric(9,6) "0.040000" → "0.04" (the rate as the cost model wrote it). */
+function trimRate(rate: string): string {
+  return rate.includes('.') ? rate.replace(/0+$/, '').replace(/\.$/, '') : rate;
+}
+
+/** A numeric sum as pennies text: "12.5" → "12.50". */
+function normaliseMoney(amount: string): string {
+  const [whole = '0', fraction = ''] = amount.split('.');
+  return `${whole}.${fraction.padEnd(2, '0').slice(0, 2)}`;
+}
