@@ -279,6 +279,24 @@ describe.each(engines)('the year-end settlement on %s', (engine) => {
     expect(statement.json()).toMatchObject({ ruleVersion: 2, supersededBy: second.id });
   });
 
+  it('keeps one chain of successors when the same period is frozen by several callers at once', async () => {
+    const { organisationId, finance } = await seedProvider(app, { homes: [ASH] });
+    const period = { organisationId, from: '2026-04-01', to: '2027-03-31' };
+    const responses = await Promise.all(Array.from({ length: 5 }, () => freeze(finance, period)));
+    expect(responses.map((response) => response.statusCode)).toEqual([201, 201, 201, 201, 201]);
+    const frozen = responses.map((response) => response.json());
+    // exactly one first (superseding nothing), and every other supersedes a different one
+    expect(frozen.filter((entry) => entry.supersedes === null)).toHaveLength(1);
+    const superseded = frozen.map((entry) => entry.supersedes).filter((id) => id !== null);
+    expect(new Set(superseded).size).toBe(4);
+    const current = [];
+    for (const entry of frozen) {
+      const read = (await inject({ url: `/v1/reconciliations/${entry.id}`, headers: finance })).json();
+      if (read.supersededBy === null) current.push(read.id);
+    }
+    expect(current).toHaveLength(1);
+  });
+
   it('still reads a reconciliation frozen under rule 1, saying so', async () => {
     const { organisationId, finance } = await seedProvider(app, { homes: [{ name: 'Elm House' }] });
     const { db } = testApp.database.handle;

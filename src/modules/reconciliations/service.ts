@@ -154,6 +154,13 @@ export async function freezeReconciliation(
   try {
     const row = await database.db.transaction().execute(async (trx) => {
       await registerSigningKey(trx, signingKey);
+      // freezes of one organisation queue here, so that each supersedes the one frozen before it
+      await trx
+        .selectFrom('organisations')
+        .select('id')
+        .where('id', '=', scope.organisationId)
+        .forUpdate()
+        .executeTakeFirst();
       const previous = await trx
         .selectFrom('reconciliations as r')
         .select('r.id')
