@@ -4,7 +4,12 @@ import type { HomesTable, OrganisationsTable } from '../db/schema.js';
 import type { FeeChange } from '../domain/pricing/index.js';
 import { notFound, type Principal } from '../http/auth.js';
 import { getProof, type ScheduleProof } from '../modules/fee-schedules/proofs.js';
-import { listSchedules, scheduleInForce, toFeeSchedule } from '../modules/fee-schedules/repository.js';
+import {
+  listSchedules,
+  plainRate,
+  scheduleInForce,
+  toFeeSchedule,
+} from '../modules/fee-schedules/repository.js';
 import type { FeeSchedule, FeeScheduleSummary } from '../modules/fee-schedules/schemas.js';
 import { compareSchedules, type ScheduleCache } from '../modules/fee-schedules/service.js';
 import { visibleHome } from '../modules/homes/service.js';
@@ -12,9 +17,6 @@ import { findOrganisation } from '../modules/organisations/repository.js';
 
 /** How many versions the home page lists; the API pages through all of them. */
 export const HISTORY_LIMIT = 100;
-
-/** numeric(9, 6) "0.050000" → "0.05". */
-const plainRate = (value: string) => value.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
 
 export interface IndexHome {
   id: string;

@@ -72,7 +72,7 @@ export const breakdownSchema = z
     methodVersion: z
       .literal([1, 2])
       .describe(
-        'Version of the pricing method (shared/spec/pricing-method.md): 2 when the model uses a version 2 input (central.annualAmount, §7), else 1.',
+        'Version of the pricing method (docs/pricing.md): 2 when the model uses a version 2 input (central.annualAmount, §7), else 1.',
       ),
     currency: z.literal('GBP'),
     period: z

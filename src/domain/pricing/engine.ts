@@ -22,7 +22,7 @@ import type { BreakdownLineCode, Frequency } from './codes.js';
 import { type RateTables, resolveRates } from './rates.js';
 import { type CostModel, type Enhancement, isoDay, type StaffingLine } from './schema.js';
 
-// The cost-plus pricing method (shared/spec/pricing-method.md): version 1, and of version 2 the
+// The cost-plus pricing method (docs/pricing.md): version 1, and of version 2 the
 // central share `central.annualAmount` (§7); a model that uses it is priced as method version 2.
 //
 // How the arithmetic stays exact. Every line is first worked out as an exact decimal numerator
@@ -151,7 +151,7 @@ function periodOf(period: CostModel['period']): PeriodFacts {
 }
 
 /**
- * Prices a validated cost model by the method of shared/spec/pricing-method.md (§2–§4).
+ * Prices a validated cost model by the pricing method (§2–§4, docs/pricing.md).
  * Pure: the same model and tables always give the same breakdown. Throws DomainValidationError for
  * a model that cannot be priced: an unknown `ratesFrom` year, or a rule the schema enforces.
  */

@@ -1,4 +1,4 @@
-// The pricing domain's public API (shared/spec/pricing-method.md).
+// The pricing domain's public API (the method: docs/pricing.md).
 
 export { zodIssuesToFieldIssues } from '../errors.js';
 export {

@@ -549,7 +549,7 @@ export const costModelSchema = z
       }
     });
   }, always)
-  .describe('A cost model: one home for one pricing period (shared/spec/pricing-method.md §1).');
+  .describe('A cost model: one home for one pricing period (the pricing method §1, docs/pricing.md).');
 
 /** The cost model after validation (`basis` filled in on running lines). */
 export type CostModel = z.infer<typeof costModelSchema>;

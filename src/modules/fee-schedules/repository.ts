@@ -1,11 +1,13 @@
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { Database, FeeSchedulesTable } from '../../db/schema.js';
+import type { ChargeSchedule } from '../../domain/charges/index.js';
+import type { CostModel } from '../../domain/pricing/index.js';
 import type { FeeSchedule, FeeScheduleSummary } from './schemas.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 /** numeric(9, 6) "0.040000" → "0.04", as the model gave it. */
-const plainRate = (value: string) => value.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+export const plainRate = (value: string) => value.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
 
 export function toFeeSchedule(row: Selectable<FeeSchedulesTable>): FeeSchedule {
   return {
@@ -24,6 +26,32 @@ export function toFeeSchedule(row: Selectable<FeeSchedulesTable>): FeeSchedule {
     publishedAt: row.published_at.toISOString(),
     model: row.model as FeeSchedule['model'],
     breakdown: row.breakdown as FeeSchedule['breakdown'],
+  };
+}
+
+/** A schedule as the charging rule reads it (src/domain/charges), from the columns it needs. */
+export function toChargeSchedule(
+  row: Pick<
+    Selectable<FeeSchedulesTable>,
+    | 'id'
+    | 'home_id'
+    | 'version'
+    | 'period_label'
+    | 'effective_from'
+    | 'published_at'
+    | 'weekly_fee_per_child'
+    | 'model'
+  >,
+): ChargeSchedule {
+  return {
+    id: row.id,
+    homeId: row.home_id,
+    version: row.version,
+    periodLabel: row.period_label,
+    effectiveFrom: row.effective_from,
+    publishedAt: row.published_at.toISOString(),
+    weeklyFeePerChild: row.weekly_fee_per_child,
+    model: row.model as CostModel,
   };
 }
 

@@ -49,7 +49,7 @@ export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['pricing'],
         summary: 'Price a cost model',
         description: [
-          'Prices a cost model by the published method (shared/spec/pricing-method.md) and returns the line-item breakdown. Nothing is stored.',
+          'Prices a cost model by the published cost-plus method (docs/pricing.md) and returns the line-item breakdown. Nothing is stored.',
           '',
           'Send `Accept: text/csv` for the lines as RFC 4180 CSV (a header row, one row per line, then a total row).',
           '',

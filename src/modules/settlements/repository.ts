@@ -1,9 +1,10 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { ChargePlacement, ChargeSchedule } from '../../domain/charges/index.js';
-import type { Breakdown, CostModel } from '../../domain/pricing/index.js';
+import type { Breakdown } from '../../domain/pricing/index.js';
 import type { Books } from '../../domain/settlement/books.js';
 import type { CapScope } from '../../domain/settlement/index.js';
+import { plainRate, toChargeSchedule } from '../fee-schedules/repository.js';
 import type { PlacementEnhancement } from '../placements/schemas.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -159,7 +160,7 @@ export async function loadBooks(
       name: organisation.name,
       legalForm: organisation.legal_form,
       companiesHouseNumber: organisation.companies_house_number,
-      capRate: trimRate(organisation.surplus_cap_rate),
+      capRate: plainRate(organisation.surplus_cap_rate),
       capScope: organisation.cap_scope,
     },
     period,
@@ -172,16 +173,9 @@ export async function loadBooks(
       openedOn: home.opened_on,
       closedOn: home.closed_on,
       schedules: (schedulesByHome.get(home.id) ?? []).map((row) => ({
-        id: row.id,
-        homeId: row.home_id,
-        version: row.version,
-        periodLabel: row.period_label,
-        effectiveFrom: row.effective_from,
-        publishedAt: row.published_at.toISOString(),
-        weeklyFeePerChild: row.weekly_fee_per_child,
-        surplusRate: trimRate(row.surplus_rate),
+        ...toChargeSchedule(row),
+        surplusRate: plainRate(row.surplus_rate),
         hash: row.hash,
-        model: row.model as CostModel,
         ...('breakdown' in row ? { breakdown: row.breakdown as Breakdown } : {}),
       })),
     })),
@@ -248,11 +242,6 @@ function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[
     else groups.set(k, [row]);
   }
   return groups;
-}
-
-/** numeric(9,6) "0.040000" → "0.04" (the rate as the cost model wrote it). */
-function trimRate(rate: string): string {
-  return rate.includes('.') ? rate.replace(/0+$/, '').replace(/\.$/, '') : rate;
 }
 
 /** A numeric sum as pennies text: "12.5" → "12.50". */

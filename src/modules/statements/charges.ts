@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { type ChargeSchedule, type Charges, computeCharges } from '../../domain/charges/index.js';
-import type { Breakdown, CostModel } from '../../domain/pricing/index.js';
+import type { Breakdown } from '../../domain/pricing/index.js';
+import { toChargeSchedule } from '../fee-schedules/repository.js';
 import type { currentPlacements } from '../placements/repository.js';
 import type { PlacementEnhancement } from '../placements/schemas.js';
 import { rateTables } from '../rates/repository.js';
@@ -42,14 +43,7 @@ export async function chargePlacements(
         .execute()
     : [];
   const schedules: LoadedSchedule[] = rows.map((row) => ({
-    id: row.id,
-    homeId: row.home_id,
-    version: row.version,
-    periodLabel: row.period_label,
-    effectiveFrom: row.effective_from,
-    publishedAt: row.published_at.toISOString(),
-    weeklyFeePerChild: row.weekly_fee_per_child,
-    model: row.model as CostModel,
+    ...toChargeSchedule(row),
     breakdown: row.breakdown as Breakdown,
   }));
   const charges = computeCharges({
