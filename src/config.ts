@@ -31,9 +31,14 @@ export const configSchema = z.object({
     .default(3000),
   DATA_DIR: z.string().trim().min(1, { message: 'must not be empty' }).default('./data'),
   DATABASE_URL: postgresUrl.optional(),
+  /** PostgreSQL: the tables' owner, for migrations only; DATABASE_URL is then a role that owns nothing. */
+  MIGRATION_DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_MAX: positiveInt(200).default(10),
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(600_000).default(15_000),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: positiveInt(3_600_000).default(60_000),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(600_000).default(5_000),
+  /** The longest any one start-up step (open the database, migrate, listen…) may take. */
+  STARTUP_TIMEOUT_MS: positiveInt(3_600_000).default(120_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: positiveInt(100 * 1024 * 1024).default(1024 * 1024),
   REQUEST_TIMEOUT_MS: positiveInt(600_000).default(30_000),
@@ -65,6 +70,9 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string };
 
+/** Settings whose value is never repeated in a message (they may hold a password or a secret). */
+const secretSettings = new Set(['DATABASE_URL', 'MIGRATION_DATABASE_URL', 'ADMIN_API_KEY']);
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -81,9 +89,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const variable = String(issue.path[0] ?? 'environment');
-    const shown =
-      variable === 'DATABASE_URL' || variable === 'ADMIN_API_KEY' ? '' : ` (got "${present[variable]}")`;
+    const shown = secretSettings.has(variable) ? '' : ` (got "${present[variable]}")`;
     throw new ConfigError(`Invalid configuration: ${variable} ${issue.message}${shown}`);
+  }
+  if (parsed.data.MIGRATION_DATABASE_URL && !parsed.data.DATABASE_URL) {
+    throw new ConfigError(
+      "Invalid configuration: MIGRATION_DATABASE_URL needs DATABASE_URL (the service's own role); PGlite has no roles",
+    );
   }
   return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
 }

@@ -1,17 +1,35 @@
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import closeWithGrace from 'close-with-grace';
-import { pino } from 'pino';
-import { ConfigError, loadConfig, redactUrl } from './config.js';
-import { openDatabase } from './db/database.js';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { type Logger, pino } from 'pino';
+import { type Config, ConfigError, loadConfig, redactUrl } from './config.js';
+import {
+  type DatabaseHandle,
+  type DatabaseNotice,
+  type DataDirLock,
+  lockDataDir,
+  openDatabase,
+} from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { checkServicePrivileges, migrateAsOwner } from './db/roles.js';
+import { StartupError, startupSteps } from './db/startup.js';
 import { buildApp } from './http/app.js';
 import { loggerOptions } from './http/logger.js';
 import { registerSigningKey } from './modules/fee-schedules/proofs.js';
 import { loadOrCreateSigningKey } from './modules/fee-schedules/signing.js';
 
-/** Process entry: config → database → migrations → app → listen, and a graceful stop on SIGTERM/SIGINT. */
+/**
+ * Process entry: config → data folder lock (PGlite) → database → migrations → signing key → app →
+ * listen, each step logged with its duration and bounded by STARTUP_TIMEOUT_MS; then a graceful stop
+ * on SIGTERM/SIGINT.
+ */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
+  // Whatever this process creates (PGlite's files, the signing key) is readable by its OS user only.
+  process.umask(0o077);
+  const configStarted = performance.now();
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {
@@ -23,41 +41,153 @@ async function main(): Promise<void> {
   }
 
   const logger = pino(loggerOptions(config));
-  const database = await openDatabase({
-    databaseUrl: config.DATABASE_URL,
-    dataDir: config.dataDir,
-    poolMax: config.DATABASE_POOL_MAX,
-    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
-    onPoolError: (err) => logger.warn({ err }, 'database connection lost; the pool will reconnect'),
+  const startup = startupSteps(logger, { timeoutMs: config.STARTUP_TIMEOUT_MS });
+  const engine = config.DATABASE_URL ? 'postgres' : 'pglite';
+  // sinceProcessStartMs: Node.js's own start and loading (compiling) the modules, before any step.
+  startup.record('config loaded', Math.round(performance.now() - configStarted), {
+    engine,
+    sinceProcessStartMs: Math.round(process.uptime() * 1000),
   });
   const where = config.DATABASE_URL ? redactUrl(config.DATABASE_URL) : `PGlite in ${config.dataDir}`;
+  const notice = ({ level, message, ...details }: DatabaseNotice) => logger[level](details, message);
+
+  let lock: DataDirLock | undefined;
+  let database: DatabaseHandle | undefined;
+  let app: FastifyInstance | undefined;
   try {
-    const applied = await migrateToLatest(database.db);
-    logger.info(
-      { database: where, applied },
-      applied.length ? 'migrations applied' : 'database is up to date',
+    if (!config.DATABASE_URL) {
+      const dataDir = config.dataDir;
+      lock = await startup.run(
+        'data folder locked',
+        () => lockDataDir(dataDir, notice),
+        () => ({ dataDir }),
+      );
+    }
+    const opened = await startup.run(
+      'database open',
+      async () => {
+        const handle = await openDatabase({
+          databaseUrl: config.DATABASE_URL,
+          dataDir: config.dataDir,
+          dataDirLock: lock,
+          poolMax: config.DATABASE_POOL_MAX,
+          statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+          idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+          connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+          onPoolError: (err) => logger.warn({ err }, 'database connection lost; the pool will reconnect'),
+          onNotice: notice,
+        });
+        database = handle;
+        // The pool connects lazily: connect now, so that a server that does not answer is this step's.
+        if (handle.engine === 'postgres') await sql`select 1`.execute(handle.db);
+        return handle;
+      },
+      () => ({ database: where }),
+    );
+    lock = undefined; // the handle owns it now, and releases it on close
+
+    await startup.run(
+      'migrations',
+      () => prepareSchema(config, opened, logger),
+      (result) => result,
+    );
+
+    const signingKeyFile = config.SIGNING_KEY_FILE ?? path.join(config.dataDir, 'signing-key.pem');
+    const signingKey = await startup.run(
+      'signing key',
+      async () => {
+        const key = loadOrCreateSigningKey(signingKeyFile);
+        await registerSigningKey(opened.db, key);
+        return key;
+      },
+      (key) => ({ keyId: key.keyId }),
+    );
+
+    const built = await startup.run('app built', () =>
+      buildApp({ config, database: opened, logger, signingKey }),
+    );
+    app = built;
+
+    closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
+      if (err) logger.error({ err }, 'stopping after an uncaught error');
+      else logger.info({ signal }, 'stopping: finishing in-flight requests');
+      await built.close(); // stops accepting, lets requests finish, then closes the database (onClose)
+      logger.info('stopped');
+    });
+
+    await startup.run(
+      'listening',
+      () => built.listen({ host: config.HOST, port: config.PORT }),
+      (address) => ({ address }),
     );
   } catch (error) {
-    logger.fatal({ err: error, database: where }, 'could not prepare the database');
-    await database.close();
+    // A StartupError has been logged (fatal, with its step); anything else is unexpected.
+    if (!(error instanceof StartupError)) logger.fatal({ err: error }, 'could not start');
+    process.stderr.write(`Could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    startup.finish();
+    // Release what was taken, briefly: a database that stalled start-up may not close either.
+    const openedDatabase = database as DatabaseHandle | undefined;
+    await bounded(app ? app.close() : openedDatabase?.close(), 2_000);
+    (lock as DataDirLock | undefined)?.release();
     process.exit(1);
+  } finally {
+    startup.finish();
   }
+}
 
-  const signingKeyFile = config.SIGNING_KEY_FILE ?? path.join(config.dataDir, 'signing-key.pem');
-  const signingKey = loadOrCreateSigningKey(signingKeyFile);
-  await registerSigningKey(database.db, signingKey);
-  logger.info({ keyId: signingKey.keyId }, 'published fee schedules are signed with this key');
-  const app = await buildApp({ config, database, logger, signingKey });
+/**
+ * Migrations, as the tables' owner when MIGRATION_DATABASE_URL is set (then the service role's
+ * grants), else through the service's own connection as before. On PostgreSQL, a `warn` when the
+ * service's role could alter its own tables (docs/operations.md).
+ */
+async function prepareSchema(
+  config: Config,
+  database: DatabaseHandle,
+  logger: Logger,
+): Promise<Record<string, unknown>> {
+  let fields: Record<string, unknown>;
+  if (config.MIGRATION_DATABASE_URL) {
+    const result = await migrateAsOwner({
+      migrationUrl: config.MIGRATION_DATABASE_URL,
+      service: database,
+      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    });
+    fields = {
+      applied: result.applied,
+      migratedAs: result.ownerRole,
+      serviceRole: result.grants.serviceRole,
+      appendOnlyTables: result.grants.appendOnly.length,
+      mutableTables: result.grants.mutable.length,
+    };
+  } else {
+    fields = { applied: await migrateToLatest(database.db) };
+  }
+  if (database.engine === 'postgres') {
+    const check = await checkServicePrivileges(database.db);
+    if (check.problems.length > 0) {
+      logger.warn(
+        { role: check.role, schema: check.schema, problems: check.problems },
+        `the service's database role "${check.role}" can alter its own tables (${check.problems.join('; ')}): ` +
+          'the append-only history is only as safe as its credentials. Migrate as an owner role and run the ' +
+          'service as a role that owns nothing (MIGRATION_DATABASE_URL, `npm run cli -- db roles`, docs/operations.md)',
+      );
+    }
+  }
+  return fields;
+}
 
-  closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
-    if (err) logger.error({ err }, 'stopping after an uncaught error');
-    else logger.info({ signal }, 'stopping: finishing in-flight requests');
-    await app.close(); // stops accepting, lets requests finish, then closes the database (onClose)
-    logger.info('stopped');
-  });
-
-  await app.listen({ host: config.HOST, port: config.PORT });
+async function bounded(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!promise) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise.catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 main().catch((error: unknown) => {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, redactUrl } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { checkServicePrivileges, migrateAsOwner } from '../db/roles.js';
 import {
   committedOpenApi,
   committedReturnSchema,
@@ -10,6 +11,7 @@ import {
   openApiPath,
   writeOpenApi,
 } from '../http/openapi.js';
+import { dbCommand } from './db-roles.js';
 import { keysCommand } from './keys.js';
 import { quoteCommand } from './quote.js';
 import { verifyCommand } from './verify.js';
@@ -23,22 +25,57 @@ interface Command {
 
 const commands: Record<string, Command> = {
   migrate: {
-    summary: 'Apply pending migrations to the configured database (DATABASE_URL, or PGlite in DATA_DIR)',
+    summary:
+      'Apply pending migrations to the configured database (DATABASE_URL, or PGlite in DATA_DIR); with MIGRATION_DATABASE_URL, as that owner, then grant the DATABASE_URL role',
     usage: 'migrate',
     async run() {
       const config = loadConfig();
-      const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
+      const database = await openDatabase({
+        databaseUrl: config.DATABASE_URL,
+        dataDir: config.dataDir,
+        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+        connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+      });
       try {
-        const applied = await migrateToLatest(database.db);
         const where = config.DATABASE_URL ? redactUrl(config.DATABASE_URL) : `PGlite in ${config.dataDir}`;
+        let applied: string[];
+        if (config.MIGRATION_DATABASE_URL) {
+          const result = await migrateAsOwner({
+            migrationUrl: config.MIGRATION_DATABASE_URL,
+            service: database,
+            statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+            connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+          });
+          applied = result.applied;
+          const { grants } = result;
+          process.stdout.write(
+            `Migrated as ${result.ownerRole}; granted ${grants.serviceRole} SELECT and INSERT on ${grants.appendOnly.length + grants.mutable.length} tables, UPDATE and DELETE on ${grants.mutable.length} (append-only: ${grants.appendOnly.join(', ') || 'none'})\n`,
+          );
+        } else {
+          applied = await migrateToLatest(database.db);
+        }
         process.stdout.write(
           applied.length ? `Applied ${applied.join(', ')} to ${where}\n` : `${where} is up to date\n`,
         );
+        if (database.engine === 'postgres') {
+          const check = await checkServicePrivileges(database.db);
+          if (check.problems.length > 0) {
+            process.stderr.write(
+              `Warning: the service's role "${check.role}" can alter its own tables (${check.problems.join('; ')}); see docs/operations.md\n`,
+            );
+          }
+        }
         return 0;
       } finally {
         await database.close();
       }
     },
+  },
+  db: {
+    summary:
+      'PostgreSQL roles: make an owner role (migrations) and a service role that owns nothing, and print their URLs (docs/operations.md)',
+    usage: 'db roles --owner NAME --service NAME [--admin-url URL] [--schema NAME] [--new-passwords]',
+    run: dbCommand,
   },
   quote: {
     summary: 'Price a cost model file by the method and print its breakdown',
@@ -77,6 +114,8 @@ const commands: Record<string, Command> = {
   },
 };
 
+const DATABASE_COMMANDS = new Set(['migrate', 'keys', 'db']);
+
 function help(): string {
   const width = Math.max(...Object.values(commands).map((c) => c.usage.length));
   const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
@@ -98,6 +137,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`Usage: npm run cli -- ${command.usage}\n\n${command.summary}\n`);
     return 0;
   }
+  // Commands that open the database: what they create (PGlite's files) is readable by this user only.
+  if (DATABASE_COMMANDS.has(name)) process.umask(0o077);
   return command.run(args);
 }
 

@@ -1,4 +1,16 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -22,13 +34,30 @@ export interface OpenDatabaseOptions {
   databaseUrl?: string | undefined;
   /** PGlite data folder; `memory://` (or undefined) keeps it in memory. */
   dataDir?: string | undefined;
+  /** PGlite only: the folder's lock, already taken with lockDataDir (server.ts times the two steps apart). */
+  dataDirLock?: DataDirLock | undefined;
   /** PostgreSQL only: the schema to work in (tests give each file its own). */
   searchPath?: string | undefined;
+  /** PostgreSQL only: how the connections are named in pg_stat_activity. */
+  applicationName?: string | undefined;
   poolMax?: number;
   statementTimeoutMs?: number;
+  /** PostgreSQL only: a transaction left idle this long is ended by the server (its session too). */
+  idleInTransactionTimeoutMs?: number;
   connectTimeoutMs?: number;
   onPoolError?: (error: Error) => void;
+  /** What opening noticed that an operator should know (a lock taken over, files made private). */
+  onNotice?: (notice: DatabaseNotice) => void;
 }
+
+export interface DatabaseNotice {
+  level: 'info' | 'warn';
+  message: string;
+  [detail: string]: unknown;
+}
+
+export const DEFAULT_APPLICATION_NAME = 'cost-plus-care-pricing';
+export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 
 // Type parity between the drivers: numeric (money), int8 and date come back as strings on both,
 // so that no amount ever passes through a JavaScript number and no date through a time zone.
@@ -42,31 +71,180 @@ export class DatabaseUnavailableError extends Error {
 }
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir);
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options);
 }
+
+/** True for a dataDir that keeps PGlite in memory (no folder, no lock). */
+export function isInMemory(dataDir: string | undefined): boolean {
+  return dataDir === undefined || dataDir.startsWith('memory://');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The PGlite data folder: private to the service's OS user, and locked to one process.
+
+/** The lock on a PGlite data folder, held from lockDataDir until release (which close() calls). */
+export interface DataDirLock {
+  readonly dataDir: string;
+  /** Removes the lock file, if it is still this holder's; safe to call twice. */
+  release(): void;
+}
+
+/** Who holds a lock: written next to the lock file (whose content stays the bare pid, as before). */
+interface LockOwner {
+  pid: number;
+  /** /proc/<pid>/stat field 22: clock ticks from boot to the process's start (Linux only). */
+  startTicks?: string;
+  /** /proc/sys/kernel/random/boot_id: which boot of the machine the start time counts from. */
+  bootId?: string;
+  /** Random, per holder: tells this holder's lock from an earlier one of the same pid. */
+  token: string;
+}
+
+export class DataDirLockedError extends Error {
+  override readonly name = 'DataDirLockedError';
+}
+
+/** Tokens of the locks this process holds: a second opener in the same process is refused. */
+const heldLocks = new Set<string>();
+
+const LOCK_FILE = 'service.lock';
+const OWNER_FILE = 'service.lock.owner';
 
 /**
  * PGlite is a database in this process: a second process opening the same folder would corrupt it.
- * A lock file holding the owner's pid keeps them apart; a lock left by a process that has died is taken over.
+ * The folder is made private to this OS user (0700) first, then locked: `service.lock` holds the
+ * owner's pid (made with O_EXCL), and `service.lock.owner` who that process is (its start time since
+ * boot and the boot's id, from /proc). A lock is taken over when its process has gone (or is a
+ * zombie), when the machine has rebooted since, or when the pid now belongs to a process that started
+ * at another time (the pid was reused after a crash). A lock whose process is alive and cannot be told
+ * apart (no /proc, or a lock written by an older version) is refused at once with a message naming
+ * the pid and the file to delete. Synchronous, and never waits.
  */
-function lockDataDir(dataDir: string): () => void {
-  const lockFile = path.join(dataDir, 'service.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
+export function lockDataDir(dataDir: string, onNotice?: (notice: DatabaseNotice) => void): DataDirLock {
+  prepareFolder(dataDir, onNotice);
+  const lockFile = path.join(dataDir, LOCK_FILE);
+  const ownerFile = path.join(dataDir, OWNER_FILE);
+  const me: LockOwner = { pid: process.pid, ...processIdentity(process.pid), token: randomToken() };
+  for (let attempt = 0; attempt < 4; attempt++) {
     try {
-      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
-      return () => rmSync(lockFile, { force: true });
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx', mode: 0o600 });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number(readFileSync(lockFile, 'utf8'));
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-        throw new Error(
-          `The database in ${dataDir} is in use by process ${owner}: stop it first (or use the API / DATABASE_URL)`,
-        );
-      }
-      rmSync(lockFile, { force: true });
+      takeOverIfStale(dataDir, lockFile, ownerFile, onNotice);
+      continue;
     }
+    try {
+      writeOwner(ownerFile, me);
+    } catch (error) {
+      rmSync(lockFile, { force: true });
+      throw error;
+    }
+    heldLocks.add(me.token);
+    let released = false;
+    return {
+      dataDir,
+      release() {
+        if (released) return;
+        released = true;
+        heldLocks.delete(me.token);
+        // Only a lock that is still ours is removed (one taken over meanwhile belongs to its taker).
+        const owner = readOwner(ownerFile);
+        if (owner && owner.token !== me.token) return;
+        rmSync(ownerFile, { force: true });
+        if (readText(lockFile)?.trim() === String(process.pid)) rmSync(lockFile, { force: true });
+      },
+    };
   }
-  throw new Error(`Could not lock ${dataDir}`);
+  throw new DataDirLockedError(`Could not lock ${dataDir}: its lock file kept changing (another process?)`);
+}
+
+/** Throws when the lock is live; otherwise moves the stale lock out of the way (atomically). */
+function takeOverIfStale(
+  dataDir: string,
+  lockFile: string,
+  ownerFile: string,
+  onNotice?: (notice: DatabaseNotice) => void,
+): void {
+  const content = readText(lockFile);
+  if (content === undefined) return; // gone meanwhile: try again
+  const verdict = judgeLock(content, readOwner(ownerFile));
+  if (verdict.live) {
+    throw new DataDirLockedError(verdict.message(dataDir, lockFile));
+  }
+  // Rename, then check that what was renamed is what was judged: of two processes taking over one
+  // stale lock at once, one renames it and the other finds nothing (ENOENT) or the winner's new lock,
+  // which it puts back.
+  const aside = `${lockFile}.stale-${randomToken()}`;
+  try {
+    renameSync(lockFile, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const moved = readText(aside);
+  if (moved !== content) {
+    try {
+      linkSync(aside, lockFile);
+    } catch {
+      // a newer lock is there already
+    }
+    rmSync(aside, { force: true });
+    return;
+  }
+  rmSync(aside, { force: true });
+  onNotice?.({
+    level: 'warn',
+    message: `took over a stale lock on the data folder: ${verdict.reason}`,
+    dataDir,
+  });
+}
+
+interface Verdict {
+  live: boolean;
+  reason: string;
+  message(dataDir: string, lockFile: string): string;
+}
+
+function judgeLock(content: string, owner: LockOwner | undefined): Verdict {
+  const pid = Number(content.trim());
+  const stale = (reason: string): Verdict => ({ live: false, reason, message: () => reason });
+  if (!Number.isInteger(pid) || pid <= 0) return stale(`the lock file held no process id ("${content}")`);
+  if (pid === process.pid) {
+    if (owner?.pid === pid && heldLocks.has(owner.token)) {
+      return {
+        live: true,
+        reason: 'held by this process',
+        message: (dataDir) => `The database in ${dataDir} is already open in this process (${pid})`,
+      };
+    }
+    return stale(`the lock names this process's own pid ${pid}: left by an earlier process of that number`);
+  }
+  if (!isAlive(pid)) return stale(`process ${pid} has gone`);
+  const identity = procStat(pid);
+  if (identity?.state === 'Z' || identity?.state === 'X') return stale(`process ${pid} has ended (zombie)`);
+  const known = owner !== undefined && owner.pid === pid && owner.startTicks !== undefined;
+  if (known && identity) {
+    const bootId = readBootId();
+    if (owner.bootId && bootId && owner.bootId !== bootId)
+      return stale(`the machine has restarted since process ${pid} took the lock`);
+    if (identity.startTicks !== owner.startTicks) {
+      return stale(`process ${pid} is not the one that took the lock (its number was reused after a crash)`);
+    }
+    return {
+      live: true,
+      reason: `process ${pid} holds it`,
+      message: (dataDir) =>
+        `The database in ${dataDir} is in use by process ${pid}: stop it first (or use the API / DATABASE_URL)`,
+    };
+  }
+  // Alive, and nothing tells whether it is the process that took the lock: refuse, and say how to resolve.
+  return {
+    live: true,
+    reason: `process ${pid} is alive`,
+    message: (dataDir, lockFile) =>
+      `The database in ${dataDir} is in use by process ${pid}: stop it first (or use the API / DATABASE_URL). ` +
+      `If process ${pid} is not this service (its number was reused after a crash), delete ${lockFile} and start again`,
+  };
 }
 
 function isAlive(pid: number): boolean {
@@ -78,23 +256,159 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
-  const inMemory = dataDir === undefined || dataDir.startsWith('memory://');
-  if (!inMemory) mkdirSync(dataDir, { recursive: true });
-  const unlock = inMemory ? () => {} : lockDataDir(dataDir);
-  // One options object: PGlite ignores the options of `new PGlite(undefined, options)`.
-  const pglite = new PGlite({
-    ...(inMemory ? {} : { dataDir }),
-    parsers: {
-      [pgliteTypes.INT8]: asString,
-      [pgliteTypes.NUMERIC]: asString,
-      [pgliteTypes.DATE]: asString,
-    },
-  });
+/** The state and start time of a process from /proc/<pid>/stat; undefined where there is no /proc. */
+function procStat(pid: number): { state: string; startTicks: string } | undefined {
+  const text = readText(`/proc/${pid}/stat`);
+  if (!text) return undefined;
+  // "pid (comm) state ppid …": comm may hold spaces and parentheses, so count from the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0];
+  const startTicks = fields[19]; // field 22 of the whole line
+  if (!state || !startTicks || !/^\d+$/.test(startTicks)) return undefined;
+  return { state, startTicks };
+}
+
+function processIdentity(pid: number): Pick<LockOwner, 'startTicks' | 'bootId'> {
+  const stat = procStat(pid);
+  const bootId = readBootId();
+  return { ...(stat ? { startTicks: stat.startTicks } : {}), ...(bootId ? { bootId } : {}) };
+}
+
+function readBootId(): string | undefined {
+  return readText('/proc/sys/kernel/random/boot_id')?.trim() || undefined;
+}
+
+function readOwner(file: string): LockOwner | undefined {
+  const text = readText(file);
+  if (!text) return undefined;
   try {
-    await pglite.waitReady;
+    const parsed = JSON.parse(text) as Partial<LockOwner>;
+    if (!Number.isInteger(parsed.pid) || typeof parsed.token !== 'string') return undefined;
+    return parsed as LockOwner;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeOwner(file: string, owner: LockOwner): void {
+  const temporary = `${file}.${owner.token}`;
+  writeFileSync(temporary, `${JSON.stringify(owner)}\n`, { mode: 0o600 });
+  renameSync(temporary, file);
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function randomToken(): string {
+  return randomBytes(12).toString('hex');
+}
+
+/** Makes the folder (0700) or narrows an existing one to 0700. */
+function prepareFolder(dataDir: string, onNotice?: (notice: DatabaseNotice) => void): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const mode = statSync(dataDir).mode & 0o777; // the folder itself, even through a symbolic link
+  if (mode === 0o700) return;
+  try {
+    chmodSync(dataDir, 0o700);
   } catch (error) {
-    unlock();
+    onNotice?.({
+      level: 'warn',
+      message: 'could not make the data folder private (0700): other local users may read the database',
+      dataDir,
+      mode: mode.toString(8),
+      err: error,
+    });
+  }
+}
+
+/**
+ * Takes group and other permissions off everything in the folder: directories 0700, files 0600 (an
+ * owner's execute bit is kept). PGlite writes the files made by initdb 0666 whatever the umask, and
+ * those of a folder made by an older version are that way too. Cheap: about 20 ms for 1,000 files.
+ */
+export function makeFolderPrivate(dataDir: string): { changed: number; failed: string[] } {
+  let changed = 0;
+  const failed: string[] = [];
+  const visit = (entry: string) => {
+    let stat: ReturnType<typeof lstatSync>;
+    try {
+      stat = lstatSync(entry);
+    } catch {
+      return; // gone meanwhile
+    }
+    if (stat.isSymbolicLink()) return;
+    const mode = stat.mode & 0o777;
+    if (mode & 0o077) {
+      try {
+        chmodSync(entry, stat.isDirectory() ? 0o700 : mode & 0o700);
+        changed++;
+      } catch {
+        failed.push(entry);
+      }
+    }
+    if (stat.isDirectory()) {
+      let names: string[] = [];
+      try {
+        names = readdirSync(entry);
+      } catch {
+        failed.push(entry);
+      }
+      for (const name of names) visit(path.join(entry, name));
+    }
+  };
+  visit(dataDir);
+  return { changed, failed };
+}
+
+function reportPrivacy(
+  dataDir: string,
+  result: { changed: number; failed: string[] },
+  onNotice?: (notice: DatabaseNotice) => void,
+): void {
+  if (result.failed.length > 0) {
+    onNotice?.({
+      level: 'warn',
+      message: 'could not make some files of the data folder private (not owned by this user?)',
+      dataDir,
+      failed: result.failed.slice(0, 10),
+      failedCount: result.failed.length,
+    });
+  } else if (result.changed > 0) {
+    onNotice?.({
+      level: 'info',
+      message: 'made the data folder private: group and other permissions removed',
+      dataDir,
+      files: result.changed,
+    });
+  }
+}
+
+async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  const { dataDir, onNotice } = options;
+  const inMemory = isInMemory(dataDir);
+  const lock = inMemory ? undefined : (options.dataDirLock ?? lockDataDir(dataDir!, onNotice));
+  // One options object: PGlite ignores the options of `new PGlite(undefined, options)`.
+  let pglite: PGlite;
+  try {
+    pglite = new PGlite({
+      ...(inMemory ? {} : { dataDir }),
+      parsers: {
+        [pgliteTypes.INT8]: asString,
+        [pgliteTypes.NUMERIC]: asString,
+        [pgliteTypes.DATE]: asString,
+      },
+    });
+    await pglite.waitReady;
+    // initdb's files (and an older folder's) are 0666; the files PGlite makes later follow the umask
+    // (server.ts sets 077), and are checked again at close.
+    if (!inMemory) reportPrivacy(dataDir!, makeFolderPrivate(dataDir!), onNotice);
+  } catch (error) {
+    lock?.release();
     throw error;
   }
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
@@ -109,19 +423,33 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
     async close() {
       if (closed) return;
       closed = true;
-      // Kysely's destroy does not close PGlite; closing it releases the data folder cleanly.
-      await db.destroy();
-      if (!pglite.closed) await pglite.close();
-      unlock();
+      try {
+        // Kysely's destroy does not close PGlite; closing it releases the data folder cleanly.
+        await db.destroy();
+        if (!pglite.closed) await pglite.close();
+        if (!inMemory) makeFolderPrivate(dataDir!);
+      } finally {
+        lock?.release();
+      }
     },
   };
 }
 
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<DatabaseHandle> {
-  const runtimeParams = [`-c statement_timeout=${options.statementTimeoutMs ?? 15_000}`];
+  const statementTimeoutMs = options.statementTimeoutMs ?? 15_000;
+  const idleInTransactionTimeoutMs =
+    options.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS;
+  // Set at connection start on every connection: a statement may not run longer than the statement
+  // timeout, and a transaction left idle (a client that stopped mid-transaction, a process frozen or
+  // cut off from the server) is ended by the server after the idle timeout, releasing its locks.
+  const runtimeParams = [
+    `-c statement_timeout=${statementTimeoutMs}`,
+    `-c idle_in_transaction_session_timeout=${idleInTransactionTimeoutMs}`,
+  ];
   if (options.searchPath) runtimeParams.push(`-c search_path=${options.searchPath}`);
   const pool = new pg.Pool({
     connectionString: url,
+    application_name: options.applicationName ?? DEFAULT_APPLICATION_NAME,
     max: options.poolMax ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,

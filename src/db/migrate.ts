@@ -15,7 +15,11 @@ export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     const cause = result.error instanceof Error ? result.error.message : String(result.error);
-    throw new Error(`Migration ${failed} failed: ${cause}`, { cause: result.error });
+    // A role that owns nothing (the service's, on PostgreSQL) may not create or alter tables.
+    const hint = /permission denied|must be owner/.test(cause)
+      ? ": the connected role may not change the schema; run migrations as the tables' owner (MIGRATION_DATABASE_URL, docs/operations.md)"
+      : '';
+    throw new Error(`Migration ${failed} failed: ${cause}${hint}`, { cause: result.error });
   }
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -15,11 +15,14 @@ export const redactedPaths = [
   'password',
   'databaseUrl',
   'DATABASE_URL',
+  'MIGRATION_DATABASE_URL',
+  'migrationDatabaseUrl',
   'ADMIN_API_KEY',
   '*.apiKey',
   '*.secret',
   '*.password',
   '*.DATABASE_URL',
+  '*.MIGRATION_DATABASE_URL',
   '*.ADMIN_API_KEY',
 ];
 

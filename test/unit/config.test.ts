@@ -62,6 +62,45 @@ describe('configuration', () => {
     expect(() => loadConfig({ ADMIN_API_KEY: 'secret' })).toThrow(/^((?!secret).)*$/);
   });
 
+  it('bounds start-up and idle transactions by default, and reads both', () => {
+    expect(loadConfig({}).STARTUP_TIMEOUT_MS).toBe(120_000);
+    expect(loadConfig({}).DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS).toBe(60_000);
+    const config = loadConfig({
+      STARTUP_TIMEOUT_MS: '5000',
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '30000',
+    });
+    expect(config.STARTUP_TIMEOUT_MS).toBe(5000);
+    expect(config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS).toBe(30_000);
+    expect(() => loadConfig({ STARTUP_TIMEOUT_MS: '0' })).toThrow(
+      /^Invalid configuration: STARTUP_TIMEOUT_MS must be at least 1/,
+    );
+  });
+
+  it('takes MIGRATION_DATABASE_URL (the owner role) beside DATABASE_URL (the service role)', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://cpc_service:s@db:5432/care',
+      MIGRATION_DATABASE_URL: 'postgres://cpc_owner:o@db:5432/care',
+    });
+    expect(config.MIGRATION_DATABASE_URL).toBe('postgres://cpc_owner:o@db:5432/care');
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/care' }).MIGRATION_DATABASE_URL).toBeUndefined();
+  });
+
+  it('refuses MIGRATION_DATABASE_URL without DATABASE_URL, and never repeats its value', () => {
+    expect(() => loadConfig({ MIGRATION_DATABASE_URL: 'postgres://owner:hunter2@db/care' })).toThrow(
+      /^Invalid configuration: MIGRATION_DATABASE_URL needs DATABASE_URL/,
+    );
+    let caught: unknown;
+    try {
+      loadConfig({ DATABASE_URL: 'postgres://db/care', MIGRATION_DATABASE_URL: 'mysql://owner:hunter2@db' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as Error).message).toBe(
+      'Invalid configuration: MIGRATION_DATABASE_URL must be a postgres:// or postgresql:// URL',
+    );
+  });
+
   it('redacts the password of a database URL', () => {
     expect(redactUrl('postgres://user:hunter2@db:5432/care')).toBe('postgres://user:***@db:5432/care');
     expect(redactUrl('postgres://db/care')).toBe('postgres://db/care');
