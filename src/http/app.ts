@@ -33,9 +33,12 @@ import { reconciliationRoutes } from '../modules/reconciliations/routes.js';
 import { ANNUAL_RETURN_SCHEMA_PATH, returnRoutes } from '../modules/returns/routes.js';
 import { statementRoutes } from '../modules/statements/routes.js';
 import { transparencyRoutes } from '../web/routes.js';
-import { authPlugin, sha256 } from './auth.js';
-import { errorHandlerPlugin, sendProblem, toProblem } from './errors.js';
+import { authPlugin, presentedKey, sha256 } from './auth.js';
+import { DEFAULT_FAILURE_LIMIT } from './auth-failures.js';
+import { errorHandlerPlugin, ProblemError, sendProblem, toProblem } from './errors.js';
 import { loggerOptions } from './logger.js';
+import { problem, problemTypes } from './problem.js';
+import { clientErrorHandler, expectationFailed, missingHost } from './server-errors.js';
 import { validatorCompiler } from './validation.js';
 
 export interface AppDependencies {
@@ -83,7 +86,14 @@ export async function buildApp({
     // would otherwise hold the request as long as it does). Streamed exports and imports set their
     // own, EXPORT_TIMEOUT_MS.
     handlerTimeout: config.REQUEST_TIMEOUT_MS,
-    return503OnClosing: true,
+    // While closing, new requests get a 503 problem document from the hook below: Fastify's own
+    // (return503OnClosing) is plain JSON, not a problem document.
+    return503OnClosing: false,
+    // What Node's HTTP parser refuses (a malformed request line or header, headers too large, a
+    // request too slow to arrive) is a problem document too, not Fastify's own JSON.
+    clientErrorHandler,
+    // Node answers a Host-less HTTP/1.1 request with an empty 400 by itself: the hook below answers.
+    http: { requireHostHeader: false },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     // What the router refuses before any route or hook runs (a path that is not valid percent-encoded
@@ -130,18 +140,44 @@ export async function buildApp({
   app.addHook('onRequest', (request, reply, done) => {
     securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
   });
+  // An Expect header other than 100-continue: a 417 problem document, not Node's empty 417.
+  app.server.on('checkExpectation', expectationFailed);
+  // While the app closes, a request that still arrives (pipelined, or on a busy keep-alive connection)
+  // is a 503 problem document with Retry-After (Fastify adds Connection: close); and an HTTP/1.1
+  // request without Host is a 400 problem document. Both before any key is looked up.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (closing) {
+      done(
+        new ProblemError(
+          problem(503, 'The service is shutting down; try again shortly', problemTypes.unavailable),
+        ),
+      );
+      return;
+    }
+    const noHost = missingHost(request.raw);
+    done(noHost ? new ProblemError(problem(400, noHost, problemTypes.malformed)) : undefined);
+  });
+  // The rate limit runs as a route-level onRequest hook, so after the instance-level ones: after the
+  // auth hook below. A request that presents a key has been authenticated by then (or refused with a
+  // 401, counted by the auth hook's own per-address limit on failures), so its bucket is the key it
+  // presented, parsed as auth parses it: every spelling of the header (`bearer`, two spaces, a tab,
+  // trailing blanks) is one bucket, and since one key is one principal, the bucket is the principal's.
+  // Anonymous callers (and a malformed header, should one ever get here) are limited per address.
   await app.register(rateLimit, {
     global: true,
     timeWindow: 60_000,
-    // per key when one is presented, per address for anonymous callers; 0 turns a limit off
     keyGenerator: (request) => {
-      const header = request.headers.authorization;
-      return header ? `key:${sha256(header).toString('base64url').slice(0, 22)}` : `ip:${request.ip}`;
+      const presented = presentedKey(request.headers.authorization);
+      return presented ? `key:${sha256(presented).toString('base64url').slice(0, 22)}` : `ip:${request.ip}`;
     },
-    max: (request) =>
-      (request.headers.authorization
-        ? config.RATE_LIMIT_PER_MINUTE
-        : config.RATE_LIMIT_ANONYMOUS_PER_MINUTE) || Number.MAX_SAFE_INTEGER,
+    // 0 turns a limit off
+    max: (_request, key) =>
+      (key.startsWith('key:') ? config.RATE_LIMIT_PER_MINUTE : config.RATE_LIMIT_ANONYMOUS_PER_MINUTE) ||
+      Number.MAX_SAFE_INTEGER,
   });
 
   const keyStore = new KeyStore(database, config.API_KEY_CACHE_SECONDS, (error) =>
@@ -152,7 +188,16 @@ export async function buildApp({
   await app.register(authPlugin, {
     adminApiKey: config.ADMIN_API_KEY,
     publicTransparency: config.PUBLIC_TRANSPARENCY,
-    verifyKey: keyStore.verify,
+    // looked up on the store at each call, so that a test can watch it
+    verifyKey: (presented) => app.keyStore.verify(presented),
+    // Failed authentications per client address before 429, checked before any key is looked up. A
+    // failed authentication is anonymous traffic: never more of it than RATE_LIMIT_ANONYMOUS_PER_MINUTE
+    // allows, and none of this limit when that one is off (0: e.g. behind a proxy that limits, where
+    // every caller has the proxy's address).
+    failureLimit: {
+      ...DEFAULT_FAILURE_LIMIT,
+      max: Math.min(DEFAULT_FAILURE_LIMIT.max, config.RATE_LIMIT_ANONYMOUS_PER_MINUTE),
+    },
   });
 
   await app.register(swagger, {

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Role } from '../db/schema.js';
+import { DEFAULT_FAILURE_LIMIT, type FailureLimit, FailureLimiter } from './auth-failures.js';
 import { ProblemError } from './errors.js';
 import { problem, problemSchema, problemTypes } from './problem.js';
 
@@ -46,6 +47,19 @@ export function sha256(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/**
+ * The key presented in an Authorization header, however it is spaced or cased (`Bearer  KEY`,
+ * `bearer KEY`, a tab, trailing blanks: one key); null when the header is there but not
+ * "Bearer <key>"; undefined when there is none. The one parser of the header: authentication and the
+ * rate limit's buckets both read the key through it.
+ */
+export function presentedKey(header: string | undefined): string | null | undefined {
+  if (header === undefined) return undefined;
+  return BEARER.exec(header)?.[1] ?? null;
+}
+
 export function describeAccess(access: Access): string {
   if ('public' in access) return 'Public: no key needed.';
   if ('transparency' in access) {
@@ -81,11 +95,14 @@ export interface AuthOptions {
   adminApiKey?: string | undefined;
   publicTransparency: boolean;
   verifyKey: KeyVerifier;
+  /** Failed authentications allowed per client address before 429 (default 20 a minute). */
+  failureLimit?: FailureLimit;
 }
 
 export const authPlugin = fp<AuthOptions>(
   async (app: FastifyInstance, options) => {
     const adminKeyHash = options.adminApiKey ? sha256(options.adminApiKey) : undefined;
+    const failures = new FailureLimiter(options.failureLimit ?? DEFAULT_FAILURE_LIMIT);
     app.decorate('accessTable', []);
 
     // Every route must declare who may call it; the declaration is written into the OpenAPI document.
@@ -101,9 +118,10 @@ export const authPlugin = fp<AuthOptions>(
         if (method !== 'HEAD') app.accessTable.push({ method, url: route.url, access });
       if (!route.schema || route.schema.hide) return;
       const schema = route.schema as Record<string, unknown> & { response?: Record<string, unknown> };
-      schema.description = [schema.description, `**Access.** ${describeAccess(access)}`]
-        .filter(Boolean)
-        .join('\n\n');
+      // A GET's HEAD route shares its schema object: say who may call it once.
+      const said = `**Access.** ${describeAccess(access)}`;
+      if (typeof schema.description !== 'string' || !schema.description.includes(said))
+        schema.description = [schema.description, said].filter(Boolean).join('\n\n');
       if ('roles' in access) {
         schema.security = [{ apiKey: [] }];
         schema.response = { ...schema.response, 401: problemSchema, 403: problemSchema, 429: problemSchema };
@@ -116,13 +134,28 @@ export const authPlugin = fp<AuthOptions>(
       const access = request.routeOptions.config?.access;
       const header = request.headers.authorization;
       if (header !== undefined) {
-        const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-        if (!match?.[1]) {
+        // An address that keeps failing is refused before any key is looked up (no database query).
+        const blockedMs = failures.blockedFor(request.ip);
+        if (blockedMs > 0) {
+          const seconds = Math.max(1, Math.ceil(blockedMs / 1000));
+          reply.header('retry-after', String(seconds));
+          throw new ProblemError(
+            problem(
+              429,
+              `Too many failed authentications from this address; try again in ${seconds} s`,
+              problemTypes.rateLimited,
+            ),
+          );
+        }
+        const presented = presentedKey(header);
+        if (!presented) {
+          failures.recordFailure(request.ip);
           reply.header('www-authenticate', 'Bearer');
           throw unauthorised('The Authorization header must be "Bearer <key>"');
         }
-        const principal = await authenticate(match[1]);
+        const principal = await authenticate(presented);
         if (!principal) {
+          failures.recordFailure(request.ip);
           reply.header('www-authenticate', 'Bearer error="invalid_token"');
           throw unauthorised('The API key is not valid: unknown, revoked or expired');
         }

@@ -5,22 +5,28 @@ import { problem } from './problem.js';
 /** A draft's ETag: its version number, quoted (strong). */
 export const versionTag = (version: number) => `"${version}"`;
 
+const preconditionRequired = (detail: string) =>
+  new ProblemError(
+    problem(428, detail, { type: '/problems/precondition-required', title: 'Precondition required' }),
+  );
+
 /**
  * Optimistic concurrency for PUT/PATCH: the caller must send the ETag it read as If-Match.
- * Missing → 428; not the current version → 412 (someone else changed it since).
+ * Missing, or `*` (which matches whatever version is there, so guards nothing) → 428; not the
+ * current version → 412 (someone else changed it since).
  */
 export function requireIfMatch(request: FastifyRequest, currentVersion: number): number {
   const header = request.headers['if-match'];
-  if (header === undefined || header === '') {
-    throw new ProblemError(
-      problem(428, "Send the ETag you read as If-Match, so that no one else's change is overwritten", {
-        type: '/problems/precondition-required',
-        title: 'Precondition required',
-      }),
+  if (header === undefined || header.trim() === '') {
+    throw preconditionRequired(
+      "Send the ETag you read as If-Match, so that no one else's change is overwritten",
     );
   }
   const tags = header.split(',').map((tag) => tag.trim().replace(/^W\//, ''));
-  if (!tags.includes('*') && !tags.includes(versionTag(currentVersion))) {
+  if (tags.includes('*')) {
+    throw preconditionRequired('If-Match: * does not say which version you read; send the ETag you read');
+  }
+  if (!tags.includes(versionTag(currentVersion))) {
     throw stale(currentVersion);
   }
   return currentVersion;

@@ -28,6 +28,8 @@ interface Context {
   own: TenantFixtures;
   foreign: TenantFixtures;
   victimKeyId: () => Promise<string>;
+  /** The draft's current ETag, read as the admin: what a caller sends as If-Match. */
+  draftTag: (tenant: Tenant) => Promise<string>;
 }
 
 interface Row {
@@ -219,20 +221,20 @@ const rows: Record<string, Row> = {
   },
   'PUT /v1/cost-models/:id': {
     tenanted: true,
-    request: (ctx, t) => ({
+    request: async (ctx, t) => ({
       method: 'PUT',
       url: `/v1/cost-models/${ctx[t].costModelId}`,
-      headers: { 'if-match': '*' },
+      headers: { 'if-match': await ctx.draftTag(t) },
       payload: wirralModel,
     }),
     expect: financeWrites(200, 404),
   },
   'PATCH /v1/cost-models/:id': {
     tenanted: true,
-    request: (ctx, t) => ({
+    request: async (ctx, t) => ({
       method: 'PATCH',
       url: `/v1/cost-models/${ctx[t].costModelId}`,
-      headers: { 'if-match': '*' },
+      headers: { 'if-match': await ctx.draftTag(t) },
       payload: { surplus: { rate: '0.03' } },
     }),
     expect: financeWrites(200, 404),
@@ -586,6 +588,10 @@ describe('authorisation matrix', () => {
       own,
       foreign,
       victimKeyId: async () => (await createKey(app, { role: 'regulator', label: 'to be revoked' })).id,
+      draftTag: async (t) =>
+        String(
+          (await app.inject({ url: `/v1/cost-models/${ctx[t].costModelId}`, headers: adminAuth })).headers.etag,
+        ),
     };
   });
   afterAll(() => testApp.close());
