@@ -132,7 +132,7 @@ export async function revokeApiKey(db: Kysely<Database>, actor: Actor, id: strin
 }
 
 export async function pageApiKeys(db: Kysely<Database>, cursor: string | undefined, limit: number) {
-  const afterId = cursor ? decodeCursor(cursor, 1)[0] : undefined;
+  const afterId = cursor ? decodeCursor(cursor, ['uuid'])[0] : undefined;
   const rows = await listKeys(db, { afterId, limit });
   return pageOf(rows, limit, toApiKey, (key) => [key.id]);
 }

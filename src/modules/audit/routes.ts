@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../../http/auth.js';
+import { isoInstant } from '../../http/dates.js';
 import { decodeCursor, page, pageOf, pageQuery } from '../../http/paging.js';
 import { listAuditEvents } from './repository.js';
 
@@ -21,11 +22,6 @@ const auditEventSchema = z
   })
   .meta({ id: 'AuditEvent' });
 
-const instant = z.iso.datetime({
-  offset: true,
-  message: 'must be an ISO 8601 date-time such as 2026-04-01T00:00:00Z',
-});
-
 export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/audit-events',
@@ -42,8 +38,8 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
           resourceId: z.string().max(200).optional(),
           action: z.string().max(100).optional(),
           actor: z.string().max(100).optional(),
-          from: instant.optional().describe('Events at or after this instant'),
-          to: instant.optional().describe('Events before this instant'),
+          from: isoInstant.optional().describe('Events at or after this instant'),
+          to: isoInstant.optional().describe('Events before this instant'),
           ...pageQuery,
         }),
         response: { 200: page(auditEventSchema) },
@@ -55,7 +51,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
       // A finance key is held to its own organisation whatever it asks for.
       const organisationId =
         principal.role === 'finance' ? (principal.organisationId ?? undefined) : filter.organisationId;
-      const afterId = cursor ? decodeCursor(cursor, 1)[0] : undefined;
+      const afterId = cursor ? decodeCursor(cursor, ['int'])[0] : undefined;
       const rows = await listAuditEvents(app.database.db, { ...filter, organisationId, afterId, limit });
       const toEvent = (row: (typeof rows)[number]) => ({
         id: row.id,

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { assertOrganisation, notFound, principalOf, ROLES } from '../../http/auth.js';
+import { isoDate } from '../../http/dates.js';
 import { invalidField } from '../../http/errors.js';
 import { problemSchema } from '../../http/problem.js';
-import { isoDate } from '../homes/schemas.js';
 import { poolChangeSchema, poolInputSchema, poolSchema } from './schemas.js';
 import { findPool, putPool, toPool } from './service.js';
 

@@ -5,6 +5,7 @@ import { DomainValidationError, zodIssuesToFieldIssues } from '../../domain/erro
 import { type Breakdown, type CostModel, costModelSchema } from '../../domain/pricing/index.js';
 import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
 import { stale } from '../../http/conditional.js';
+import { DATE_RANGE_MESSAGE, isDateInRange } from '../../http/dates.js';
 import { invalidField } from '../../http/errors.js';
 import { decodeCursor, pageOf } from '../../http/paging.js';
 import { recordAudit } from '../audit/repository.js';
@@ -36,10 +37,12 @@ async function prepare(
     document.surplus = { ...surplus, capRate: organisation.surplus_cap_rate.replace(/\.?0+$/, '') || '0' };
   }
   let centralSource: 'pool' | 'model' = 'model';
-  if (document.central === undefined) {
-    const period = document.period as { start?: unknown } | undefined;
-    const pool =
-      typeof period?.start === 'string' ? await findPool(trx, home.organisation_id, period.start) : undefined;
+  const period = (document.period ?? undefined) as { start?: unknown; end?: unknown } | undefined;
+  // A start that is a string but not a date the service accepts is never looked up: the checks
+  // below name it (and the missing `central`).
+  const start = typeof period?.start === 'string' ? period.start : undefined;
+  if (document.central === undefined && (start === undefined || isDateInRange(start))) {
+    const pool = start !== undefined ? await findPool(trx, home.organisation_id, start) : undefined;
     if (!pool) {
       throw invalidField(
         '/central',
@@ -50,7 +53,19 @@ async function prepare(
     centralSource = 'pool';
   }
   const parsed = costModelSchema.safeParse(document);
-  if (!parsed.success) throw new DomainValidationError(zodIssuesToFieldIssues(parsed.error));
+  const issues = parsed.success ? [] : zodIssuesToFieldIssues(parsed.error);
+  // The method's dates may be any year; the service stores those of 1900–2200 only (src/http/dates.ts).
+  for (const field of ['start', 'end'] as const) {
+    const value = typeof period === 'object' ? period[field] : undefined;
+    const pointer = `/period/${field}`;
+    if (
+      typeof value === 'string' &&
+      !isDateInRange(value) &&
+      !issues.some((issue) => issue.pointer === pointer)
+    )
+      issues.push({ pointer, message: DATE_RANGE_MESSAGE });
+  }
+  if (!parsed.success || issues.length > 0) throw new DomainValidationError(issues);
   quote(parsed.data); // throws DomainValidationError for what only the engine can tell (an unknown ratesFrom year)
   return { model: parsed.data, centralSource };
 }
@@ -188,7 +203,7 @@ export async function pageCostModels(
 ) {
   const organisationId =
     principal.role === 'finance' ? (principal.organisationId ?? undefined) : query.organisationId;
-  const afterId = query.cursor ? decodeCursor(query.cursor, 1)[0] : undefined;
+  const afterId = query.cursor ? decodeCursor(query.cursor, ['uuid'])[0] : undefined;
   const rows = await listCostModels(database.db, { ...query, organisationId, afterId });
   return pageOf(rows, query.limit, toDraft, (draft) => [draft.id]);
 }

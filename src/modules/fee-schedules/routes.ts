@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { breakdownRows, feeChangeSchema } from '../../domain/pricing/index.js';
 import { notModified } from '../../http/conditional.js';
 import { attachment, toCsv } from '../../http/csv.js';
+import { isoDate } from '../../http/dates.js';
 import { negotiate } from '../../http/negotiate.js';
 import { page, pageQuery } from '../../http/paging.js';
 import { problemSchema } from '../../http/problem.js';
-import { isoDate } from '../homes/schemas.js';
 import { visibleHome } from '../homes/service.js';
 import { feeScheduleSchema, feeScheduleSummarySchema } from './schemas.js';
 import {

@@ -206,12 +206,12 @@ export async function pageSchedules(
 ) {
   const organisationId =
     principal?.role === 'finance' ? (principal.organisationId ?? undefined) : query.organisationId;
-  const after = query.cursor ? decodeCursor(query.cursor, 2) : undefined;
+  const after = query.cursor ? decodeCursor(query.cursor, ['date', 'uuid']) : undefined;
   const rows = await listSchedules(database.db, {
     ...query,
     organisationId,
     today: todayInEngland(),
-    after: after ? { effectiveFrom: after[0]!, id: after[1]! } : undefined,
+    after: after ? { effectiveFrom: after[0], id: after[1] } : undefined,
   });
   return pageOf(
     rows,

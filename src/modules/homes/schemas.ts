@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { isoDate } from '../../http/dates.js';
 import { ONS_COUNCIL_CODE } from '../api-keys/schemas.js';
 
-export const isoDate = z.iso.date({ message: 'must be a date such as 2026-04-01' });
+/** The one date schema (src/http/dates.ts), here too for the modules that import it from homes. */
+export { isoDate };
 
 export const homeInputSchema = z.strictObject({
   organisationId: z.uuid().optional().describe('The provider; a finance key may leave it out (its own)'),

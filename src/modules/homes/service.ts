@@ -127,7 +127,7 @@ export async function pageHomes(
 ) {
   const organisationId =
     principal.role === 'finance' ? (principal.organisationId ?? undefined) : query.organisationId;
-  const afterId = query.cursor ? decodeCursor(query.cursor, 1)[0] : undefined;
+  const afterId = query.cursor ? decodeCursor(query.cursor, ['uuid'])[0] : undefined;
   const rows = await listHomes(database.db, {
     organisationId,
     hostCouncil: query.hostCouncil,

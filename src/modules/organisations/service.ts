@@ -55,7 +55,7 @@ export async function pageOrganisations(
   cursor: string | undefined,
   limit: number,
 ): Promise<{ items: Organisation[]; nextCursor: string | null }> {
-  const after = cursor ? (decodeCursor(cursor, 2) as [string, string]) : undefined;
+  const after = cursor ? decodeCursor(cursor, ['text', 'uuid']) : undefined;
   const onlyId = principal.role === 'finance' ? (principal.organisationId ?? undefined) : undefined;
   const rows = await listOrganisations(database.db, { onlyId, limit, ...(after ? { after } : {}) });
   return pageOf(rows, limit, toOrganisation, (organisation) => [organisation.name, organisation.id]);

@@ -331,7 +331,7 @@ export async function pagePlacements(
         ? [query.councilCode]
         : undefined;
   const organisationId = principal.role === 'finance' ? (principal.organisationId ?? undefined) : undefined;
-  const afterId = query.cursor ? decodeCursor(query.cursor, 1)[0] : undefined;
+  const afterId = query.cursor ? decodeCursor(query.cursor, ['uuid'])[0] : undefined;
   const rows = await currentPlacements(database.db, {
     councilCodes,
     organisationId,

@@ -1,15 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { rateTableSchema } from '../../domain/pricing/rates.js';
+import { taxYear } from '../../http/dates.js';
 import { ProblemError } from '../../http/errors.js';
 import { problem, problemSchema, problemTypes } from '../../http/problem.js';
 import { rateTables } from './repository.js';
 
 const taxYearParams = z.object({
-  taxYear: z
-    .string()
-    .regex(/^\d{4}-\d{2}$/, { message: 'must be a tax year such as 2026-27' })
-    .describe('UK tax year, 6 April to 5 April, written as 2026-27'),
+  taxYear: taxYear.describe('UK tax year, 6 April to 5 April, written as 2026-27'),
 });
 
 export const rateRoutes: FastifyPluginAsyncZod = async (app) => {

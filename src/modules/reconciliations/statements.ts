@@ -1,4 +1,5 @@
 import { safeCell, toCsv } from '../../http/csv.js';
+import { safeSheetName } from '../../http/spreadsheet.js';
 import { loadExcel } from '../../http/xlsx.js';
 import type { FrozenReconciliation } from './service.js';
 
@@ -138,7 +139,7 @@ export function councilStatementCsv(statement: CouncilReconciliationStatement): 
 export async function councilStatementXlsx(statement: CouncilReconciliationStatement): Promise<Buffer> {
   const ExcelJS = await loadExcel();
   const workbook = new ExcelJS.Workbook();
-  const sheet = workbook.addWorksheet('Reconciliation');
+  const sheet = workbook.addWorksheet(safeSheetName('Reconciliation', new Set()));
   sheet.columns = [
     { header: 'Item', key: 'item', width: 46 },
     { header: 'Value', key: 'value', width: 70 },

@@ -1,4 +1,5 @@
 import { safeCell, toCsv } from '../../http/csv.js';
+import { safeSheetName } from '../../http/spreadsheet.js';
 import { loadExcel } from '../../http/xlsx.js';
 import type { Statement } from './schemas.js';
 
@@ -100,10 +101,10 @@ export async function statementXlsx(statement: Statement): Promise<Buffer> {
   summary.addRow([]);
   summary.addRow([statement.rule]);
 
+  // 'Summary' is kept out of the homes' names: a home called "Summary" gets "Summary 2".
   const usedNames = new Set<string>(['Summary']);
   for (const home of statement.homes) {
-    const name = sheetName(home.homeName || home.homeId, usedNames);
-    const sheet = workbook.addWorksheet(name);
+    const sheet = workbook.addWorksheet(safeSheetName(home.homeName, usedNames, home.homeId));
     sheet.columns = [
       { header: 'Reference', key: 'reference', width: 16 },
       { header: 'Line', key: 'description', width: 36 },
@@ -141,18 +142,4 @@ export async function statementXlsx(statement: Statement): Promise<Buffer> {
     total.font = { bold: true };
   }
   return Buffer.from(await workbook.xlsx.writeBuffer());
-}
-
-/** Excel sheet names: at most 31 characters, none of \ / ? * [ ] :, unique. */
-function sheetName(wanted: string, used: Set<string>): string {
-  const base =
-    wanted
-      .replace(/[\\/?*[\]:]/g, ' ')
-      .slice(0, 28)
-      .trim() || 'Home';
-  let name = base;
-  for (let n = 2; used.has(name.toLowerCase()) || used.has(name); n++) name = `${base.slice(0, 26)} ${n}`;
-  used.add(name.toLowerCase());
-  used.add(name);
-  return name;
 }
