@@ -12,8 +12,7 @@ import {
   lockDataDir,
   openDatabase,
 } from './db/database.js';
-import { migrateToLatest } from './db/migrate.js';
-import { checkServicePrivileges, migrateAsOwner } from './db/roles.js';
+import { prepareSchema } from './db/roles.js';
 import { StartupError, startupSteps } from './db/startup.js';
 import { buildApp } from './http/app.js';
 import { loggerOptions } from './http/logger.js';
@@ -88,7 +87,7 @@ async function main(): Promise<void> {
 
     await startup.run(
       'migrations',
-      () => prepareSchema(config, opened, logger),
+      () => migrate(config, opened, logger),
       (result) => result,
     );
 
@@ -135,47 +134,35 @@ async function main(): Promise<void> {
   }
 }
 
-/**
- * Migrations, as the tables' owner when MIGRATION_DATABASE_URL is set (then the service role's
- * grants), else through the service's own connection as before. On PostgreSQL, a `warn` when the
- * service's role could alter its own tables (docs/operations.md).
- */
-async function prepareSchema(
+/** Migrations (as the owner when MIGRATION_DATABASE_URL is set), and a `warn` when the service's role could alter its own tables. */
+async function migrate(
   config: Config,
   database: DatabaseHandle,
   logger: Logger,
 ): Promise<Record<string, unknown>> {
-  let fields: Record<string, unknown>;
-  if (config.MIGRATION_DATABASE_URL) {
-    const result = await migrateAsOwner({
-      migrationUrl: config.MIGRATION_DATABASE_URL,
-      service: database,
-      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
-      idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
-    });
-    fields = {
-      applied: result.applied,
-      migratedAs: result.ownerRole,
-      serviceRole: result.grants.serviceRole,
-      appendOnlyTables: result.grants.appendOnly.length,
-      mutableTables: result.grants.mutable.length,
-    };
-  } else {
-    fields = { applied: await migrateToLatest(database.db) };
+  const { applied, owner, privileges } = await prepareSchema(database, {
+    migrationUrl: config.MIGRATION_DATABASE_URL,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  });
+  if (privileges && privileges.problems.length > 0) {
+    logger.warn(
+      { role: privileges.role, schema: privileges.schema, problems: privileges.problems },
+      `the service's database role "${privileges.role}" can alter its own tables (${privileges.problems.join('; ')}): ` +
+        'the append-only history is only as safe as its credentials. Migrate as an owner role and run the ' +
+        'service as a role that owns nothing (MIGRATION_DATABASE_URL, `npm run cli -- db roles`, docs/operations.md)',
+    );
   }
-  if (database.engine === 'postgres') {
-    const check = await checkServicePrivileges(database.db);
-    if (check.problems.length > 0) {
-      logger.warn(
-        { role: check.role, schema: check.schema, problems: check.problems },
-        `the service's database role "${check.role}" can alter its own tables (${check.problems.join('; ')}): ` +
-          'the append-only history is only as safe as its credentials. Migrate as an owner role and run the ' +
-          'service as a role that owns nothing (MIGRATION_DATABASE_URL, `npm run cli -- db roles`, docs/operations.md)',
-      );
-    }
-  }
-  return fields;
+  return owner
+    ? {
+        applied,
+        migratedAs: owner.ownerRole,
+        serviceRole: owner.grants.serviceRole,
+        appendOnlyTables: owner.grants.appendOnly.length,
+        mutableTables: owner.grants.mutable.length,
+      }
+    : { applied };
 }
 
 async function bounded(promise: Promise<unknown> | undefined, ms: number): Promise<void> {

@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, redactUrl } from '../config.js';
 import { openDatabase } from '../db/database.js';
-import { migrateToLatest } from '../db/migrate.js';
-import { checkServicePrivileges, migrateAsOwner } from '../db/roles.js';
+import { prepareSchema } from '../db/roles.js';
 import {
   committedOpenApi,
   committedReturnSchema,
@@ -38,32 +37,24 @@ const commands: Record<string, Command> = {
       });
       try {
         const where = config.DATABASE_URL ? redactUrl(config.DATABASE_URL) : `PGlite in ${config.dataDir}`;
-        let applied: string[];
-        if (config.MIGRATION_DATABASE_URL) {
-          const result = await migrateAsOwner({
-            migrationUrl: config.MIGRATION_DATABASE_URL,
-            service: database,
-            statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-            connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
-          });
-          applied = result.applied;
-          const { grants } = result;
+        const { applied, owner, privileges } = await prepareSchema(database, {
+          migrationUrl: config.MIGRATION_DATABASE_URL,
+          statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+          connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+        });
+        if (owner) {
+          const { grants } = owner;
           process.stdout.write(
-            `Migrated as ${result.ownerRole}; granted ${grants.serviceRole} SELECT and INSERT on ${grants.appendOnly.length + grants.mutable.length} tables, UPDATE and DELETE on ${grants.mutable.length} (append-only: ${grants.appendOnly.join(', ') || 'none'})\n`,
+            `Migrated as ${owner.ownerRole}; granted ${grants.serviceRole} SELECT and INSERT on ${grants.appendOnly.length + grants.mutable.length} tables, UPDATE and DELETE on ${grants.mutable.length} (append-only: ${grants.appendOnly.join(', ') || 'none'})\n`,
           );
-        } else {
-          applied = await migrateToLatest(database.db);
         }
         process.stdout.write(
           applied.length ? `Applied ${applied.join(', ')} to ${where}\n` : `${where} is up to date\n`,
         );
-        if (database.engine === 'postgres') {
-          const check = await checkServicePrivileges(database.db);
-          if (check.problems.length > 0) {
-            process.stderr.write(
-              `Warning: the service's role "${check.role}" can alter its own tables (${check.problems.join('; ')}); see docs/operations.md\n`,
-            );
-          }
+        if (privileges && privileges.problems.length > 0) {
+          process.stderr.write(
+            `Warning: the service's role "${privileges.role}" can alter its own tables (${privileges.problems.join('; ')}); see docs/operations.md\n`,
+          );
         }
         return 0;
       } finally {

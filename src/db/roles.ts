@@ -229,3 +229,27 @@ export async function migrateAsOwner(options: MigrateAsOwnerOptions): Promise<Ow
     await owner.close();
   }
 }
+
+export interface PreparedSchema {
+  applied: string[];
+  /** When migrated as the owner (MIGRATION_DATABASE_URL): who, and what the service role was granted. */
+  owner: OwnerMigration | null;
+  /** PostgreSQL: what the service's role could do to its own tables (none is the aim). */
+  privileges: PrivilegeCheck | null;
+}
+
+/**
+ * The one way the service and the CLI bring a database up to date: as the tables' owner when
+ * `migrationUrl` is given (then the service role's grants), else through the service's own
+ * connection; then, on PostgreSQL, what the service's role could still do to its tables.
+ */
+export async function prepareSchema(
+  database: DatabaseHandle,
+  options: Omit<MigrateAsOwnerOptions, 'migrationUrl' | 'service'> & { migrationUrl?: string | undefined },
+): Promise<PreparedSchema> {
+  const { migrationUrl, ...rest } = options;
+  const owner = migrationUrl ? await migrateAsOwner({ ...rest, migrationUrl, service: database }) : null;
+  const applied = owner ? owner.applied : await migrateToLatest(database.db);
+  const privileges = database.engine === 'postgres' ? await checkServicePrivileges(database.db) : null;
+  return { applied, owner, privileges };
+}

@@ -199,6 +199,13 @@ export interface ActualsImportsTable {
   imported_at: Generated<Date>;
 }
 
+/** An import still being written: its batch is invisible until the row is removed. */
+export interface ActualsPendingTable {
+  batch_id: string;
+  home_id: string;
+  started_at: Generated<Date>;
+}
+
 export interface ActualAmountsTable {
   import_id: string;
   line: number;
@@ -229,6 +236,7 @@ export interface Database {
   nominal_code_mappings: NominalCodeMappingsTable;
   actuals_imports: ActualsImportsTable;
   actual_amounts: ActualAmountsTable;
+  actuals_pending: ActualsPendingTable;
   signing_keys: SigningKeysTable;
   fee_schedule_proofs: FeeScheduleProofsTable;
   placements: PlacementsTable;

@@ -1,8 +1,9 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import fp from 'fastify-plugin';
 import { isResponseSerializationError } from 'fastify-type-provider-zod';
 import { DatabaseUnavailableError } from '../db/database.js';
 import { DomainValidationError } from '../domain/errors.js';
+import { ClientGoneError, WorkTimeoutError } from './lifetime.js';
 import {
   type IssueLocation,
   PROBLEM_CONTENT_TYPE,
@@ -81,6 +82,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 export function toProblem(error: FastifyError | Error, request: FastifyRequest): Problem {
   const extra = { instance: request.url, requestId: request.id };
   if (error instanceof ProblemError) return { ...error.problem, ...extra };
+  // Work bounded by requestLifetime (imports, exports): its time was up, or its client went away.
+  if (error instanceof WorkTimeoutError)
+    return problem(503, `${error.message}; nothing was stored`, problemTypes.timeout, extra);
+  if (error instanceof ClientGoneError) return problem(400, error.message, problemTypes.malformed, extra);
   if (error instanceof DomainValidationError) {
     const errors = error.issues.map((issue) => ({ ...issue, in: 'body' as const }));
     return problem(422, describeIssues(errors), problemTypes.validation, { ...extra, errors });
@@ -169,15 +174,55 @@ export const errorHandlerPlugin = fp(
       return sendProblem(reply, body);
     });
 
-    app.setNotFoundHandler((request, reply) =>
-      sendProblem(
-        reply,
-        problem(404, `No route ${request.method} ${request.url.split('?')[0]}`, problemTypes.notFound, {
-          instance: request.url,
-          requestId: request.id,
-        }),
-      ),
-    );
+    // No route for this method at this URL: 405 with Allow when another method is served there, else
+    // 404. Answered before the body is read (preParsing), so that what the method would ask of a body
+    // (QUERY's Content-Type, a DELETE's malformed JSON) cannot turn either into a 400 first.
+    app.addHook('preParsing', (request, reply, payload, done) => {
+      if (request.is404) done(noRoute(app, request, reply));
+      else done(null, payload);
+    });
+    // What reaches the handler all the same (reply.callNotFound()) is answered alike.
+    app.setNotFoundHandler((request, reply) => {
+      throw noRoute(app, request, reply);
+    });
   },
   { name: 'error-handler' },
 );
+
+// The order methods are listed in Allow; any others the router knows follow, alphabetically.
+const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'QUERY'];
+const methodRank = (method: string) => {
+  const rank = METHOD_ORDER.indexOf(method);
+  return rank === -1 ? METHOD_ORDER.length : rank;
+};
+
+/** The methods some route serves at this concrete URL (HEAD wherever GET is), in METHOD_ORDER. */
+export function allowedMethods(app: FastifyInstance, url: string): string[] {
+  const allowed = new Set(
+    app.supportedMethods.filter(
+      (method) =>
+        // findRoute matches a concrete URL as the router does (typed non-null, but null when none)
+        (app.findRoute({ method: method as HTTPMethods, url }) as unknown) !== null,
+    ),
+  );
+  if (allowed.has('GET')) allowed.add('HEAD');
+  return [...allowed].sort((a, b) => methodRank(a) - methodRank(b) || a.localeCompare(b));
+}
+
+/** 405 with Allow when the URL is served with other methods than this one; else 404. */
+function noRoute(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): ProblemError {
+  const path = request.url.split('?')[0];
+  const allowed = allowedMethods(app, request.url);
+  if (allowed.length === 0 || allowed.includes(request.method)) {
+    return new ProblemError(problem(404, `No route ${request.method} ${path}`, problemTypes.notFound));
+  }
+  const allow = allowed.join(', ');
+  reply.header('allow', allow);
+  return new ProblemError(
+    problem(
+      405,
+      `${request.method} is not served at ${path}; it serves ${allow}`,
+      problemTypes.methodNotAllowed,
+    ),
+  );
+}

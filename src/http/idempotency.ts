@@ -60,12 +60,30 @@ export async function claimIdempotencyKey(
     .returning('resource_id')
     .executeTakeFirst();
   if (claimed) return { resourceId };
-  const existing = await trx
+  const replayOf = await priorUse(trx, actor, key, operation, hash);
+  if (replayOf === undefined) throw new Error('An idempotency key claimed by another was not found');
+  return { replayOf };
+}
+
+/**
+ * Looks the key up without claiming it: the resource of the earlier request when this same request
+ * ran before, undefined when the key is new; the same key with another request → 422. For work too
+ * long for one transaction (an import), checked before it starts; the claim at its end still decides.
+ */
+export async function priorUse(
+  db: Transaction<Database> | Kysely<Database>,
+  actor: string,
+  key: string,
+  operation: string,
+  hash: string,
+): Promise<string | undefined> {
+  const existing = await db
     .selectFrom('idempotency_keys')
     .selectAll()
     .where('actor', '=', actor)
     .where('key', '=', key)
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  if (!existing) return undefined;
   if (existing.operation !== operation || existing.request_hash !== hash) {
     throw new ProblemError(
       problem(422, 'This Idempotency-Key was used for a different request; use a new key for a new request', {
@@ -74,5 +92,5 @@ export async function claimIdempotencyKey(
       }),
     );
   }
-  return { replayOf: existing.resource_id };
+  return existing.resource_id;
 }

@@ -123,6 +123,34 @@ describe.each(engines)('actuals import on %s', (engine) => {
     expect(await stored()).toBe(before);
   });
 
+  it('holds a JSON import to the 1 MiB body limit, and takes the same rows as a CSV file', async () => {
+    const many = Array.from({ length: 15_000 }, (_, i) => ({
+      month: '2027-01',
+      code: 'RUNNING_OTHER',
+      amount: `${(i % 900) + 1}.${String(i % 100).padStart(2, '0')}`,
+      description: `Receipt ${i}`,
+    }));
+    const payload = JSON.stringify({ rows: many });
+    expect(payload.length).toBeGreaterThan(1024 * 1024);
+    const before = await stored();
+    const json = await inject({
+      method: 'POST',
+      url: `/v1/homes/${homeId}/actuals`,
+      headers: { ...finance, 'content-type': 'application/json', 'idempotency-key': `big-json-${engine}` },
+      payload,
+    });
+    expect(json.statusCode).toBe(413);
+    expect(json.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(await stored()).toBe(before);
+    const file = [
+      'month,code,amount,description',
+      ...many.map((r) => `${r.month},${r.code},${r.amount},${r.description}`),
+    ];
+    const response = await csv(`${file.join('\n')}\n`);
+    expect(response.statusCode, response.body).toBe(201);
+    expect(await stored()).toBe(before + many.length);
+  });
+
   it('reads a file by its byte-order mark: UTF-16 as well as UTF-8 (as spreadsheets write them)', async () => {
     const before = await stored();
     const response = await inject({

@@ -8,16 +8,16 @@ import { ownDatabase } from '../helpers/database.js';
 import { type RunningService, startService } from '../helpers/service.js';
 
 /**
- * The service killed (SIGKILL) in the middle of a streamed CSV import on PostgreSQL: nothing of the
- * import is left behind, and the same import retried with the same Idempotency-Key after a restart
- * completes in full. The service takes no search_path from its environment, so the test makes a
- * database of its own.
+ * The service killed (SIGKILL) in the middle of a streamed CSV import on PostgreSQL, while the file
+ * is still arriving and while its lines are being written: nothing of the import is ever seen, and
+ * the same import retried with the same Idempotency-Key after a restart completes in full. The
+ * service takes no search_path from its environment, so the test makes a database of its own.
  */
 const baseUrl = process.env.TEST_DATABASE_URL;
 const ADMIN_KEY = 'kill-test-admin-key-0123456789abcdef0123';
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
-const ROWS = 2000;
-const CHUNK_ROWS = 50;
+const ROWS = 20_000; // written in 10 slices of 2,000 lines
+const CHUNK_ROWS = 500;
 const CHUNK_DELAY_MS = 30; // 40 chunks: about 1.2 s to send the whole file
 const CODES = ['PROPERTY_LEASE', 'STAFF_PAY', 'RUNNING_FOOD_HOUSEHOLD', 'RUNNING_ACTIVITIES'];
 
@@ -84,7 +84,7 @@ describe.skipIf(!baseUrl)('an actuals import killed half way, on PostgreSQL', ()
   const importCsv = (homeId: string, delayMs: number) =>
     fetch(`${service!.address}/v1/homes/${homeId}/actuals`, {
       method: 'POST',
-      headers: { ...auth, 'content-type': 'text/csv', 'idempotency-key': 'kill-test-import-0001' },
+      headers: { ...auth, 'content-type': 'text/csv', 'idempotency-key': `kill-test-${homeId}` },
       body: csvBody(delayMs),
       duplex: 'half',
     } as RequestInit);
@@ -108,54 +108,99 @@ describe.skipIf(!baseUrl)('an actuals import killed half way, on PostgreSQL', ()
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('leaves nothing half written, and the retry completes', async () => {
-    service = await start();
+  /** Imports (and their lines) that readers see: none of a batch still listed as pending. */
+  const visible = async (homeId: string) => {
+    const { rows } = await db!.query<{ imports: string; lines: string }>(
+      `select count(distinct i.id) as imports, count(a.line) as lines
+         from actuals_imports i left join actual_amounts a on a.import_id = i.id
+        where i.home_id = $1 and not exists (select 1 from actuals_pending p where p.batch_id = i.batch_id)`,
+      [homeId],
+    );
+    return { imports: Number(rows[0]!.imports), lines: Number(rows[0]!.lines) };
+  };
+  const newHome = async (name: string) => {
     const organisation = await post('/v1/organisations', {
-      name: 'Kill Test CIC',
+      name: `${name} CIC`,
       legalForm: 'community_interest_company',
     });
-    const home = await post('/v1/homes', {
+    return post('/v1/homes', {
       organisationId: organisation.id,
-      name: 'Kill House',
+      name,
       hostCouncil: 'E08000015',
       registeredPlaces: 4,
       openedOn: '2020-01-01',
     });
-
-    // The slow import: wait until its open transaction has written rows (a lock on actual_amounts
-    // held by the service's connection), then kill the service.
-    const killed = importCsv(home.id, CHUNK_DELAY_MS).then(
+  };
+  const until = async (what: string, check: () => Promise<boolean>) => {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (await check()) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error(`timed out waiting: ${what}`);
+  };
+  const kill = async (importing: Promise<Response>) => {
+    service!.child.kill('SIGKILL');
+    expect(await service!.exited).toBeNull(); // killed by the signal, no exit code
+    const outcome = await importing.then(
       (response) => ({ status: response.status }),
       (error: unknown) => ({ error }),
     );
-    const deadline = Date.now() + 10_000;
-    let writing = false;
-    while (!writing && Date.now() < deadline) {
-      const { rows } = await db!.query<{ n: string }>(
-        `select count(*) as n from pg_locks l join pg_class c on c.oid = l.relation
-          where c.relname = 'actual_amounts' and l.mode = 'RowExclusiveLock' and l.pid <> pg_backend_pid()`,
-      );
-      writing = Number(rows[0]!.n) > 0;
-      if (!writing) await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    expect(writing, 'the import never started writing').toBe(true);
-    service.child.kill('SIGKILL');
-    expect(await service.exited).toBeNull(); // killed by the signal, no exit code
-    const outcome = await killed;
     expect(outcome, 'the killed import must not have answered').toHaveProperty('error');
-
-    // PostgreSQL rolls the open transaction back when the connection drops.
-    service = await start();
-    expect(await count('actuals_imports')).toBe(0);
-    expect(await count('actual_amounts')).toBe(0);
-
-    const retry = await importCsv(home.id, 0);
+  };
+  const retryCompletes = async (homeId: string) => {
+    const retry = await importCsv(homeId, 0);
     const body = await retry.text();
     expect(retry.status, body).toBe(201);
     const summary = JSON.parse(body) as { replayed: boolean; months: Array<{ rows: number }> };
     expect(summary.replayed).toBe(false);
     expect(summary.months.reduce((sum, month) => sum + month.rows, 0)).toBe(ROWS);
-    expect(await count('actuals_imports')).toBe(6);
-    expect(await count('actual_amounts')).toBe(ROWS);
+    expect(await visible(homeId)).toEqual({ imports: 6, lines: ROWS });
+  };
+
+  it('writes nothing at all when killed while the file is still arriving', async () => {
+    service = await start();
+    const home = await newHome('Upload House');
+
+    const importing = importCsv(home.id, CHUNK_DELAY_MS);
+    importing.catch(() => undefined); // it is killed: handled in kill()
+    await new Promise((resolve) => setTimeout(resolve, 400)); // a third of the file sent
+    await kill(importing);
+    const written = await db!.query('select 1 from actuals_imports where home_id = $1', [home.id]);
+    expect(written.rows).toEqual([]);
+    expect(await count('actuals_pending')).toBe(0);
+    service = await start();
+    await retryCompletes(home.id);
+  }, 60_000);
+
+  it('shows nothing of an import killed while its lines are being written, and the retry completes', async () => {
+    service = await start();
+    const home = await newHome('Kill House');
+    const importing = importCsv(home.id, 0);
+    let answered = '';
+    importing.then(
+      async (response) => {
+        answered = `${response.status} ${await response.text()}`;
+      },
+      () => undefined,
+    );
+    // wait until the batch is pending and some of its lines are written, then kill the service
+    await until('the import writing its lines', async () => {
+      if (answered) throw new Error(`the import answered before it could be killed: ${answered}`);
+      const { rows } = await db!.query<{ n: string }>(
+        `select count(*) as n from actual_amounts a join actuals_imports i on i.id = a.import_id
+          where i.home_id = $1`,
+        [home.id],
+      );
+      return Number(rows[0]!.n) > 0;
+    });
+    await kill(importing);
+    service = await start();
+    expect(await visible(home.id)).toEqual({ imports: 0, lines: 0 });
+    const month = await fetch(`${service.address}/v1/homes/${home.id}/actuals?month=2026-04`, {
+      headers: auth,
+    });
+    expect(month.status).toBe(404);
+    await retryCompletes(home.id);
   }, 60_000);
 });

@@ -1,8 +1,6 @@
-import type { Transaction } from 'kysely';
-import { sql } from 'kysely';
-import type { Database } from '../../db/schema.js';
+import { Decimal } from 'decimal.js';
 import { CATEGORY_OF_CODE, type LineCode } from '../../domain/pricing/index.js';
-import type { Principal } from '../../http/auth.js';
+import { isMonthInRange, MONTH_RANGE_MESSAGE } from '../../http/dates.js';
 import type { ProblemIssue } from '../../http/problem.js';
 
 /** Codes a provider may report actual spending against: every cost code of the method. */
@@ -11,9 +9,9 @@ const ACTUAL_CODES = new Set(
     .filter(([, category]) => category !== 'surplus' && category !== 'enhancement')
     .map(([code]) => code),
 );
-const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+/** A month such as 2026-04, in the years the service accepts. */
+const MONTH = { test: isMonthInRange };
 const MONEY = /^-?\d{1,12}(\.\d{1,2})?$/;
-const BATCH = 500;
 export const MAX_ROWS = 100_000;
 const MAX_ISSUES = 100;
 /** The code of a nil month: a row saying the home spent nothing that month (§7 complete books). */
@@ -27,30 +25,43 @@ export interface RawRow {
   description?: unknown;
 }
 
+/** One line of spending, checked: `line` is its row number in the import (from 1). */
+export interface CheckedLine {
+  line: number;
+  code: string;
+  amount: string;
+  nominalCode: string | null;
+  description: string | null;
+}
+
+/** A month of an import that passed every check: its lines, or none for a nil month. */
+export interface CheckedMonth {
+  /** The month's first day, YYYY-MM-01. */
+  month: string;
+  lines: CheckedLine[];
+  /** The row of its NIL line, for a month imported as having no spending. */
+  nilRow: number | null;
+}
+
 /**
- * Imports actual spending for one home inside the caller's transaction, row by row and in batches,
- * so that a file is never held whole. Each month met becomes a new version of that month. Problems
- * are collected with a pointer to the row and column (`/rows/N/column`, N from 1); the caller rolls
- * the transaction back when there are any.
+ * Checks an import of actual spending for one home, row by row, without touching the database: the
+ * file is read (at the client's pace) before anything is written, so that a slow or abandoned upload
+ * holds no transaction. Problems are collected with a pointer to the row and column (`/rows/N/column`,
+ * N from 1); when there are none, `months()` gives what to write.
  */
-export class ActualsImporter {
+export class ActualsChecker {
   readonly issues: ProblemIssue[] = [];
   private issueCount = 0;
   private rows = 0;
-  private readonly months = new Map<string, { importId: string; lines: number; nilRow: number | null }>();
-  /** Each month met, written or not: its NIL row and its first row of spending, to refuse a mix. */
-  private readonly seen = new Map<string, { nilRow: number | null; firstLine: number | null }>();
-  private batch: Database['actual_amounts'][] = [];
+  /** Each month met: its NIL row, its first row of spending, and its lines. */
+  private readonly seen = new Map<
+    string,
+    { nilRow: number | null; firstLine: number | null; lines: CheckedLine[] }
+  >();
+  /** Rows alike in month, code, nominal code, description and amount: the first and last row of each. */
+  private readonly alike = new Map<string, { first: number; last: number; count: number }>();
 
-  constructor(
-    private readonly trx: Transaction<Database>,
-    private readonly principal: Principal,
-    private readonly home: { id: string; organisation_id: string },
-    private readonly mapping: ReadonlyMap<string, string>,
-    private readonly source: 'json' | 'csv',
-    /** One id for everything this import writes, for an idempotent replay to find it again. */
-    readonly batchId: string,
-  ) {}
+  constructor(private readonly mapping: ReadonlyMap<string, string>) {}
 
   private problem(row: number, column: string, message: string) {
     this.issueCount += 1;
@@ -62,7 +73,7 @@ export class ActualsImporter {
     return this.issueCount;
   }
 
-  async add(raw: RawRow): Promise<void> {
+  add(raw: RawRow): void {
     this.rows += 1;
     const row = this.rows;
     if (row > MAX_ROWS) {
@@ -74,11 +85,16 @@ export class ActualsImporter {
       return;
     }
     const month = typeof raw.month === 'string' ? raw.month.trim() : '';
-    if (!MONTH.test(month)) this.problem(row, 'month', 'must be a month such as 2026-04');
+    if (!MONTH.test(month))
+      this.problem(
+        row,
+        'month',
+        `must be a month such as 2026-04 (${MONTH_RANGE_MESSAGE.replace('must be ', '')})`,
+      );
     let code = typeof raw.code === 'string' ? raw.code.trim() : '';
     const nominal = typeof raw.nominal_code === 'string' ? raw.nominal_code.trim() : '';
     if (code === NIL_CODE || (!code && nominal === NIL_CODE)) {
-      await this.addNilMonth(raw, row, month);
+      this.addNilMonth(raw, row, month);
       return;
     }
     if (!code && nominal) {
@@ -100,9 +116,10 @@ export class ActualsImporter {
     }
     const amount =
       typeof raw.amount === 'string' ? raw.amount.trim() : typeof raw.amount === 'number' ? 'number' : '';
+    const amountOk = amount !== 'number' && MONEY.test(amount);
     if (amount === 'number')
       this.problem(row, 'amount', 'must be a decimal string such as "1234.50", not a JSON number');
-    else if (!MONEY.test(amount)) {
+    else if (!amountOk) {
       this.problem(
         row,
         'amount',
@@ -114,42 +131,45 @@ export class ActualsImporter {
     const description = typeof raw.description === 'string' ? raw.description.slice(0, 200) : null;
     if (description?.includes('\u0000'))
       this.problem(row, 'description', 'must not contain a NUL character (U+0000)');
-    if (MONTH.test(month)) {
-      const seen = this.seen.get(month) ?? { nilRow: null, firstLine: null };
-      if (seen.nilRow !== null)
-        this.problem(
-          row,
-          'code',
-          `is in ${month}, which row ${seen.nilRow} says had no spending (${NIL_CODE})`,
-        );
-      seen.firstLine ??= row;
+    if (!MONTH.test(month)) return;
+    const seen = this.monthOf(month);
+    if (seen.nilRow !== null)
+      this.problem(
+        row,
+        'code',
+        `is in ${month}, which row ${seen.nilRow} says had no spending (${NIL_CODE})`,
+      );
+    seen.firstLine ??= row;
+    if (this.issueCount > 0 || !amountOk) return; // once anything is wrong nothing is kept: keep checking
+    seen.lines.push({ line: row, code, amount, nominalCode: nominal || null, description });
+    // The same month, code, nominal code, description and amount twice is a double export.
+    const key = [month, code, nominal, description ?? '\u0000', pennies(amount)].join('\u0001');
+    const group = this.alike.get(key);
+    if (group) {
+      group.last = row;
+      group.count += 1;
+    } else this.alike.set(key, { first: row, last: row, count: 1 });
+  }
+
+  private monthOf(month: string) {
+    let seen = this.seen.get(month);
+    if (!seen) {
+      seen = { nilRow: null, firstLine: null, lines: [] };
       this.seen.set(month, seen);
     }
-    if (this.issueCount > 0) return; // once anything is wrong nothing is stored: keep checking, stop writing
-    const importId = await this.importFor(`${month}-01`);
-    const entry = this.months.get(`${month}-01`)!;
-    entry.lines += 1;
-    this.batch.push({
-      import_id: importId,
-      line: row,
-      code,
-      amount,
-      nominal_code: nominal || null,
-      description,
-    });
-    if (this.batch.length >= BATCH) await this.flush();
+    return seen;
   }
 
   /**
    * A nil month: the month is imported as a new version with no lines, so that its books are complete
    * with nothing spent. The amount, if given, must be zero; no other row of the import may be in it.
    */
-  private async addNilMonth(raw: RawRow, row: number, month: string): Promise<void> {
+  private addNilMonth(raw: RawRow, row: number, month: string): void {
     const amount = typeof raw.amount === 'string' ? raw.amount.trim() : raw.amount === undefined ? '' : 'x';
     if (amount !== '' && !/^-?0+(\.0{1,2})?$/.test(amount))
       this.problem(row, 'amount', `must be empty or 0 on a ${NIL_CODE} row (a month with no spending)`);
     if (!MONTH.test(month)) return;
-    const seen = this.seen.get(month) ?? { nilRow: null, firstLine: null };
+    const seen = this.monthOf(month);
     if (seen.nilRow !== null)
       this.problem(row, 'code', `repeats the ${NIL_CODE} row ${seen.nilRow} for ${month}`);
     else if (seen.firstLine !== null)
@@ -159,74 +179,33 @@ export class ActualsImporter {
         `${month} has spending in row ${seen.firstLine}: a ${NIL_CODE} month has no other rows`,
       );
     seen.nilRow ??= row;
-    this.seen.set(month, seen);
-    if (this.issueCount > 0) return;
-    await this.importFor(`${month}-01`);
-    this.months.get(`${month}-01`)!.nilRow = row;
   }
 
-  private async importFor(month: string): Promise<string> {
-    const known = this.months.get(month);
-    if (known) return known.importId;
-    const previous = await this.trx
-      .selectFrom('actuals_imports')
-      .select(sql<number>`coalesce(max(version), 0)`.as('version'))
-      .where('home_id', '=', this.home.id)
-      .where('month', '=', month)
-      .executeTakeFirstOrThrow();
-    const created = await this.trx
-      .insertInto('actuals_imports')
-      .values({
-        batch_id: this.batchId,
-        organisation_id: this.home.organisation_id,
-        home_id: this.home.id,
-        month,
-        version: Number(previous.version) + 1,
-        source: this.source,
-        imported_by: this.principal.actor,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    this.months.set(month, { importId: created.id, lines: 0, nilRow: null });
-    return created.id;
-  }
-
-  private async flush(): Promise<void> {
-    if (this.batch.length === 0) return;
-    const rows = this.batch;
-    this.batch = [];
-    await this.trx.insertInto('actual_amounts').values(rows).execute();
-  }
-
-  /** Flushes, then looks for rows repeated exactly (a double export); returns the months written. */
-  async finish(): Promise<Array<{ month: string; importId: string; rows: number; nil: boolean }>> {
+  /** Ends the checks (an empty import, rows repeated exactly); the months to write when all passed. */
+  finish(): CheckedMonth[] {
     if (this.rows === 0) this.problem(1, 'month', 'the import has no rows');
     if (this.issueCount > 0) return [];
-    await this.flush();
-    const ids = [...this.months.values()].map((m) => m.importId);
-    if (ids.length === 0) return [];
-    const duplicates = await this.trx
-      .selectFrom('actual_amounts')
-      .select([sql<number>`max(line)`.as('line'), sql<number>`min(line)`.as('first')])
-      .where('import_id', 'in', ids)
-      .groupBy(['import_id', 'code', 'nominal_code', 'description', 'amount'])
-      .having(sql`count(*)`, '>', 1)
-      .orderBy(sql`max(line)`)
-      .execute();
-    for (const duplicate of duplicates) {
+    const repeated = [...this.alike.values()]
+      .filter((group) => group.count > 1)
+      .sort((a, b) => a.last - b.last);
+    for (const group of repeated) {
       this.problem(
-        Number(duplicate.line),
+        group.last,
         'amount',
-        `repeats row ${duplicate.first} exactly (the same month, code, description and amount)`,
+        `repeats row ${group.first} exactly (the same month, code, description and amount)`,
       );
     }
-    return [...this.months.entries()].map(([month, entry]) => ({
-      month: month.slice(0, 7),
-      importId: entry.importId,
-      rows: entry.lines,
-      nil: entry.nilRow !== null,
-    }));
+    if (this.issueCount > 0) return [];
+    return [...this.seen.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([month, seen]) => ({ month: `${month}-01`, lines: seen.lines, nilRow: seen.nilRow }));
   }
+}
+
+/** An amount as pennies text, so that 5, 5.0 and 5.00 are the same amount. */
+function pennies(amount: string): string {
+  const value = new Decimal(amount);
+  return value.isZero() ? '0.00' : value.toFixed(2);
 }
 
 export function isActualCode(code: string): code is LineCode {

@@ -2,15 +2,18 @@ import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { assertOrganisation, notFound, principalOf } from '../../http/auth.js';
+import { isoMonth } from '../../http/dates.js';
 import { invalidField } from '../../http/errors.js';
 import { idempotencyKeyOf } from '../../http/idempotency.js';
+import { requestLifetime } from '../../http/lifetime.js';
 import { problemSchema } from '../../http/problem.js';
 import { findUnstorable } from '../../http/validation.js';
 import { recordAudit } from '../audit/repository.js';
 import { visibleHome } from '../homes/service.js';
 import { findOrganisation } from '../organisations/repository.js';
 import { isActualCode, MAX_ROWS, type RawRow } from './importer.js';
-import { importActuals } from './service.js';
+import { latestMonth } from './repository.js';
+import { importActuals, MAX_CSV_BYTES } from './service.js';
 
 const finance = { access: { roles: ['admin', 'finance'] as const } };
 const summarySchema = z
@@ -131,16 +134,17 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/homes/:id/actuals',
     {
       config: finance,
-      bodyLimit: 64 * 1024 * 1024,
-      handlerTimeout: app.config.EXPORT_TIMEOUT_MS, // a 100,000-row file is read as it arrives
+      // A 100,000-row file is read as it arrives, then written in slices: EXPORT_TIMEOUT_MS bounds it all.
+      handlerTimeout: app.config.EXPORT_TIMEOUT_MS,
       schema: {
         tags: ['actuals'],
         summary: "Import a home's actual spending (JSON or CSV), all or nothing",
         description: [
-          `Up to ${MAX_ROWS} rows. JSON: \`{"rows": [{"month": "2026-04", "code": "PROPERTY_LEASE", "amount": "2400.00", "description": "…"}]}\`.`,
-          "CSV (`Content-Type: text/csv`, streamed): a header row `month,code,amount,description` (or `nominal_code` in place of `code`, mapped by the organisation's nominal codes), comma-separated, UTF-8; amounts with at most 2 decimal places.",
+          `Up to ${MAX_ROWS} rows. JSON (within the service's body limit, 1 MiB by default, about 10,000 rows: send larger imports as CSV): \`{"rows": [{"month": "2026-04", "code": "PROPERTY_LEASE", "amount": "2400.00", "description": "…"}]}\`.`,
+          `CSV (\`Content-Type: text/csv\`, streamed, at most ${MAX_CSV_BYTES / 1024 / 1024} MiB): a header row \`month,code,amount,description\` (or \`nominal_code\` in place of \`code\`, mapped by the organisation's nominal codes), comma-separated, UTF-8; amounts with at most 2 decimal places.`,
           'A month with no spending is imported as a nil month: one row with code `NIL` and an empty or zero amount (`{"month": "2026-05", "code": "NIL"}`, or `2026-05,NIL,0,` in CSV), and no other row for that month. The year-end settlement needs every month of every home imported (method §7).',
           'Each month in the import becomes a new version of that month; earlier versions are kept. Needs an `Idempotency-Key`. A refused import lists each bad row and column as `/rows/N/column` (N from 1; 0 is the header) and stores nothing.',
+          'The whole file is read and checked before anything is written, then written in short steps and shown at once when the last has been written: an upload cut off by its client stores nothing (400), and one that takes longer than the export time limit is stopped (503).',
         ].join('\n\n'),
         params: z.object({ id: z.uuid() }),
         headers: z.object({ 'idempotency-key': z.string().optional() }),
@@ -168,6 +172,7 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
         request.params.id,
         key,
         input,
+        requestLifetime(reply, app.config.EXPORT_TIMEOUT_MS),
       );
       return reply.code(summary.replayed ? 200 : 201).send(summary);
     },
@@ -182,7 +187,7 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: "A home's actual spending for a month (the latest version), by code",
         params: z.object({ id: z.uuid() }),
         querystring: z.object({
-          month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'must be a month such as 2026-04' }),
+          month: isoMonth,
         }),
         response: {
           200: z.object({
@@ -201,35 +206,16 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       await visibleHome(app.database, principalOf(request), request.params.id);
-      const month = `${request.query.month}-01`;
-      const latest = await app.database.db
-        .selectFrom('actuals_imports')
-        .selectAll()
-        .where('home_id', '=', request.params.id)
-        .where('month', '=', month)
-        .orderBy('version', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      if (!latest) throw notFound(`Actuals for ${request.query.month}`);
-      const byCode = await app.database.db
-        .selectFrom('actual_amounts')
-        .select(['code', (eb) => eb.fn.sum<string>('amount').as('amount')])
-        .where('import_id', '=', latest.id)
-        .groupBy('code')
-        .orderBy('code')
-        .execute();
-      const total = await app.database.db
-        .selectFrom('actual_amounts')
-        .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('amount'), eb.val('0')).as('total'))
-        .where('import_id', '=', latest.id)
-        .executeTakeFirstOrThrow();
+      const found = await latestMonth(app.database.db, request.params.id, `${request.query.month}-01`);
+      if (!found) throw notFound(`Actuals for ${request.query.month}`);
+      const { latest, byCode, total } = found;
       return {
         homeId: request.params.id,
         month: request.query.month,
         version: latest.version,
         importedAt: latest.imported_at.toISOString(),
         importedBy: latest.imported_by,
-        total: byCode.length === 0 ? '0.00' : String(total.total),
+        total: byCode.length === 0 ? '0.00' : total,
         nil: byCode.length === 0,
         byCode: byCode.map((row) => ({ code: row.code, amount: String(row.amount) })),
       };

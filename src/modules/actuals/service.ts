@@ -1,14 +1,24 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CsvError, parse } from 'csv-parse';
 import type { DatabaseHandle } from '../../db/database.js';
 import type { Principal } from '../../http/auth.js';
 import { ProblemError } from '../../http/errors.js';
-import { claimIdempotencyKey } from '../../http/idempotency.js';
+import { claimIdempotencyKey, priorUse } from '../../http/idempotency.js';
+import { checkLifetime, WorkTimeoutError } from '../../http/lifetime.js';
 import { type ProblemIssue, problem, problemTypes } from '../../http/problem.js';
 import { recordAudit } from '../audit/repository.js';
 import { visibleHome } from '../homes/service.js';
-import { ActualsImporter, type RawRow } from './importer.js';
+import { ActualsChecker, type CheckedMonth, type RawRow } from './importer.js';
+import {
+  batchMonths,
+  beginImport,
+  finishImport,
+  type LineColumns,
+  nominalCodeMapping,
+  writeLines,
+} from './repository.js';
 
 export interface ImportSummary {
   homeId: string;
@@ -19,13 +29,12 @@ export interface ImportSummary {
 }
 
 const REQUIRED = ['month', 'amount'];
+/** Lines written per statement: each a short transaction (about 0.1 s on PGlite), others go between. */
+const SLICE = 2000;
+/** The most bytes a CSV import may have (a 100,000-row file is about 6 MiB). */
+export const MAX_CSV_BYTES = 64 * 1024 * 1024;
 
-/** Thrown inside the transaction to undo a repeated import and answer with the first one. */
-class Replay extends Error {
-  constructor(readonly batchId: string) {
-    super('idempotent replay');
-  }
-}
+export type ActualsInput = { kind: 'json'; rows: RawRow[] } | { kind: 'csv'; stream: Readable };
 
 function refused(issues: ProblemIssue[], total: number): ProblemError {
   const more = total > issues.length ? ` (the first ${issues.length} of ${total} shown)` : '';
@@ -42,9 +51,20 @@ function refused(issues: ProblemIssue[], total: number): ProblemError {
 }
 
 /**
- * Imports a home's actual spending from JSON rows or a CSV stream, all or nothing, in one transaction.
- * The Idempotency-Key is claimed at the end, when the content's hash is known: a retry of the same
- * content answers with what the first import stored; the key with other content is a 422.
+ * Imports a home's actual spending from JSON rows or a CSV stream, all or nothing, in three stages:
+ *
+ * 1. the whole file is read and checked, with no transaction open: a slow, stalled or abandoned
+ *    upload costs the database nothing, and a refused one has written nothing;
+ * 2. the lines are written in slices of {@link SLICE}, each its own short statement, while the batch
+ *    is listed as pending, so that no reader sees a part of it and other requests run between slices
+ *    (PGlite has one connection);
+ * 3. one short transaction claims the Idempotency-Key, records the audit event and removes the batch
+ *    from the pending list: the import becomes visible at once.
+ *
+ * `signal` ends the work between steps when the client goes away or the request's time is up; an
+ * import cut off in stage 2 stays pending, invisible, and its version numbers are not reused. A retry
+ * of the same content with the same Idempotency-Key answers with what the first import stored; the
+ * key with other content is a 422.
  */
 export async function importActuals(
   database: DatabaseHandle,
@@ -52,94 +72,225 @@ export async function importActuals(
   requestId: string,
   homeId: string,
   idempotencyKey: string,
-  input: { kind: 'json'; rows: RawRow[] } | { kind: 'csv'; stream: Readable },
+  input: ActualsInput,
+  signal?: AbortSignal,
 ): Promise<ImportSummary> {
   const home = await visibleHome(database, principal, homeId);
-  const mappingRows = await database.db
-    .selectFrom('nominal_code_mappings')
-    .select(['nominal_code', 'spec_code'])
-    .where('organisation_id', '=', home.organisation_id)
-    .execute();
-  const mapping = new Map(mappingRows.map((row) => [row.nominal_code, row.spec_code]));
+  const mapping = await nominalCodeMapping(database.db, home.organisation_id);
   const hash = createHash('sha256').update(`actuals ${homeId}\n`);
-  const outcome = await database.db
-    .transaction()
-    .execute(async (trx) => {
-      const importer = new ActualsImporter(trx, principal, home, mapping, input.kind, randomUUID());
-      if (input.kind === 'json') {
-        hash.update(JSON.stringify(input.rows));
-        for (const row of input.rows) await importer.add(row);
-      } else {
-        input.stream.on('data', (chunk: Buffer) => hash.update(chunk));
-        const parser = input.stream.pipe(
-          parse({ columns: true, bom: true, skip_empty_lines: true, trim: true }),
-        );
-        let checkedHeader = false;
-        try {
-          for await (const record of parser as AsyncIterable<Record<string, string>>) {
-            if (!checkedHeader) {
-              checkedHeader = true;
-              const columns = Object.keys(record);
-              const missing = REQUIRED.filter((column) => !columns.includes(column));
-              if (!columns.includes('code') && !columns.includes('nominal_code')) missing.push('code');
-              if (missing.length > 0) {
-                throw refused(
-                  missing.map((column) => ({
-                    pointer: `/rows/0/${column}`,
-                    message:
-                      'is a missing column: the header must name month, code (or nominal_code), amount and optionally description, separated by commas',
-                    in: 'body' as const,
-                  })),
-                  missing.length,
-                );
-              }
-            }
-            await importer.add(record);
-          }
-        } catch (error) {
-          if (error instanceof CsvError) {
-            const line = (error as CsvError & { lines?: number }).lines ?? 0;
-            throw refused(
-              [
-                {
-                  pointer: `/rows/${Math.max(0, line - 1)}`,
-                  message: `is not valid CSV: ${error.message}`,
-                  in: 'body',
-                },
-              ],
-              1,
-            );
-          }
-          throw error;
+  const checker = new ActualsChecker(mapping);
+  try {
+    if (input.kind === 'json') {
+      hash.update(JSON.stringify(input.rows));
+      for (const row of input.rows) checker.add(row);
+    } else {
+      await readCsv(input.stream, checker, hash, signal);
+    }
+  } catch (error) {
+    throw stopped(error, signal);
+  }
+  const months = checker.finish();
+  if (checker.totalIssues > 0) throw refused(checker.issues, checker.totalIssues);
+  const operation = `actuals ${homeId}`;
+  const contentHash = hash.digest('hex');
+  const earlier = await priorUse(database.db, principal.actor, idempotencyKey, operation, contentHash);
+  if (earlier !== undefined) return summarise(database, homeId, earlier, true);
+
+  const batchId = randomUUID();
+  try {
+    checkLifetime(signal);
+    const imports = await beginImport(database.db, {
+      batchId,
+      home,
+      months: months.map((month) => month.month),
+      source: input.kind,
+      importedBy: principal.actor,
+    });
+    for (const slice of slices(months, imports, SLICE)) {
+      // Let the event loop take other requests in: without it the slices follow each other in
+      // microtasks and, on PGlite, no other request is even read until the last has been written.
+      await yieldToEventLoop();
+      checkLifetime(signal);
+      await writeLines(database.db, slice);
+    }
+    checkLifetime(signal);
+  } catch (error) {
+    throw stopped(error, signal);
+  }
+  const outcome = await database.db.transaction().execute(async (trx) => {
+    const claim = await claimIdempotencyKey(
+      trx,
+      principal.actor,
+      idempotencyKey,
+      operation,
+      contentHash,
+      batchId,
+    );
+    // The same import, finished by a concurrent request: this copy stays pending (never shown).
+    if (claim.replayOf) return { batchId: claim.replayOf, replayed: true };
+    await recordAudit(trx, {
+      principal,
+      requestId,
+      action: 'import',
+      resourceType: 'actuals',
+      resourceId: batchId,
+      organisationId: home.organisation_id,
+      after: {
+        homeId,
+        months: months.map((month) => ({
+          month: month.month.slice(0, 7),
+          rows: month.lines.length,
+          nil: month.nilRow !== null,
+        })),
+      },
+    });
+    await finishImport(trx, batchId);
+    return { batchId, replayed: false };
+  });
+  return summarise(database, homeId, outcome.batchId, outcome.replayed);
+}
+
+/** Reads and checks a CSV stream; a stream that errors or closes before its end stops the reading. */
+async function readCsv(
+  stream: Readable,
+  checker: ActualsChecker,
+  hash: ReturnType<typeof createHash>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const parser = parse({ columns: true, bom: true, skip_empty_lines: true, trim: true });
+  let bytes = 0;
+  const stop = (error: Error) => {
+    stream.unpipe(parser);
+    parser.destroy(error);
+  };
+  stream.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (bytes > MAX_CSV_BYTES) {
+      stop(
+        new ProblemError(
+          problem(413, `A CSV import may be at most ${MAX_CSV_BYTES / 1024 / 1024} MiB`, {
+            type: '/problems/payload-too-large',
+            title: 'Payload too large',
+          }),
+        ),
+      );
+      return;
+    }
+    hash.update(chunk);
+  });
+  stream.once('error', (error) => stop(error));
+  // An upload cut off by its client: the request stream closes without having ended.
+  stream.once('close', () => {
+    if (!stream.readableEnded) stop(new UploadCutOff());
+  });
+  const onAbort = () => stop(signal?.reason instanceof Error ? signal.reason : new UploadCutOff());
+  signal?.addEventListener('abort', onAbort, { once: true });
+  stream.pipe(parser);
+  let checkedHeader = false;
+  let records = 0;
+  try {
+    for await (const record of parser as AsyncIterable<Record<string, string>>) {
+      if (!checkedHeader) {
+        checkedHeader = true;
+        const columns = Object.keys(record);
+        const missing = REQUIRED.filter((column) => !columns.includes(column));
+        if (!columns.includes('code') && !columns.includes('nominal_code')) missing.push('code');
+        if (missing.length > 0) {
+          throw refused(
+            missing.map((column) => ({
+              pointer: `/rows/0/${column}`,
+              message:
+                'is a missing column: the header must name month, code (or nominal_code), amount and optionally description, separated by commas',
+              in: 'body' as const,
+            })),
+            missing.length,
+          );
         }
       }
-      const months = await importer.finish();
-      if (importer.totalIssues > 0) throw refused(importer.issues, importer.totalIssues);
-      const claim = await claimIdempotencyKey(
-        trx,
-        principal.actor,
-        idempotencyKey,
-        `actuals ${homeId}`,
-        hash.digest('hex'),
-        importer.batchId,
+      checker.add(record);
+      // A file that arrives faster than it is checked is read in microtasks only: let others in.
+      if (++records % 2000 === 0) await yieldToEventLoop();
+    }
+  } catch (error) {
+    stream.unpipe(parser);
+    if (!stream.readableEnded) stream.resume(); // drain what is still coming, so the answer can be sent
+    if (error instanceof CsvError) {
+      const line = (error as CsvError & { lines?: number }).lines ?? 0;
+      throw refused(
+        [
+          {
+            pointer: `/rows/${Math.max(0, line - 1)}`,
+            message: `is not valid CSV: ${error.message}`,
+            in: 'body',
+          },
+        ],
+        1,
       );
-      if (claim.replayOf) throw new Replay(claim.replayOf); // roll this copy back and answer with the first one
-      await recordAudit(trx, {
-        principal,
-        requestId,
-        action: 'import',
-        resourceType: 'actuals',
-        resourceId: importer.batchId,
-        organisationId: home.organisation_id,
-        after: { homeId, months },
-      });
-      return { batchId: importer.batchId, replayed: false };
-    })
-    .catch((error: unknown) => {
-      if (error instanceof Replay) return { batchId: error.batchId, replayed: true };
-      throw error;
-    });
-  return summarise(database, homeId, outcome.batchId, outcome.replayed);
+    }
+    throw error;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+class UploadCutOff extends Error {
+  override readonly name = 'UploadCutOff';
+  constructor() {
+    super('The upload ended before the end of the file');
+  }
+}
+
+/** What a stopped import answers: 503 when its time was up, 400 when its client cut the upload off. */
+function stopped(error: unknown, signal: AbortSignal | undefined): unknown {
+  const reason = signal?.aborted ? signal.reason : error;
+  if (reason instanceof WorkTimeoutError) {
+    return new ProblemError(
+      problem(
+        503,
+        `The import took longer than ${reason.ms} ms and was stopped; nothing was stored`,
+        problemTypes.timeout,
+      ),
+    );
+  }
+  if (reason instanceof UploadCutOff || (signal?.aborted && !(error instanceof ProblemError))) {
+    return new ProblemError(
+      problem(
+        400,
+        'The upload ended before the end of the file; nothing was stored',
+        problemTypes.validation,
+      ),
+    );
+  }
+  return error;
+}
+
+/** The checked lines of every month, with their import ids, as column slices of at most `size` lines. */
+function* slices(
+  months: readonly CheckedMonth[],
+  imports: ReadonlyMap<string, { importId: string }>,
+  size: number,
+): Generator<LineColumns> {
+  let slice = emptySlice();
+  for (const month of months) {
+    const importId = imports.get(month.month)!.importId;
+    for (const line of month.lines) {
+      slice.importId.push(importId);
+      slice.line.push(line.line);
+      slice.code.push(line.code);
+      slice.amount.push(line.amount);
+      slice.nominalCode.push(line.nominalCode);
+      slice.description.push(line.description);
+      if (slice.line.length >= size) {
+        yield slice;
+        slice = emptySlice();
+      }
+    }
+  }
+  if (slice.line.length > 0) yield slice;
+}
+
+function emptySlice(): LineColumns {
+  return { importId: [], line: [], code: [], amount: [], nominalCode: [], description: [] };
 }
 
 async function summarise(
@@ -148,23 +299,5 @@ async function summarise(
   batchId: string,
   replayed: boolean,
 ): Promise<ImportSummary> {
-  const rows = await database.db
-    .selectFrom('actuals_imports as i')
-    .leftJoin('actual_amounts as a', 'a.import_id', 'i.id')
-    .select(['i.month', 'i.version', (eb) => eb.fn.count<string>('a.line').as('rows')])
-    .where('i.batch_id', '=', batchId)
-    .groupBy(['i.month', 'i.version'])
-    .orderBy('i.month')
-    .execute();
-  return {
-    homeId,
-    batchId,
-    replayed,
-    months: rows.map((row) => ({
-      month: row.month.slice(0, 7),
-      version: row.version,
-      rows: Number(row.rows),
-      nil: Number(row.rows) === 0,
-    })),
-  };
+  return { homeId, batchId, replayed, months: await batchMonths(database.db, batchId) };
 }

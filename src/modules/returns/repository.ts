@@ -43,7 +43,8 @@ export async function returnFingerprint(
             from placement_versions v join placements p on p.id = v.placement_id
             where ${org}::uuid is null or p.organisation_id = ${org}::uuid),
       a as (select count(*) as n, max(imported_at) as t
-            from actuals_imports where ${org}::uuid is null or organisation_id = ${org}::uuid),
+            from actuals_imports i where (${org}::uuid is null or organisation_id = ${org}::uuid)
+              and not exists (select 1 from actuals_pending p where p.batch_id = i.batch_id)),
       c as (select count(*) as n, md5(coalesce(string_agg(ons_code || '|' || name, ',' order by ons_code), '')) as d,
               max(created_at) as t from councils)
     select

@@ -1,14 +1,19 @@
 import { readFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { availableParallelism } from 'node:os';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { annualReturnJsonSchema } from '../../domain/returns/schema.js';
 import { assertOrganisation, principalOf } from '../../http/auth.js';
 import { attachment } from '../../http/csv.js';
+import { financialYear } from '../../http/dates.js';
 import { ProblemError } from '../../http/errors.js';
+import { requestLifetime } from '../../http/lifetime.js';
 import { negotiate } from '../../http/negotiate.js';
 import { problem, problemSchema, problemTypes } from '../../http/problem.js';
+import { Slots } from '../../http/slots.js';
+import { type Spool, spool } from '../../http/spool.js';
 import { todayInEngland } from '../fee-schedules/service.js';
 import {
   exportPieces,
@@ -17,10 +22,12 @@ import {
   isFinancialYear,
   RETURN_FORMATS,
   RETURN_TABLES,
+  type Reader,
   type ReturnFormat,
   type ReturnProof,
   type ReturnScope,
   type ReturnVersion,
+  readingFrom,
   registerReturnKey,
   rememberHash,
   returnVersion,
@@ -42,6 +49,11 @@ const FORMAT_OF: Record<string, ReturnFormat> = {
 export const ANNUAL_RETURN_SCHEMA_PATH = 'returns/annual-return.v2.schema.json';
 /** Version 1 (before the settlement rule of method §7), still served for documents made under it. */
 const ANNUAL_RETURN_V1_SCHEMA_PATH = 'returns/annual-return.v1.schema.json';
+
+/** The most an all-providers export may spool (a national export is tens of MiB). */
+const MAX_EXPORT_BYTES = 2 * 1024 ** 3;
+/** All-providers exports produced at once, in this process. */
+const exportSlots = new Slots(Math.max(1, availableParallelism()), 'exports of every provider are');
 
 const PROOF_HEADERS = ['digest', 'return-hash', 'return-signature', 'return-signing-key'] as const;
 
@@ -113,15 +125,15 @@ export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
           '',
           `JSON (\`application/json\`, RFC 8785 canonical, validated by the JSON Schema \`${ANNUAL_RETURN_SCHEMA_PATH}\`), CSV (\`text/csv\`: \`?table=costs\`, the default, is the long format with one row per home × code; \`homes\`, \`fees\`, \`councils\` and \`rebates\` are the home facts, fee versions, income by home and council, and what the provider owes each council) or XLSX (sheets summary, homes, fees, councils, rebates, costs). \`?format=\` overrides the Accept header.`,
           '',
-          'Without `organisation` (regulator and admin only) every provider is exported, streamed an organisation at a time from one consistent snapshot of the database. A finance key gets its own organisation.',
+          'Without `organisation` (regulator and admin only) every provider is exported. The body is produced whole before it is sent (on PostgreSQL from one consistent snapshot of the database; on the embedded database each organisation from a consistent snapshot of its own), so that a slow reader holds nothing in the database; a few such exports are produced at once, and one more is a 503 with `Retry-After`. A finance key gets its own organisation.',
           '',
-          'Reproducible: the same data gives the same bytes. `Digest` (`sha-256=`, base64) and `Return-Hash` (hex) are the SHA-256 of the body, without the `generatedAt` member for JSON; `Return-Signature` is the Ed25519 signature of that hex hash by the key `Return-Signing-Key` (published at `/.well-known/fee-schedule-keys.json`). A streamed export that has not been produced from this data before sends them as HTTP trailers. Poll with `If-None-Match` (the ETag) or `If-Modified-Since`: 304 when nothing changed.',
+          'Reproducible: the same data gives the same bytes. `Digest` (`sha-256=`, base64) and `Return-Hash` (hex) are the SHA-256 of the body, without the `generatedAt` member for JSON; `Return-Signature` is the Ed25519 signature of that hex hash by the key `Return-Signing-Key` (published at `/.well-known/fee-schedule-keys.json`). Poll with `If-None-Match` (the ETag) or `If-Modified-Since`: 304 when nothing changed.',
         ].join('\n'),
         params: z.object({
-          financialYear: z
-            .string()
-            .max(7)
-            .refine(isFinancialYear, { message: 'must be a financial year such as 2026-27' }),
+          financialYear: financialYear.refine(isFinancialYear, {
+            message: 'must be a financial year from 2000-01 to 2098-99: the years a return is made for',
+            when: (payload) => payload.issues.length === 0,
+          }),
         }),
         querystring: z.object({
           organisation: z.uuid().optional(),
@@ -175,14 +187,19 @@ export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
       };
 
       await registerReturnKey(app.database, app.signingKey);
-      // One consistent snapshot for the version check and every row of the export.
-      const trx = await app.database.db
-        .startTransaction()
-        .setIsolationLevel('repeatable read')
-        .setAccessMode('read only')
-        .execute();
-      let streaming = false;
-      try {
+      const signal = requestLifetime(reply as FastifyReply, app.config.EXPORT_TIMEOUT_MS);
+      const generatedAt = new Date().toISOString();
+      const name = `annual-return-${financialYear}${organisationId ? `-${organisationId}` : ''}${format === 'csv' ? `-${table}` : ''}`;
+      reply.header('vary', 'Accept').header('cache-control', 'private, no-cache');
+
+      // The body is produced whole, at the database's speed, before a byte is sent: the snapshot is
+      // released before the client reads, so a slow or stalled reader holds nothing but a file.
+      // PostgreSQL: one snapshot for the version and every row. PGlite: one connection for everyone,
+      // so each chunk of organisations is read in a short snapshot of its own, other requests between.
+      const oneSnapshot = organisationId !== null || app.database.engine === 'postgres';
+      const snapshot = () =>
+        app.database.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only');
+      const produced = await snapshot().execute(async (trx) => {
         if (organisationId !== null) {
           const exists = await trx
             .selectFrom('organisations')
@@ -192,66 +209,60 @@ export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
           if (!exists) throw new ProblemError(problem(404, 'Organisation not found'));
         }
         const version = await returnVersion(trx, scope, format, table);
-        const name = `annual-return-${financialYear}${organisationId ? `-${organisationId}` : ''}${format === 'csv' ? `-${table}` : ''}`;
-        reply.header('vary', 'Accept').header('cache-control', 'private, no-cache');
         if (version.lastModified) reply.header('last-modified', version.lastModified.toUTCString());
-        if (clientIsCurrent(request, version)) {
-          reply.header('etag', version.knownHash ? `"${version.knownHash}"` : `W/"${version.tag}"`);
-          return (reply as FastifyReply).code(304).send();
-        }
-        reply.header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : MEDIA[format]);
-        if (format !== 'json') reply.header('content-disposition', attachment(`${name}.${format}`));
-        const generatedAt = new Date().toISOString();
-        const { body, result } = hashing(exportPieces(trx, scope, format, table, generatedAt));
-        result.then((hash) => rememberHash(version.tag, hash)).catch(() => undefined);
+        if (clientIsCurrent(request, version)) return { version, body: null };
+        if (!oneSnapshot) return { version, body: undefined };
+        return { version, body: await produce(readingFrom(trx), version) };
+      });
+      if (produced.body === null) {
+        const { version } = produced;
+        reply.header('etag', version.knownHash ? `"${version.knownHash}"` : `W/"${version.tag}"`);
+        return (reply as FastifyReply).code(304).send();
+      }
+      const body =
+        produced.body ??
+        (await produce(
+          async (read) => {
+            await yieldToEventLoop(); // other requests between the chunks (see importActuals)
+            return snapshot().execute(read);
+          },
+          produced.version,
+          async () => {
+            // Read in several snapshots: the hash is remembered only when nothing changed meanwhile.
+            const after = await snapshot().execute((trx) => returnVersion(trx, scope, format, table));
+            return after.tag === produced.version.tag;
+          },
+        ));
 
+      const proof = signReturn(app.signingKey, body.hash);
+      reply.header('etag', `"${proof.hash}"`).headers(proofHeaders(proof));
+      reply.header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : MEDIA[format]);
+      if (format !== 'json') reply.header('content-disposition', attachment(`${name}.${format}`));
+      if (Buffer.isBuffer(body.data)) return (reply as FastifyReply).send(body.data);
+      reply.header('content-length', String(body.data.bytes));
+      return (reply as FastifyReply).send(body.data.open());
+
+      /**
+       * The whole body and its hash. One provider is small: in memory. Every provider: spooled to a
+       * private temporary file (removed when sent or abandoned), at most one export per CPU at once.
+       */
+      async function produce(
+        read: Reader,
+        version: ReturnVersion,
+        unchanged: () => Promise<boolean> = async () => true,
+      ): Promise<{ hash: string; data: Buffer | Spool }> {
+        const { body, result } = hashing(exportPieces(read, scope, format, table, generatedAt));
+        let data: Buffer | Spool;
         if (organisationId !== null) {
-          // One provider: small enough to produce first, so its hash leads the headers.
           const chunks: Buffer[] = [];
           for await (const chunk of body) chunks.push(chunk);
-          const proof = signReturn(app.signingKey, await result);
-          reply.header('etag', `"${proof.hash}"`).headers(proofHeaders(proof));
-          return (reply as FastifyReply).send(Buffer.concat(chunks));
-        }
-
-        // Every provider: streamed. The hash is in the headers when this export has been produced
-        // from the same data before, and always in the trailers.
-        if (version.knownHash) {
-          const proof = signReturn(app.signingKey, version.knownHash);
-          reply.header('etag', `"${proof.hash}"`).headers(proofHeaders(proof));
+          data = Buffer.concat(chunks);
         } else {
-          reply.header('etag', `W/"${version.tag}"`);
-          for (const name of PROOF_HEADERS) {
-            reply.trailer(name, async () => {
-              const proof = signReturn(app.signingKey, await result);
-              return proofHeaders(proof)[name];
-            });
-          }
+          data = await exportSlots.run(() => spool(body, { maxBytes: MAX_EXPORT_BYTES, signal }));
         }
-        // The snapshot ends when the body has been written, or the client has gone.
-        let open = true;
-        const end = async () => {
-          if (!open) return;
-          open = false;
-          await trx.commit().execute();
-        };
-        async function* release() {
-          try {
-            yield* body;
-          } catch (error) {
-            // Past the headers there is no problem document to send: the client sees the connection
-            // close before the body's end (and no trailers); the cause goes in the log.
-            request.log.error({ err: error }, 'the streamed return failed mid-body');
-            throw error;
-          } finally {
-            await end();
-          }
-        }
-        reply.raw.once('close', () => void end().catch(() => undefined));
-        streaming = true;
-        return (reply as FastifyReply).send(Readable.from(release()));
-      } finally {
-        if (!streaming) await trx.commit().execute();
+        const hash = await result;
+        if (await unchanged()) rememberHash(version.tag, hash);
+        return { hash, data };
       }
     },
   );

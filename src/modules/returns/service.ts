@@ -16,7 +16,8 @@ import {
   type Totals,
 } from '../../domain/returns/index.js';
 import { SETTLEMENT_RULE } from '../../domain/settlement/index.js';
-import { safeCell } from '../../http/csv.js';
+import { CSV_NEEDS_QUOTES, safeCell } from '../../http/csv.js';
+import { safeSheetName } from '../../http/spreadsheet.js';
 import { loadExcel } from '../../http/xlsx.js';
 import { registerSigningKey } from '../fee-schedules/proofs.js';
 import type { SigningKey } from '../fee-schedules/signing.js';
@@ -61,17 +62,35 @@ export interface ReturnScope {
   organisationId: string | null;
 }
 
-/** Each organisation's return in id order, a chunk of organisations per round, the next read ahead. */
-export async function* organisationReturns(db: Db, scope: ReturnScope): AsyncGenerator<OrganisationReturn> {
-  const names = await councilNames(db);
+/**
+ * Runs a read of the export: all in the one snapshot of the caller (PostgreSQL), or each read in a
+ * short snapshot of its own (PGlite, whose one connection a long snapshot would hold from everyone).
+ */
+export type Reader = <T>(read: (db: Db) => Promise<T>) => Promise<T>;
+
+/** Every read in the given database or transaction. */
+export const readingFrom =
+  (db: Db): Reader =>
+  (read) =>
+    read(db);
+
+/**
+ * Each organisation's return in id order, a chunk of organisations per round, the next read ahead.
+ * Each chunk's books are read in one call of `read`, so each organisation is consistent in itself.
+ */
+export async function* organisationReturns(
+  read: Reader,
+  scope: ReturnScope,
+): AsyncGenerator<OrganisationReturn> {
+  const names = await read((db) => councilNames(db));
   const tables = rateTables();
-  const load = (ids: string[]) => loadBooks(db, ids, scope.period);
-  let ids = scope.organisationId ? [scope.organisationId] : await organisationIdsAfter(db, null, CHUNK);
+  const load = (ids: string[]) => read((db) => loadBooks(db, ids, scope.period));
+  const after = (id: string | null) => read((db) => organisationIdsAfter(db, id, CHUNK));
+  let ids = scope.organisationId ? [scope.organisationId] : await after(null);
   let pending = load(ids);
   while (ids.length > 0) {
     const inputs = await pending;
-    const nextIds =
-      scope.organisationId || ids.length < CHUNK ? [] : await organisationIdsAfter(db, ids.at(-1)!, CHUNK);
+    const nextIds = scope.organisationId || ids.length < CHUNK ? [] : await after(ids.at(-1)!);
     pending = load(nextIds);
     for (const books of inputs) {
       yield buildOrganisationReturn({
@@ -344,13 +363,11 @@ export function tableRows(table: ReturnTable, year: string, organisation: Organi
   return rows;
 }
 
-const NEEDS_QUOTES = /[",\r\n]/;
-
 function csvLine(cells: readonly Cell[]): string {
   return `${cells
     .map((cell) => {
       const text = cell === null ? '' : safeCell(String(cell));
-      return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+      return CSV_NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
     })
     .join(',')}\r\n`;
 }
@@ -502,8 +519,11 @@ export async function* xlsxPieces(
     lastModifiedBy: 'cost-plus-care-pricing',
   } as ConstructorParameters<typeof ExcelJS.stream.xlsx.WorkbookWriter>[0]);
   const write = async () => {
+    const sheetNames = new Set<string>();
     const sheet = (name: string, header: readonly string[]) => {
-      const worksheet = workbook.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1 }] });
+      const worksheet = workbook.addWorksheet(safeSheetName(name, sheetNames), {
+        views: [{ state: 'frozen', ySplit: 1 }],
+      });
       worksheet.columns = header.map((key) => ({
         header: key,
         key,
@@ -656,13 +676,13 @@ export function rememberHash(tag: string, hash: string): void {
 
 /** The body of an export as pieces, by format. */
 export function exportPieces(
-  db: Db,
+  read: Reader,
   scope: ReturnScope,
   format: ReturnFormat,
   table: ReturnTable,
   generatedAt: string,
 ): AsyncIterable<Piece> {
-  const returns = organisationReturns(db, scope);
+  const returns = organisationReturns(read, scope);
   if (format === 'csv') return csvPieces(scope, table, returns);
   if (format === 'xlsx') return xlsxPieces(scope, returns);
   return jsonPieces(scope, generatedAt, returns);

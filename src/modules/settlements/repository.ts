@@ -4,6 +4,7 @@ import type { ChargePlacement, ChargeSchedule } from '../../domain/charges/index
 import type { Breakdown } from '../../domain/pricing/index.js';
 import type { Books } from '../../domain/settlement/books.js';
 import type { CapScope } from '../../domain/settlement/index.js';
+import { finishedImport } from '../actuals/repository.js';
 import { plainRate, toChargeSchedule } from '../fee-schedules/repository.js';
 import type { PlacementEnhancement } from '../placements/schemas.js';
 
@@ -216,6 +217,7 @@ async function monthlyActuals(db: Db, homeIds: readonly string[], period: Period
     .where('home_id', 'in', [...homeIds])
     .where('month', '>=', `${period.start.slice(0, 7)}-01`)
     .where('month', '<=', period.end)
+    .where(finishedImport('actuals_imports'))
     .orderBy('home_id')
     .orderBy('month')
     .orderBy('version', 'desc')

@@ -1,0 +1,38 @@
+import type { FastifyReply } from 'fastify';
+
+/** The client went away before its answer was sent. */
+export class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+  constructor() {
+    super('The client closed the connection before the answer was sent');
+  }
+}
+
+/** The work for a request took longer than its bound. */
+export class WorkTimeoutError extends Error {
+  override readonly name = 'WorkTimeoutError';
+  constructor(readonly ms: number) {
+    super(`The work for this request took longer than ${ms} ms`);
+  }
+}
+
+/**
+ * A signal for work done on a request's behalf (an import, an export): aborted when the client goes
+ * away before its answer has been sent, or when `ms` have passed, whichever comes first. Work that
+ * checks it between its steps never outlives its client or its bound.
+ */
+export function requestLifetime(reply: FastifyReply, ms: number): AbortSignal {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new WorkTimeoutError(ms)), ms);
+  timer.unref();
+  reply.raw.once('close', () => {
+    clearTimeout(timer);
+    if (!reply.raw.writableFinished) controller.abort(new ClientGoneError());
+  });
+  return controller.signal;
+}
+
+/** Throws the signal's reason when it has been aborted. */
+export function checkLifetime(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason;
+}
