@@ -590,7 +590,8 @@ describe('authorisation matrix', () => {
       victimKeyId: async () => (await createKey(app, { role: 'regulator', label: 'to be revoked' })).id,
       draftTag: async (t) =>
         String(
-          (await app.inject({ url: `/v1/cost-models/${ctx[t].costModelId}`, headers: adminAuth })).headers.etag,
+          (await app.inject({ url: `/v1/cost-models/${ctx[t].costModelId}`, headers: adminAuth })).headers
+            .etag,
         ),
     };
   });

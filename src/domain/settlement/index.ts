@@ -306,6 +306,7 @@ function checkHome(
   // §7 complete books: every month the home was open in the period
   let missingMonths: string[] = [];
   if (period && opened !== undefined && closed !== undefined) {
+    // biome-ignore lint/complexity/useMathMinMax: ISO dates compared as strings, not numbers
     const from = home.openedOn > period.start ? home.openedOn : period.start;
     const to = home.closedOn !== null && home.closedOn < period.end ? home.closedOn : period.end;
     if (from <= to) missingMonths = monthsBetween(from, to).filter((month) => !imported.has(month));
