@@ -1,5 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import type { ChargePlacement } from '../../domain/charges/index.js';
+import type { PlacementEnhancement } from './schemas.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -16,13 +18,18 @@ export async function versionsOf(db: Db, placementId: string) {
     .execute();
 }
 
-/** Each placement's latest version, with its identity. */
+/**
+ * Each placement's latest version, with its identity. With organisations named, only their
+ * placements' versions are read (a national export reads a chunk of organisations at a time).
+ */
 export async function currentPlacements(
   db: Db,
   filter: {
     councilCodes?: readonly string[] | undefined;
     organisationId?: string | undefined;
+    organisationIds?: readonly string[] | undefined;
     homeId?: string | undefined;
+    homeIds?: readonly string[] | undefined;
     overlapping?: { from: string; to: string } | undefined;
     afterId?: string | undefined;
     limit?: number | undefined;
@@ -34,6 +41,14 @@ export async function currentPlacements(
         .selectFrom('placement_versions')
         .distinctOn('placement_id')
         .selectAll()
+        .$if(filter.organisationIds !== undefined, (sub) =>
+          sub.where('placement_id', 'in', (placements) =>
+            placements
+              .selectFrom('placements')
+              .select('id')
+              .where('organisation_id', 'in', [...(filter.organisationIds ?? [])]),
+          ),
+        )
         .orderBy('placement_id')
         .orderBy('version', 'desc'),
     )
@@ -55,6 +70,7 @@ export async function currentPlacements(
   if (filter.councilCodes) query = query.where('p.council_code', 'in', [...filter.councilCodes, '']);
   if (filter.organisationId) query = query.where('p.organisation_id', '=', filter.organisationId);
   if (filter.homeId) query = query.where('v.home_id', '=', filter.homeId);
+  if (filter.homeIds) query = query.where('v.home_id', 'in', [...filter.homeIds]);
   if (filter.overlapping) {
     const { from, to } = filter.overlapping;
     query = query
@@ -64,4 +80,25 @@ export async function currentPlacements(
   if (filter.afterId) query = query.where('p.id', '>', filter.afterId);
   if (filter.limit) query = query.limit(filter.limit + 1);
   return query.execute();
+}
+
+/** A placement row (its latest version) as the charging rule of src/domain/charges takes it. */
+export function toChargePlacement(row: {
+  id: string;
+  home_id: string;
+  council_code: string;
+  reference: string;
+  start_date: string;
+  end_date: string | null;
+  enhancements: unknown;
+}): ChargePlacement {
+  return {
+    id: row.id,
+    homeId: row.home_id,
+    councilCode: row.council_code,
+    reference: row.reference,
+    start: row.start_date,
+    end: row.end_date,
+    enhancements: row.enhancements as PlacementEnhancement[],
+  };
 }

@@ -1,12 +1,12 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import type { ChargePlacement, ChargeSchedule } from '../../domain/charges/index.js';
+import type { ChargeSchedule } from '../../domain/charges/index.js';
 import type { Breakdown } from '../../domain/pricing/index.js';
 import type { Books } from '../../domain/settlement/books.js';
 import type { CapScope } from '../../domain/settlement/index.js';
 import { finishedImport } from '../actuals/repository.js';
 import { plainRate, toChargeSchedule } from '../fee-schedules/repository.js';
-import type { PlacementEnhancement } from '../placements/schemas.js';
+import { currentPlacements, toChargePlacement } from '../placements/repository.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -116,34 +116,11 @@ export async function loadBooks(
             .orderBy('s.effective_from')
             .orderBy('s.published_at')
             .execute(),
-          db
-            .with('latest', (qb) =>
-              qb
-                .selectFrom('placement_versions')
-                .distinctOn('placement_id')
-                .selectAll()
-                .where('placement_id', 'in', (sub) =>
-                  sub.selectFrom('placements').select('id').where('organisation_id', 'in', ids),
-                )
-                .orderBy('placement_id')
-                .orderBy('version', 'desc'),
-            )
-            .selectFrom('placements as p')
-            .innerJoin('latest as v', 'v.placement_id', 'p.id')
-            .select([
-              'p.id',
-              'p.council_code',
-              'p.reference',
-              'v.home_id',
-              'v.start_date',
-              'v.end_date',
-              'v.enhancements',
-            ])
-            .where('v.home_id', 'in', homeIds)
-            .where('v.start_date', '<=', period.end)
-            .where((eb) => eb.or([eb('v.end_date', 'is', null), eb('v.end_date', '>=', period.start)]))
-            .orderBy('p.id')
-            .execute(),
+          currentPlacements(db, {
+            organisationIds: ids,
+            homeIds,
+            overlapping: { from: period.start, to: period.end },
+          }),
           monthlyActuals(db, homeIds, period),
         ]);
 
@@ -180,17 +157,7 @@ export async function loadBooks(
         ...('breakdown' in row ? { breakdown: row.breakdown as Breakdown } : {}),
       })),
     })),
-    placements: (placementsByOrganisation.get(organisation.id) ?? []).map(
-      (row): ChargePlacement => ({
-        id: row.id,
-        homeId: row.home_id,
-        councilCode: row.council_code,
-        reference: row.reference,
-        start: row.start_date,
-        end: row.end_date,
-        enhancements: row.enhancements as PlacementEnhancement[],
-      }),
-    ),
+    placements: (placementsByOrganisation.get(organisation.id) ?? []).map(toChargePlacement),
     actualCosts: (actualsByOrganisation.get(organisation.id) ?? []).map((row) => ({
       homeId: row.home_id,
       code: row.code,

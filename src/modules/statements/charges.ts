@@ -3,8 +3,7 @@ import type { Database } from '../../db/schema.js';
 import { type ChargeSchedule, type Charges, computeCharges } from '../../domain/charges/index.js';
 import type { Breakdown } from '../../domain/pricing/index.js';
 import { toChargeSchedule } from '../fee-schedules/repository.js';
-import type { currentPlacements } from '../placements/repository.js';
-import type { PlacementEnhancement } from '../placements/schemas.js';
+import { type currentPlacements, toChargePlacement } from '../placements/repository.js';
 import { rateTables } from '../rates/repository.js';
 
 type PlacementRow = Awaited<ReturnType<typeof currentPlacements>>[number];
@@ -51,15 +50,7 @@ export async function chargePlacements(
     to,
     rateTables: rateTables(),
     schedules,
-    placements: placements.map((row) => ({
-      id: row.id,
-      homeId: row.home_id,
-      councilCode: row.council_code,
-      reference: row.reference,
-      start: row.start_date,
-      end: row.end_date,
-      enhancements: row.enhancements as PlacementEnhancement[],
-    })),
+    placements: placements.map(toChargePlacement),
   });
   return { charges, schedules };
 }
