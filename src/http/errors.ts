@@ -84,7 +84,7 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
   if (error instanceof ProblemError) return { ...error.problem, ...extra };
   // Work bounded by requestLifetime (imports, exports): its time was up, or its client went away.
   if (error instanceof WorkTimeoutError)
-    return problem(503, `${error.message}; nothing was stored`, problemTypes.timeout, extra);
+    return problem(503, `${error.message} and was stopped; nothing was stored`, problemTypes.timeout, extra);
   if (error instanceof ClientGoneError) return problem(400, error.message, problemTypes.malformed, extra);
   if (error instanceof DomainValidationError) {
     const errors = error.issues.map((issue) => ({ ...issue, in: 'body' as const }));

@@ -9,8 +9,6 @@ const ACTUAL_CODES = new Set(
     .filter(([, category]) => category !== 'surplus' && category !== 'enhancement')
     .map(([code]) => code),
 );
-/** A month such as 2026-04, in the years the service accepts. */
-const MONTH = { test: isMonthInRange };
 const MONEY = /^-?\d{1,12}(\.\d{1,2})?$/;
 export const MAX_ROWS = 100_000;
 const MAX_ISSUES = 100;
@@ -85,7 +83,7 @@ export class ActualsChecker {
       return;
     }
     const month = typeof raw.month === 'string' ? raw.month.trim() : '';
-    if (!MONTH.test(month))
+    if (!isMonthInRange(month))
       this.problem(
         row,
         'month',
@@ -131,7 +129,7 @@ export class ActualsChecker {
     const description = typeof raw.description === 'string' ? raw.description.slice(0, 200) : null;
     if (description?.includes('\u0000'))
       this.problem(row, 'description', 'must not contain a NUL character (U+0000)');
-    if (!MONTH.test(month)) return;
+    if (!isMonthInRange(month)) return;
     const seen = this.monthOf(month);
     if (seen.nilRow !== null)
       this.problem(
@@ -168,7 +166,7 @@ export class ActualsChecker {
     const amount = typeof raw.amount === 'string' ? raw.amount.trim() : raw.amount === undefined ? '' : 'x';
     if (amount !== '' && !/^-?0+(\.0{1,2})?$/.test(amount))
       this.problem(row, 'amount', `must be empty or 0 on a ${NIL_CODE} row (a month with no spending)`);
-    if (!MONTH.test(month)) return;
+    if (!isMonthInRange(month)) return;
     const seen = this.monthOf(month);
     if (seen.nilRow !== null)
       this.problem(row, 'code', `repeats the ${NIL_CODE} row ${seen.nilRow} for ${month}`);

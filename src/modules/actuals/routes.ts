@@ -172,7 +172,7 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
         request.params.id,
         key,
         input,
-        requestLifetime(reply, app.config.EXPORT_TIMEOUT_MS),
+        requestLifetime(reply, app.config.EXPORT_TIMEOUT_MS, 'The import'),
       );
       return reply.code(summary.replayed ? 200 : 201).send(summary);
     },

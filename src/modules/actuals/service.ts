@@ -6,7 +6,7 @@ import type { DatabaseHandle } from '../../db/database.js';
 import type { Principal } from '../../http/auth.js';
 import { ProblemError } from '../../http/errors.js';
 import { claimIdempotencyKey, priorUse } from '../../http/idempotency.js';
-import { checkLifetime, WorkTimeoutError } from '../../http/lifetime.js';
+import { ClientGoneError, checkLifetime, WorkTimeoutError } from '../../http/lifetime.js';
 import { type ProblemIssue, problem, problemTypes } from '../../http/problem.js';
 import { recordAudit } from '../audit/repository.js';
 import { visibleHome } from '../homes/service.js';
@@ -233,35 +233,21 @@ async function readCsv(
   }
 }
 
-class UploadCutOff extends Error {
-  override readonly name = 'UploadCutOff';
+/** The request stream closed before the end of the file: its client cut the upload off. */
+class UploadCutOff extends ClientGoneError {
   constructor() {
-    super('The upload ended before the end of the file');
+    super('The upload ended before the end of the file; nothing was stored');
   }
 }
 
-/** What a stopped import answers: 503 when its time was up, 400 when its client cut the upload off. */
+/**
+ * Why a stopped import stopped: the signal's reason (its time was up, or its client went away; the
+ * error handler answers each) unless the import had already been refused for what it holds.
+ */
 function stopped(error: unknown, signal: AbortSignal | undefined): unknown {
-  const reason = signal?.aborted ? signal.reason : error;
-  if (reason instanceof WorkTimeoutError) {
-    return new ProblemError(
-      problem(
-        503,
-        `The import took longer than ${reason.ms} ms and was stopped; nothing was stored`,
-        problemTypes.timeout,
-      ),
-    );
-  }
-  if (reason instanceof UploadCutOff || (signal?.aborted && !(error instanceof ProblemError))) {
-    return new ProblemError(
-      problem(
-        400,
-        'The upload ended before the end of the file; nothing was stored',
-        problemTypes.validation,
-      ),
-    );
-  }
-  return error;
+  if (!signal?.aborted) return error;
+  const reason: unknown = signal.reason;
+  return reason instanceof WorkTimeoutError || !(error instanceof ProblemError) ? reason : error;
 }
 
 /** The checked lines of every month, with their import ids, as column slices of at most `size` lines. */

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { finishedImport } from '../actuals/repository.js';
 
 type Db = Kysely<Database>;
 
@@ -44,7 +45,7 @@ export async function returnFingerprint(
             where ${org}::uuid is null or p.organisation_id = ${org}::uuid),
       a as (select count(*) as n, max(imported_at) as t
             from actuals_imports i where (${org}::uuid is null or organisation_id = ${org}::uuid)
-              and not exists (select 1 from actuals_pending p where p.batch_id = i.batch_id)),
+              and ${finishedImport('i')}),
       c as (select count(*) as n, md5(coalesce(string_agg(ons_code || '|' || name, ',' order by ons_code), '')) as d,
               max(created_at) as t from councils)
     select
