@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import {
   BENCH_API_KEY,
   type BenchServer,
+  call,
   type Figure,
   memoryOf,
   printTable,
@@ -60,17 +61,6 @@ function csvStream(rows: number): Readable {
       this.push(chunk);
     },
   });
-}
-
-async function call(server: BenchServer, method: string, url: string, body: unknown) {
-  const response = await fetch(`${server.url}${url}`, {
-    method,
-    headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (response.status >= 300)
-    throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
-  return response.json() as Promise<{ id: string }>;
 }
 
 async function measure(server: BenchServer, homeId: string, rows: number) {

@@ -67,6 +67,18 @@ export function startBenchServer(env: Record<string, string> = {}): Promise<Benc
   });
 }
 
+/** A JSON request to the bench server as its admin; throws unless it succeeds; the created resource. */
+export async function call(server: BenchServer, method: string, url: string, body: unknown) {
+  const response = await fetch(`${server.url}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${BENCH_API_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (response.status >= 300)
+    throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
+  return response.json() as Promise<{ id: string }>;
+}
+
 export interface LoadResult {
   requestsPerSecond: number;
   p50: number;

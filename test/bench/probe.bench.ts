@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import {
   BENCH_API_KEY,
   type BenchServer,
+  call,
   type Figure,
   printTable,
   saveResults,
@@ -26,17 +27,6 @@ import {
 const auth = { authorization: `Bearer ${BENCH_API_KEY}` };
 const PROVIDERS = Number(process.env.BENCH_PROBE_PROVIDERS ?? 300);
 const figures: Figure[] = [];
-
-async function call(server: BenchServer, method: string, url: string, body: unknown) {
-  const response = await fetch(`${server.url}${url}`, {
-    method,
-    headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (response.status >= 300)
-    throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
-  return response.json() as Promise<{ id: string }>;
-}
 
 function csvStream(rows: number): Readable {
   let i = -1;
