@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import { type DatabaseHandle, openDatabase } from '../../src/db/database.js';
 import { checkServicePrivileges, migrateAsOwner, type OwnerMigration } from '../../src/db/roles.js';
 import { buildApp } from '../../src/http/app.js';
+import { startService } from '../helpers/service.js';
 
 /**
  * On PostgreSQL the tables belong to an owner role that only migrations use, and the service connects
@@ -58,67 +59,18 @@ function tablesTheServiceChanges(): Map<string, string[]> {
   return found;
 }
 
-interface Spawned {
-  child: ChildProcess;
+/** The real service (test/helpers/service.ts), with its log lines read as JSON. */
+async function startServer(env: Record<string, string>) {
+  const running = await startService({ ADMIN_API_KEY: ADMIN_KEY, ...env });
   // biome-ignore lint/suspicious/noExplicitAny: log lines are JSON of many shapes
-  lines: Record<string, any>[];
-  text(): string;
-  exited: Promise<number | null>;
-}
-
-/** The real service, until it logs its `listening` step (or exits). */
-function startServer(env: Record<string, string>): Promise<Spawned & { address: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'info',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      ADMIN_API_KEY: ADMIN_KEY,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const lines: Record<string, any>[] = running.lines.flatMap((line) => {
+    try {
+      return [JSON.parse(line)];
+    } catch {
+      return []; // stderr, or not JSON
+    }
   });
-  const spawned: Spawned = {
-    child,
-    lines: [],
-    text: () => spawned.lines.map((line) => JSON.stringify(line)).join('\n'),
-    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-  };
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => {
-    stderr += String(chunk);
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`not listening:\n${spawned.text()}\n${stderr}`)),
-      120_000,
-    );
-    let buffer = '';
-    child.stdout?.on('data', (chunk) => {
-      buffer += String(chunk);
-      const parts = buffer.split('\n');
-      buffer = parts.pop() ?? '';
-      for (const part of parts) {
-        try {
-          const line = JSON.parse(part);
-          spawned.lines.push(line);
-          if (line.step === 'listening') {
-            clearTimeout(timer);
-            resolve({ ...spawned, address: line.address });
-          }
-        } catch {
-          spawned.lines.push({ text: part });
-        }
-      }
-    });
-    void spawned.exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}:\n${spawned.text()}\n${stderr}`));
-    });
-  });
+  return { ...running, lines };
 }
 
 describe.runIf(baseUrl)('PostgreSQL roles: the service cannot undo the history', () => {
