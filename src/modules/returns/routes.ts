@@ -260,9 +260,14 @@ export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
         } else {
           data = await exportSlots.run(() => spool(body, { maxBytes: MAX_EXPORT_BYTES, signal }));
         }
-        const hash = await result;
-        if (await unchanged()) rememberHash(version.tag, hash);
-        return { hash, data };
+        try {
+          const hash = await result;
+          if (await unchanged()) rememberHash(version.tag, hash);
+          return { hash, data };
+        } catch (error) {
+          if (!Buffer.isBuffer(data)) await data.remove(); // never sent: its file would stay behind
+          throw error;
+        }
       }
     },
   );
