@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BREAKDOWN_LINE_CODES, CENTRAL_BASES, PENSION_BASES } from './codes.js';
+import { BREAKDOWN_LINE_CODES, CENTRAL_BASES, PENSION_BASES, RELATED_PARTY_RELATIONSHIPS } from './codes.js';
 import { rateSourcesSchema } from './rates.js';
 
 // §4 What comes out. A plain description of the breakdown (no transforms) so that the HTTP layer can
@@ -38,6 +38,16 @@ export const breakdownLineSchema = z
     basis: z
       .string()
       .describe('How the line is worked out, in figures a commissioner can re-check with a calculator.'),
+    relatedPartyId: z
+      .string()
+      .optional()
+      .describe(
+        'Method v2 §6: the related party this line is paid to, wholly or partly (for the central overhead, the first party among its related-party components); absent when none.',
+      ),
+    relatedPartyIds: z
+      .array(z.string())
+      .optional()
+      .describe('Method v2 §6: every related party the line is paid to, when there is more than one.'),
   })
   .describe('One line of the breakdown.');
 export type BreakdownLine = z.infer<typeof breakdownLineSchema>;
@@ -67,12 +77,36 @@ export const enhancementBreakdownSchema = z
   .describe('Extra staffing for one placement, charged on top of the weekly fee.');
 export type EnhancementBreakdown = z.infer<typeof enhancementBreakdownSchema>;
 
+export const relatedPartyLineSchema = z
+  .object({
+    code: z.enum(BREAKDOWN_LINE_CODES).describe('The breakdown line the payment is part of.'),
+    description: z.string().describe('The line, or the central component, paid to the party.'),
+    annualAmount: money('What the model pays the party in the year (for a central component, this home’s share), half-up.'),
+    marketAnnualAmount: money('The market amount annualised the same way, half-up.'),
+    excessAnnual: money('max(0, amount − market amount) for the year, half-up.'),
+    marketEvidence: z.string().describe('Where the market amount comes from.'),
+  })
+  .describe('Method v2 §6: one payment to a related party, against its market amount.');
+export type RelatedPartyLine = z.infer<typeof relatedPartyLineSchema>;
+
+export const relatedPartyBreakdownSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    companiesHouseNumber: z.string().optional(),
+    relationship: z.enum(RELATED_PARTY_RELATIONSHIPS),
+    lines: z.array(relatedPartyLineSchema).describe('Property and running lines, then central components, in input order.'),
+    excessAnnual: money('The sum of the lines’ excesses (each half-up).'),
+  })
+  .describe('Method v2 §6: a related party the model pays, with its lines.');
+export type RelatedPartyBreakdown = z.infer<typeof relatedPartyBreakdownSchema>;
+
 export const breakdownSchema = z
   .object({
     methodVersion: z
       .literal([1, 2])
       .describe(
-        'Version of the pricing method (docs/pricing.md): 2 when the model uses a version 2 input (central.annualAmount, §7), else 1.',
+        'Version of the pricing method (docs/pricing.md): 2 when the model uses a version 2 input (relatedParties, §6, or central.annualAmount, §7), else 1.',
       ),
     currency: z.literal('GBP'),
     period: z
@@ -142,6 +176,16 @@ export const breakdownSchema = z
       })
       .describe('Column totals.'),
     enhancements: z.array(enhancementBreakdownSchema),
+    relatedParties: z
+      .array(relatedPartyBreakdownSchema)
+      .optional()
+      .describe('Method v2 §6: the related parties the model pays, in input order; present only when the model lists them.'),
+    relatedPartyExcessWeeklyPerChild: money(
+      'Method v2 §6: X = the related-party excess per child per week, Σ excess ÷ W ÷ P, half-up; present with relatedParties.',
+    ).optional(),
+    adjustedSurplusRate: decimal(
+      'Method v2 §6: (S + X) ÷ (C − X), 6 dp half-up: the surplus rate counting the related-party excess as surplus; never above capRate. Present with relatedParties.',
+    ).optional(),
   })
   .describe('The priced breakdown of a cost model (pricing method version 1, or 2: see methodVersion).');
 

@@ -93,3 +93,15 @@ export type PensionBasis = (typeof PENSION_BASES)[number];
 
 export const CENTRAL_BASES = ['places', 'staff_fte', 'equal'] as const;
 export type CentralBasis = (typeof CENTRAL_BASES)[number];
+
+/** §6 how a related party is related to the provider. */
+export const RELATED_PARTY_RELATIONSHIPS = [
+  'parent',
+  'subsidiary',
+  'common_control',
+  'director_or_trustee',
+  'key_personnel',
+  'family_of_key_personnel',
+  'other',
+] as const;
+export type RelatedPartyRelationship = (typeof RELATED_PARTY_RELATIONSHIPS)[number];

@@ -16,7 +16,13 @@ import {
   scaleExact,
   subtractExact,
 } from '../money.js';
-import type { Breakdown, BreakdownLine, EnhancementBreakdown, EnhancementLine } from './breakdown.js';
+import type {
+  Breakdown,
+  BreakdownLine,
+  EnhancementBreakdown,
+  EnhancementLine,
+  RelatedPartyBreakdown,
+} from './breakdown.js';
 import { centralProductWords, centralShareMessage } from './central.js';
 import type { BreakdownLineCode, Frequency } from './codes.js';
 import { type RateTables, resolveRates } from './rates.js';
@@ -36,9 +42,12 @@ import { type CostModel, type Enhancement, isoDay, type StaffingLine } from './s
 /** The method version of a model that uses nothing of version 2; such breakdowns keep their bytes. */
 export const METHOD_VERSION = 1;
 
-/** §7 a model that gives its central share as `annualAmount` is priced by method version 2. */
-export function methodVersionOf(model: Pick<CostModel, 'central'>): 1 | 2 {
-  return model.central.annualAmount === undefined ? METHOD_VERSION : 2;
+/**
+ * A model that lists related parties (§6, even none) or gives its central share as `annualAmount`
+ * (§7) is priced by method version 2; any other prices exactly as under version 1.
+ */
+export function methodVersionOf(model: Pick<CostModel, 'central' | 'relatedParties'>): 1 | 2 {
+  return model.central.annualAmount === undefined && model.relatedParties === undefined ? METHOD_VERSION : 2;
 }
 
 const ZERO: Exact = { units: 0n, places: 0 };
@@ -71,6 +80,19 @@ interface DraftLine {
   over: Over;
   numerator: Exact;
   basis: string;
+  /** §6 the related parties the line is paid to (wholly or partly), in the order they are named. */
+  relatedPartyIds?: string[];
+}
+
+/** §6 one payment to a related party: what is paid and its market amount, over the same denominator. */
+interface RelatedDraft {
+  partyId: string;
+  code: BreakdownLineCode;
+  description: string;
+  over: Over;
+  paid: Exact;
+  market: Exact;
+  evidence: string;
 }
 
 interface StaffFacts {
@@ -349,39 +371,89 @@ export function priceCostModel(model: CostModel, options: PriceOptions = {}): Br
 
   // ── property and running lines, annualised; per_child lines are weekly equivalent × W × P ──
   const placesText = formatExact(places);
-  for (const line of model.property) {
-    const amount = exact(line.amount);
+  // §6 a line paid to a related party also carries its market amount, annualised the same way
+  const related: RelatedDraft[] = [];
+  const annual7Of = (amount: string, frequency: Frequency, perChild: boolean): Exact => {
+    const annual7 = scaleExact(exact(amount), frequency === 'weekly' ? days : ANNUAL7_FACTOR[frequency]);
+    return perChild ? multiplyExact(annual7, places) : annual7;
+  };
+  const relatedOf = (
+    kind: 'property' | 'running',
+    index: number,
+    line: CostModel['property'][number] | CostModel['running'][number],
+    numerator: Exact,
+    perChild: boolean,
+  ): Pick<DraftLine, 'relatedPartyIds'> => {
+    if (line.relatedPartyId === undefined) return {};
+    if (line.marketAmount === undefined) {
+      invalid(`/${kind}/${index}/marketAmount`, 'is required: a line paid to a related party gives its market amount');
+    }
+    if (line.marketEvidence === undefined) {
+      invalid(`/${kind}/${index}/marketEvidence`, 'is required: a line paid to a related party gives its evidence');
+    }
+    related.push({
+      partyId: line.relatedPartyId,
+      code: line.code,
+      description: line.description,
+      over: 'seven',
+      paid: numerator,
+      market: annual7Of(line.marketAmount, line.frequency, perChild),
+      evidence: line.marketEvidence,
+    });
+    return { relatedPartyIds: [line.relatedPartyId] };
+  };
+  model.property.forEach((line, index) => {
+    const numerator = annual7Of(line.amount, line.frequency, false);
     lines.push({
       code: line.code,
       category: 'property',
       description: line.description,
       over: 'seven',
-      numerator: scaleExact(amount, line.frequency === 'weekly' ? days : ANNUAL7_FACTOR[line.frequency]),
+      numerator,
       basis: perHomeBasis(line.amount, line.frequency, period.weeks6, placesText),
+      ...relatedOf('property', index, line, numerator, false),
     });
-  }
-  for (const line of model.running) {
-    const amount = exact(line.amount);
+  });
+  model.running.forEach((line, index) => {
     const perChild = line.basis === 'per_child';
-    const annual7 = scaleExact(amount, line.frequency === 'weekly' ? days : ANNUAL7_FACTOR[line.frequency]);
+    const numerator = annual7Of(line.amount, line.frequency, perChild);
     lines.push({
       code: line.code,
       category: 'running',
       description: line.description,
       over: 'seven',
-      numerator: perChild ? multiplyExact(annual7, places) : annual7,
+      numerator,
       basis: perChild
         ? perChildBasis(line.amount, line.frequency, period.weeks6, placesText)
         : perHomeBasis(line.amount, line.frequency, period.weeks6, placesText),
+      ...relatedOf('running', index, line, numerator, perChild),
     });
+  });
+
+  // §6 a central component's excess is max(0, amount − market) × homeUnits / totalUnits
+  const components = central.relatedPartyCharges ?? [];
+  const centralParties: string[] = [];
+  for (const component of components) {
+    related.push({
+      partyId: component.relatedPartyId,
+      code: 'CENTRAL_OVERHEAD',
+      description: component.description,
+      over: 'central',
+      paid: multiplyExact(exact(component.amountAnnual), homeUnits),
+      market: multiplyExact(exact(component.marketAmountAnnual), homeUnits),
+      evidence: component.marketEvidence,
+    });
+    if (!centralParties.includes(component.relatedPartyId)) centralParties.push(component.relatedPartyId);
   }
 
   // CENTRAL_OVERHEAD = poolAnnual × homeUnits / totalUnits, or §7 the home's penny share of the pool
   // in its place. A share is a whole number of pennies, so the annual column keeps it exactly: §3
   // gives the column's missing pennies only to lines with a remainder, and they never number more.
+  const centralRelated = centralParties.length > 0 ? { relatedPartyIds: centralParties } : {};
   lines.push(
     centralShare === undefined
       ? {
+          ...centralRelated,
           code: 'CENTRAL_OVERHEAD',
           category: 'central',
           description: 'Central overhead',
@@ -390,6 +462,7 @@ export function priceCostModel(model: CostModel, options: PriceOptions = {}): Br
           basis: `${gbp(central.poolAnnual)} pool × ${formatExact(homeUnits)} ÷ ${formatExact(totalUnits)} units (${CENTRAL_BASIS_WORDS[central.basis]})`,
         }
       : {
+          ...centralRelated,
           code: 'CENTRAL_OVERHEAD',
           category: 'central',
           description: 'Central overhead',
@@ -406,19 +479,20 @@ export function priceCostModel(model: CostModel, options: PriceOptions = {}): Br
   const tu = totalUnits;
   let maxPlaces = 0;
   for (const line of lines) if (line.numerator.places > maxPlaces) maxPlaces = line.numerator.places;
+  for (const draft of related) maxPlaces = Math.max(maxPlaces, draft.paid.places, draft.market.places);
   const z = maxPlaces + wl.places + tu.places + surplusRate.places;
   const sevenMultiplier = wl.units * tu.units;
   const centralMultiplier = 7n * wl.units;
+  const common = (over: Over, { units, places: p }: Exact): bigint =>
+    over === 'seven'
+      ? units * sevenMultiplier * pow10(z - p - wl.places - tu.places)
+      : over === 'cover'
+        ? units * tu.units * pow10(z - p - tu.places)
+        : units * centralMultiplier * pow10(z - p - wl.places);
   const numerators: bigint[] = [];
   let costSum = 0n;
   for (const line of lines) {
-    const { units, places: p } = line.numerator;
-    const n =
-      line.over === 'seven'
-        ? units * sevenMultiplier * pow10(z - p - wl.places - tu.places)
-        : line.over === 'cover'
-          ? units * tu.units * pow10(z - p - tu.places)
-          : units * centralMultiplier * pow10(z - p - wl.places);
+    const n = common(line.over, line.numerator);
     numerators.push(n);
     costSum += n;
   }
@@ -429,6 +503,18 @@ export function priceCostModel(model: CostModel, options: PriceOptions = {}): Br
   // §2 S = C × rate, F = C + S. The surplus numerator is exact: 10^(rate's places) divides every N_i.
   const surplusNumerator = (costSum / pow10(surplusRate.places)) * surplusRate.units;
   const total = costSum + surplusNumerator;
+
+  // §6 the related-party excess counts as surplus: (S + X) / (C − X) must not exceed the cap
+  const relatedParties =
+    model.relatedParties === undefined
+      ? undefined
+      : relatedPartySection(model.relatedParties, related, common, annualDenominator, {
+          costSum,
+          surplusNumerator,
+          weeklyMultiplier,
+          weeklyDenominator,
+          surplus,
+        });
 
   // §3 the weekly fee is F half-up; the annual column adds up to F × W × P half-up.
   const feePennies = divideHalfUp(total * weeklyMultiplier * 100n, weeklyDenominator);
@@ -472,6 +558,7 @@ export function priceCostModel(model: CostModel, options: PriceOptions = {}): Br
   for (let i = 0; i < kept.length; i += 1) {
     const line = kept[i]!;
     if (line.code === 'SURPLUS') surplusWeekly = weeklyPennies[i]!;
+    const parties = line.relatedPartyIds;
     published.push({
       code: line.code,
       category: line.category,
@@ -480,6 +567,8 @@ export function priceCostModel(model: CostModel, options: PriceOptions = {}): Br
       weeklyPerChild: formatPennies(weeklyPennies[i]!),
       shareOfFee: shares === null ? '0.0000' : formatUnits(shares[i]!, 4),
       basis: line.basis,
+      ...(parties === undefined ? {} : { relatedPartyId: parties[0]! }),
+      ...(parties !== undefined && parties.length > 1 ? { relatedPartyIds: parties } : {}),
     });
   }
 
@@ -555,7 +644,109 @@ export function priceCostModel(model: CostModel, options: PriceOptions = {}): Br
       shareOfFee: shares === null ? '0.0000' : '1.0000',
     },
     enhancements,
+    ...(relatedParties === undefined
+      ? {}
+      : {
+          relatedParties: relatedParties.parties,
+          relatedPartyExcessWeeklyPerChild: relatedParties.excessWeekly,
+          adjustedSurplusRate: relatedParties.adjustedRate,
+        }),
   };
+}
+
+interface RelatedTotals {
+  costSum: bigint;
+  surplusNumerator: bigint;
+  weeklyMultiplier: bigint;
+  weeklyDenominator: bigint;
+  surplus: CostModel['surplus'];
+}
+
+/**
+ * §6 the related parties' lines against their market amounts, X (the excess per child per week,
+ * half-up) and the adjusted surplus rate (S + X) / (C − X), 6 dp half-up. Throws a 422 at
+ * `/surplus/rate` naming each party's excess when the adjusted rate is above the cap.
+ */
+function relatedPartySection(
+  parties: NonNullable<CostModel['relatedParties']>,
+  related: readonly RelatedDraft[],
+  common: (over: Over, value: Exact) => bigint,
+  annualDenominator: bigint,
+  totals: RelatedTotals,
+): { parties: RelatedPartyBreakdown[]; excessWeekly: string; adjustedRate: string } {
+  const pennies = (n: bigint) => divideHalfUp(n * 100n, annualDenominator);
+  let excessSum = 0n;
+  const published: RelatedPartyBreakdown[] = parties.map((party) => {
+    let partyExcess = 0n;
+    const lines = related
+      .filter((draft) => draft.partyId === party.id)
+      .map((draft) => {
+        const paid = common(draft.over, draft.paid);
+        const market = common(draft.over, draft.market);
+        const excess = paid > market ? paid - market : 0n;
+        excessSum += excess;
+        const excessPennies = pennies(excess);
+        partyExcess += excessPennies;
+        return {
+          code: draft.code,
+          description: draft.description,
+          annualAmount: formatPennies(pennies(paid)),
+          marketAnnualAmount: formatPennies(pennies(market)),
+          excessAnnual: formatPennies(excessPennies),
+          marketEvidence: draft.evidence,
+        };
+      });
+    return {
+      id: party.id,
+      name: party.name,
+      ...(party.companiesHouseNumber === undefined ? {} : { companiesHouseNumber: party.companiesHouseNumber }),
+      relationship: party.relationship,
+      lines,
+      excessAnnual: formatPennies(partyExcess),
+    };
+  });
+
+  const { costSum, surplusNumerator, weeklyMultiplier, weeklyDenominator, surplus } = totals;
+  const excessWeekly = divideHalfUp(excessSum * weeklyMultiplier * 100n, weeklyDenominator);
+  const adjustedSurplus = surplusNumerator + excessSum;
+  const adjustedCost = costSum - excessSum;
+  const cap = exact(surplus.capRate);
+  // (S + X) / (C − X) > cap, exactly; with no cost left after the excess any surplus breaks the cap
+  const breaks =
+    adjustedCost <= 0n
+      ? adjustedSurplus > 0n
+      : adjustedSurplus * pow10(cap.places) > cap.units * adjustedCost;
+  const adjustedRate =
+    adjustedCost <= 0n ? null : divideHalfUp(adjustedSurplus * 1_000_000n, adjustedCost);
+  if (breaks) {
+    const named = published
+      .filter((party) => party.excessAnnual !== '0.00')
+      .map(
+        (party) =>
+          `${party.name} (${party.id}) ${party.lines
+            .filter((line) => line.excessAnnual !== '0.00')
+            .map(
+              (line) =>
+                `${line.code} ${formatGbpPennies(penniesOfMoney(line.annualAmount))} a year against a market ${formatGbpPennies(penniesOfMoney(line.marketAnnualAmount))}, excess ${formatGbpPennies(penniesOfMoney(line.excessAnnual))}`,
+            )
+            .join('; ')}`,
+      )
+      .join('; ');
+    invalid(
+      '/surplus/rate',
+      `the adjusted surplus rate ${adjustedRate === null ? '(no cost is left once the excess is taken out)' : formatUnits(adjustedRate, 6)}, counting ${formatGbpPennies(excessWeekly)} a week per child paid to related parties above market as surplus, is above the cap (${plain(surplus.capRate)}): ${named}`,
+    );
+  }
+  return {
+    parties: published,
+    excessWeekly: formatPennies(excessWeekly),
+    adjustedRate: formatUnits(adjustedRate ?? 0n, 6),
+  };
+}
+
+/** A published money string ("1234.56") as pennies. */
+function penniesOfMoney(text: string): bigint {
+  return BigInt(text.replace('.', ''));
 }
 
 function perHomeBasis(amount: string, frequency: Frequency, weeks6: string, placesText: string): string {

@@ -7,6 +7,7 @@ import {
   FREQUENCIES,
   PENSION_BASES,
   PROPERTY_CODES,
+  RELATED_PARTY_RELATIONSHIPS,
   RUNNING_BASES,
   RUNNING_CODES,
   STAFF_GROUPS,
@@ -21,6 +22,11 @@ export const MAX_PROPERTY_AND_RUNNING_LINES = 500;
 export const MAX_ENHANCEMENTS = 50;
 export const MAX_TEXT_LENGTH = 200;
 export const MAX_COUNT = 10_000;
+export const MAX_RELATED_PARTIES = 50;
+export const MAX_RELATED_PARTY_CHARGES = 50;
+export const MAX_EVIDENCE_LENGTH = 300;
+/** A Companies House number: eight characters, digits or a two-letter prefix and six digits. */
+export const COMPANIES_HOUSE_NUMBER = /^(\d{8}|[A-Z]{2}\d{6})$/;
 
 /** Money: at most 12 whole digits and 2 decimal places. */
 export const MONEY_PATTERN = /^\d{1,12}(\.\d{1,2})?$/;
@@ -362,26 +368,111 @@ export const staffingLineSchema = z
     }
   }, always);
 
-export const propertyLineSchema = z.strictObject(
+/** §6 the evidence for a market amount: non-empty text of at most 300 characters. */
+const evidence = () =>
+  z
+    .string({ error: expected('a string') })
+    .min(1, { error: 'must not be empty' })
+    .max(MAX_EVIDENCE_LENGTH, { error: `must be at most ${MAX_EVIDENCE_LENGTH} characters` })
+    .describe(
+      'Method v2 §6: where the market amount comes from (a valuation, a benchmark, a quote), at most 300 characters.',
+    );
+
+/** §6 the fields a property or running line gives when it is paid to a related party. */
+const relatedPartyFields = {
+  relatedPartyId: text()
+    .optional()
+    .describe("Method v2 §6: the id of the model's related party (relatedParties) this line is paid to."),
+  marketAmount: money()
+    .optional()
+    .describe(
+      'Method v2 §6: what the same goods or service would cost at market, with the same frequency and basis as amount; required with relatedPartyId.',
+    ),
+  marketEvidence: evidence().optional(),
+};
+
+/**
+ * §6 a line naming a related party gives its market amount and evidence; a line that names none
+ * gives neither (a market figure with no party to test it against would be silently ignored).
+ */
+function checkRelatedPartyFields(line: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const named = line.relatedPartyId !== undefined;
+  for (const field of ['marketAmount', 'marketEvidence'] as const) {
+    if (named && line[field] === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `is required: a line paid to a related party gives ${field === 'marketAmount' ? 'the market amount of the same goods or service' : 'the evidence for its market amount'}`,
+        input: undefined,
+      });
+    } else if (!named && line[field] !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: 'is only for a line paid to a related party: give relatedPartyId too, or leave it out',
+        input: line[field],
+      });
+    }
+  }
+}
+
+export const propertyLineSchema = z
+  .strictObject(
+    {
+      code: lineCode(PROPERTY_CODES, 'property'),
+      description: text(),
+      amount: money(),
+      frequency: oneOf(FREQUENCIES, 'frequency'),
+      ...relatedPartyFields,
+    },
+    { error: objectError },
+  )
+  .superRefine(checkRelatedPartyFields, always);
+
+export const runningLineSchema = z
+  .strictObject(
+    {
+      code: lineCode(RUNNING_CODES, 'running'),
+      description: text(),
+      amount: money(),
+      frequency: oneOf(FREQUENCIES, 'frequency'),
+      basis: oneOf(RUNNING_BASES, 'basis').default('per_home'),
+      ...relatedPartyFields,
+    },
+    { error: objectError },
+  )
+  .superRefine(checkRelatedPartyFields, always);
+
+/** §6 a component of the central pool paid to a related party (e.g. a group management fee). */
+export const relatedPartyChargeSchema = z.strictObject(
   {
-    code: lineCode(PROPERTY_CODES, 'property'),
+    relatedPartyId: text().describe("The id of the model's related party (relatedParties) paid."),
     description: text(),
-    amount: money(),
-    frequency: oneOf(FREQUENCIES, 'frequency'),
+    amountAnnual: money().describe('What the pool pays the party in the year: part of poolAnnual.'),
+    marketAmountAnnual: money().describe('What the same service would cost at market in the year.'),
+    marketEvidence: evidence(),
   },
   { error: objectError },
 );
 
-export const runningLineSchema = z.strictObject(
-  {
-    code: lineCode(RUNNING_CODES, 'running'),
-    description: text(),
-    amount: money(),
-    frequency: oneOf(FREQUENCIES, 'frequency'),
-    basis: oneOf(RUNNING_BASES, 'basis').default('per_home'),
-  },
-  { error: objectError },
-);
+/** §6 a related party the model pays. */
+export const relatedPartySchema = z
+  .strictObject(
+    {
+      id: text().describe('An id the lines name in relatedPartyId (the register reference, for a draft).'),
+      name: text(),
+      companiesHouseNumber: z
+        .string({ error: expected('a string') })
+        .regex(COMPANIES_HOUSE_NUMBER, {
+          error: 'must be a Companies House number: 8 digits, or 2 capital letters and 6 digits',
+        })
+        .optional()
+        .describe('The Companies House number, when the party is a company.'),
+      relationship: oneOf(RELATED_PARTY_RELATIONSHIPS, 'relationship'),
+    },
+    { error: objectError },
+  )
+  .describe('Method v2 §6: a person or body related to the provider, which the model pays.');
 
 export const centralSchema = z
   .strictObject(
@@ -394,6 +485,15 @@ export const centralSchema = z
         .optional()
         .describe(
           "This home's share of the pool in pounds (method v2, §7), in place of poolAnnual × homeUnits ÷ totalUnits and within a penny of it: the service writes the penny shares of a pool shared among an organisation's homes, which add up to the pool exactly. Money: a decimal string with at most 2 decimal places, 0 or more.",
+        ),
+      relatedPartyCharges: z
+        .array(relatedPartyChargeSchema, { error: arrayError })
+        .max(MAX_RELATED_PARTY_CHARGES, {
+          error: `at most ${MAX_RELATED_PARTY_CHARGES} related-party components`,
+        })
+        .optional()
+        .describe(
+          'Method v2 §6: components of the pool paid to related parties; their amountAnnual add up to at most poolAnnual.',
         ),
     },
     { error: objectError },
@@ -430,6 +530,24 @@ export const centralSchema = z
       if (message !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['annualAmount'], message, input: share });
       }
+    }
+    // §6 the related-party components are part of the pool
+    const charges = Array.isArray(central.relatedPartyCharges) ? central.relatedPartyCharges : [];
+    const poolAmount = decimalOf(pool, MONEY_PATTERN);
+    let charged = new Dec(0);
+    let complete = true;
+    for (const charge of charges) {
+      const amount = decimalOf(objectOf(charge)?.amountAnnual, MONEY_PATTERN);
+      if (amount === undefined) complete = false;
+      else charged = charged.plus(amount);
+    }
+    if (complete && poolAmount !== undefined && charged.gt(poolAmount)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['relatedPartyCharges'],
+        message: `the related-party components (£${charged.toFixed(2)} a year) are part of the pool and must not add up to more than poolAnnual (£${poolAmount.toFixed(2)})`,
+        input: central.relatedPartyCharges,
+      });
     }
   }, always);
 
@@ -484,6 +602,13 @@ export const costModelSchema = z
         .array(enhancementSchema, { error: arrayError })
         .max(MAX_ENHANCEMENTS, { error: `at most ${MAX_ENHANCEMENTS} enhancements` })
         .optional(),
+      relatedParties: z
+        .array(relatedPartySchema, { error: arrayError })
+        .max(MAX_RELATED_PARTIES, { error: `at most ${MAX_RELATED_PARTIES} related parties` })
+        .optional()
+        .describe(
+          'Method v2 §6: the related parties the model pays, each named by at least one property or running line or central component. A model that gives this list (even empty) is priced by method version 2.',
+        ),
     },
     { error: objectError },
   )
@@ -535,6 +660,8 @@ export const costModelSchema = z
       ids.add(id);
     });
 
+    checkRelatedParties(raw, ctx);
+
     const enhancements = Array.isArray(raw.enhancements) ? raw.enhancements : [];
     enhancements.forEach((enhancement, index) => {
       const roleId = objectOf(enhancement)?.roleId;
@@ -551,6 +678,62 @@ export const costModelSchema = z
   }, always)
   .describe('A cost model: one home for one pricing period (the pricing method §1, docs/pricing.md).');
 
+/**
+ * §6 every relatedPartyId names an entry of relatedParties, and every entry is named by a line or a
+ * central component; ids are unique.
+ */
+function checkRelatedParties(raw: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const parties = Array.isArray(raw.relatedParties) ? raw.relatedParties : [];
+  const ids = new Map<string, number>();
+  parties.forEach((party, index) => {
+    const id = objectOf(party)?.id;
+    if (typeof id !== 'string' || id === '') return;
+    if (ids.has(id)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['relatedParties', index, 'id'],
+        message: `related party id ${JSON.stringify(id)} is used by an earlier party`,
+        input: id,
+      });
+    } else ids.set(id, index);
+  });
+  const named = new Set<string>();
+  const check = (value: unknown, path: (string | number)[]) => {
+    if (typeof value !== 'string' || value === '') return;
+    named.add(value);
+    if (!ids.has(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `names no related party: no entry of relatedParties has id ${JSON.stringify(value)}`,
+        input: value,
+      });
+    }
+  };
+  for (const kind of ['property', 'running'] as const) {
+    const lines = Array.isArray(raw[kind]) ? (raw[kind] as unknown[]) : [];
+    lines.forEach((line, index) => {
+      check(objectOf(line)?.relatedPartyId, [kind, index, 'relatedPartyId']);
+    });
+  }
+  const charges = objectOf(raw.central)?.relatedPartyCharges;
+  if (Array.isArray(charges)) {
+    charges.forEach((charge, index) => {
+      check(objectOf(charge)?.relatedPartyId, ['central', 'relatedPartyCharges', index, 'relatedPartyId']);
+    });
+  }
+  for (const [id, index] of ids) {
+    if (!named.has(id)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['relatedParties', index],
+        message: `no property or running line or central component is paid to ${JSON.stringify(id)}: list only the related parties the model pays`,
+        input: parties[index],
+      });
+    }
+  }
+}
+
 /** The cost model after validation (`basis` filled in on running lines). */
 export type CostModel = z.infer<typeof costModelSchema>;
 /** The cost model as a client sends it. */
@@ -561,6 +744,8 @@ export type StaffingLine = z.infer<typeof staffingLineSchema>;
 export type PropertyLine = z.infer<typeof propertyLineSchema>;
 export type RunningLine = z.infer<typeof runningLineSchema>;
 export type Enhancement = z.infer<typeof enhancementSchema>;
+export type RelatedParty = z.infer<typeof relatedPartySchema>;
+export type RelatedPartyCharge = z.infer<typeof relatedPartyChargeSchema>;
 
 /** Parses a cost model, returning the model or the list of issues. */
 export function parseCostModel(

@@ -25,9 +25,7 @@ const allNames = readdirSync(fileURLToPath(examplesDir))
   .filter((file) => file.endsWith('.model.json'))
   .map((file) => file.replace(/\.model\.json$/, ''))
   .sort();
-/** Examples of method §6 (related-party costs), which the engine does not price yet. */
-const RELATED_PARTY_EXAMPLES = ['wirral-related-parties-2026-27'];
-const names = allNames.filter((name) => !RELATED_PARTY_EXAMPLES.includes(name));
+const names = allNames;
 
 function readJson(file: string): unknown {
   return JSON.parse(readFileSync(fileURLToPath(new URL(file, examplesDir)), 'utf8'));
@@ -42,7 +40,39 @@ describe('the worked examples of fixtures/examples', () => {
     ]);
   });
 
-  it.todo('wirral-related-parties-2026-27 matches to the penny (method §6, related-party costs)');
+  it('wirral-related-parties-2026-27 matches §6 to the penny: the excess, the adjusted rate and each party', () => {
+    const model = costModelSchema.parse(readJson('wirral-related-parties-2026-27.model.json'));
+    const expected = readJson('wirral-related-parties-2026-27.breakdown.json') as {
+      relatedPartyExcessWeeklyPerChild: string;
+      adjustedSurplusRate: string;
+      relatedParties: {
+        id: string;
+        lines: { code: string; annualAmount: string; marketAnnualAmount: string; excessAnnual: string }[];
+      }[];
+    };
+    const breakdown = priceCostModel(model);
+    expect(breakdown.methodVersion).toBe(2);
+    expect(breakdown.relatedPartyExcessWeeklyPerChild).toBe(expected.relatedPartyExcessWeeklyPerChild);
+    expect(breakdown.adjustedSurplusRate).toBe(expected.adjustedSurplusRate);
+    expect(
+      breakdown.relatedParties?.map((party) => ({
+        id: party.id,
+        lines: party.lines.map(({ code, annualAmount, marketAnnualAmount, excessAnnual }) => ({
+          code,
+          annualAmount,
+          marketAnnualAmount,
+          excessAnnual,
+        })),
+      })),
+    ).toEqual(expected.relatedParties);
+    // each line paid to a related party names it
+    const named = breakdown.lines.filter((line) => line.relatedPartyId !== undefined);
+    expect(named.map((line) => [line.code, line.description, line.relatedPartyId])).toEqual([
+      ['PROPERTY_LEASE', 'Lease from registered social landlord', 'jpl'],
+      ['RUNNING_EDUCATION', 'Tutoring', 'edu'],
+      ['CENTRAL_OVERHEAD', 'Central overhead', 'grp'],
+    ]);
+  });
 
   describe.each(names)('%s', (name) => {
     const model = costModelSchema.parse(readJson(`${name}.model.json`));
