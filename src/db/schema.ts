@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { RelatedPartyRelationship } from '../domain/pricing/codes.js';
 
 /**
  * Table types for kysely: one interface per table, named as in SQL.
@@ -213,6 +214,26 @@ export interface ActualAmountsTable {
   amount: string;
   nominal_code: string | null;
   description: string | null;
+  /** Method v2 §6: the register reference of the related party paid, if any. */
+  related_party: ColumnType<string | null, string | null | undefined, never>;
+}
+
+/** Method v2 §6: an organisation's register of related parties; changed and ended, never deleted. */
+export interface RelatedPartiesTable {
+  id: Generated<string>;
+  organisation_id: string;
+  reference: string;
+  name: string;
+  companies_house_number: string | null;
+  relationship: RelatedPartyRelationship;
+  description: string;
+  from_date: string;
+  to_date: string | null;
+  version: Generated<number>;
+  created_by: string;
+  updated_by: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
 }
 
 export interface ReconciliationsTable {
@@ -232,6 +253,7 @@ export interface ReconciliationsTable {
 }
 
 export interface Database {
+  related_parties: RelatedPartiesTable;
   reconciliations: ReconciliationsTable;
   nominal_code_mappings: NominalCodeMappingsTable;
   actuals_imports: ActualsImportsTable;
