@@ -30,6 +30,7 @@ import { placementRoutes } from '../modules/placements/routes.js';
 import { quoteRoutes } from '../modules/quotes/routes.js';
 import { rateRoutes } from '../modules/rates/routes.js';
 import { reconciliationRoutes } from '../modules/reconciliations/routes.js';
+import { relatedPartyRoutes } from '../modules/related-parties/routes.js';
 import { ANNUAL_RETURN_SCHEMA_PATH, returnRoutes } from '../modules/returns/routes.js';
 import { statementRoutes } from '../modules/statements/routes.js';
 import { transparencyRoutes } from '../web/routes.js';
@@ -217,6 +218,11 @@ export async function buildApp({
         { name: 'access', description: 'API keys and the audit trail' },
         { name: 'homes', description: "Children's homes" },
         {
+          name: 'related-parties',
+          description:
+            'The register of related parties a provider pays (method v2 §6): landlords, parents, companies under common control',
+        },
+        {
           name: 'cost-models',
           description: "Draft cost models and central cost pools: the finance team's work",
         },
@@ -252,6 +258,7 @@ export async function buildApp({
   await app.register(auditRoutes);
   await app.register(councilRoutes);
   await app.register(homeRoutes);
+  await app.register(relatedPartyRoutes);
   await app.register(centralCostPoolRoutes);
   await app.register(costModelRoutes);
   await app.register(feeScheduleRoutes);

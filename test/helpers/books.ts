@@ -11,6 +11,46 @@ export function exampleModel(name: string): Record<string, unknown> {
   ) as Record<string, unknown>;
 }
 
+/**
+ * Method v2 §6: adds the related parties a model lists to the organisation's register (reference =
+ * the model's party id, related from 2000-01-01), skipping those already there. Returns their ids.
+ */
+export async function registerModelParties(
+  app: FastifyInstance,
+  headers: Record<string, string>,
+  organisationId: string,
+  model: Record<string, unknown>,
+): Promise<string[]> {
+  const parties = (model.relatedParties ?? []) as Array<{
+    id: string;
+    name: string;
+    companiesHouseNumber?: string;
+    relationship: string;
+  }>;
+  const ids: string[] = [];
+  for (const party of parties) {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/related-parties',
+      headers,
+      payload: {
+        organisationId,
+        reference: party.id,
+        name: party.name,
+        ...(party.companiesHouseNumber === undefined
+          ? {}
+          : { companiesHouseNumber: party.companiesHouseNumber }),
+        relationship: party.relationship,
+        description: `${party.name}, paid under the cost model`,
+        from: '2000-01-01',
+      },
+    });
+    if (response.statusCode === 201) ids.push(response.json().id);
+    else if (response.statusCode !== 409) throw new Error(`could not register ${party.id}: ${response.body}`);
+  }
+  return ids;
+}
+
 export interface PlacementPlan {
   councilCode: string;
   reference: string;
@@ -125,13 +165,15 @@ export async function seedProvider(
     );
     const homeId: string = created.json().id;
     homeIds.push(homeId);
+    const model = home.model ?? exampleModel('wirral-four-bed-2026-27');
+    await registerModelParties(app, finance, organisationId, model);
     const draft = await expectStatus(
       app,
       {
         method: 'POST',
         url: `/v1/homes/${homeId}/cost-models`,
         headers: finance,
-        payload: home.model ?? exampleModel('wirral-four-bed-2026-27'),
+        payload: model,
       },
       201,
     );

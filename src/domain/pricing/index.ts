@@ -9,6 +9,8 @@ export {
   type EnhancementBreakdown,
   type EnhancementLine,
   enhancementBreakdownSchema,
+  type RelatedPartyBreakdown,
+  type RelatedPartyLine,
   enhancementLineSchema,
 } from './breakdown.js';
 export {
@@ -48,6 +50,8 @@ export {
   type PropertyLine,
   parseCostModel,
   type RatesBlock,
+  type RelatedParty,
+  type RelatedPartyCharge,
   type RunningLine,
   ratesBlockSchema,
   type StaffingLine,

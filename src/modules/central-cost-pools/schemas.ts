@@ -15,6 +15,28 @@ export const poolLineSchema = z.strictObject({
   amount: z.string({ message: 'must be a decimal string such as "120000"' }).regex(/^\d{1,12}(\.\d{1,2})?$/, {
     message: 'must be money: a decimal string ≥ 0 with at most 2 decimal places',
   }),
+  relatedPartyId: z
+    .string()
+    .optional()
+    .describe(
+      "Method v2 §6: the register reference of the related party this component is paid to (e.g. a group management fee); it flows into each home's draft with the home's share",
+    ),
+  marketAmount: z
+    .string({ message: 'must be a decimal string such as "90000"' })
+    .regex(/^\d{1,12}(\.\d{1,2})?$/, {
+      message: 'must be money: a decimal string ≥ 0 with at most 2 decimal places',
+    })
+    .optional()
+    .describe(
+      'Method v2 §6: what the same service would cost a year at market; required with relatedPartyId',
+    ),
+  marketEvidence: z
+    .string()
+    .trim()
+    .min(1)
+    .max(300)
+    .optional()
+    .describe('Method v2 §6: where the market amount comes from; required with relatedPartyId'),
 });
 
 export const poolInputSchema = z.strictObject({
@@ -31,7 +53,16 @@ export const poolSchema = z
     organisationId: z.uuid(),
     period: z.object({ label: z.string(), start: z.string(), end: z.string() }),
     basis: z.enum(['places', 'staff_fte', 'equal']),
-    lines: z.array(z.object({ code: z.string(), description: z.string(), amount: z.string() })),
+    lines: z.array(
+      z.object({
+        code: z.string(),
+        description: z.string(),
+        amount: z.string(),
+        relatedPartyId: z.string().optional(),
+        marketAmount: z.string().optional(),
+        marketEvidence: z.string().optional(),
+      }),
+    ),
     totalAnnual: z.string(),
     version: z.number().int(),
     updatedAt: z.string(),
@@ -49,6 +80,18 @@ export const centralBlockSchema = z.object({
     .describe(
       "The home's penny share of the pool (§7): the shares of the homes open in the period add up to the pool",
     ),
+  relatedPartyCharges: z
+    .array(
+      z.object({
+        relatedPartyId: z.string(),
+        description: z.string(),
+        amountAnnual: z.string(),
+        marketAmountAnnual: z.string(),
+        marketEvidence: z.string(),
+      }),
+    )
+    .optional()
+    .describe('Method v2 §6: the components of the pool paid to related parties'),
 });
 
 export const poolChangeSchema = z

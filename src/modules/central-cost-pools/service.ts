@@ -1,6 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { DatabaseHandle } from '../../db/database.js';
 import type { CentralCostPoolsTable, Database } from '../../db/schema.js';
+import { DomainValidationError, type FieldIssue } from '../../domain/errors.js';
 import { Dec } from '../../domain/money.js';
 import { centralPoolShares } from '../../domain/pricing/index.js';
 import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
@@ -9,6 +10,8 @@ import { recordAudit } from '../audit/repository.js';
 import { homesOpenIn } from '../homes/repository.js';
 import { findOrganisation } from '../organisations/repository.js';
 import { quote } from '../quotes/service.js';
+import { partiesByReference, type RelatedPartyRow } from '../related-parties/repository.js';
+import { modelPartyOf } from '../related-parties/service.js';
 import type { CentralBlock, Pool, PoolInput } from './schemas.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -96,13 +99,58 @@ export async function centralFromPool(
     pool.total_annual,
     homes.map((h, i) => ({ homeId: h.id, units: units[i]!.toFixed() })),
   );
+  // §6 components paid to related parties go into every home's block; the engine takes the home's share
+  const charges = (pool.lines as Pool['lines']).flatMap((line) =>
+    line.relatedPartyId === undefined
+      ? []
+      : [
+          {
+            relatedPartyId: line.relatedPartyId,
+            description: line.description,
+            amountAnnual: line.amount,
+            marketAmountAnnual: line.marketAmount ?? '0',
+            marketEvidence: line.marketEvidence ?? '',
+          },
+        ],
+  );
   return {
     poolAnnual: pool.total_annual,
     basis: pool.basis,
     homeUnits: homeUnits.toFixed(),
     totalUnits: totalUnits.toFixed(),
     annualAmount: shares.find((share) => share.homeId === homeId)!.annualAmount,
+    ...(charges.length === 0 ? {} : { relatedPartyCharges: charges }),
   };
+}
+
+/**
+ * §6 a draft whose central block comes from the pool pays the pool's related parties too: the
+ * register's entries for the parties its central components name are added to `relatedParties`.
+ * When a pool change (`pruneUnnamed`) leaves an entry named by no line or component, it goes.
+ */
+export function withPoolParties(
+  document: Record<string, unknown>,
+  central: CentralBlock,
+  register: ReadonlyMap<string, RelatedPartyRow>,
+  pruneUnnamed: boolean,
+): Record<string, unknown> {
+  const listed = Array.isArray(document.relatedParties)
+    ? (document.relatedParties as Array<Record<string, unknown>>)
+    : undefined;
+  const named = new Set<unknown>((central.relatedPartyCharges ?? []).map((charge) => charge.relatedPartyId));
+  for (const kind of ['property', 'running']) {
+    const lines = document[kind];
+    if (Array.isArray(lines))
+      for (const line of lines) named.add((line as { relatedPartyId?: unknown })?.relatedPartyId);
+  }
+  const parties = (listed ?? []).filter((party) => !pruneUnnamed || named.has(party.id));
+  for (const charge of central.relatedPartyCharges ?? []) {
+    if (parties.some((party) => party.id === charge.relatedPartyId)) continue;
+    const row = register.get(charge.relatedPartyId);
+    if (row) parties.push(modelPartyOf(row));
+  }
+  if (listed === undefined && parties.length === 0) return { ...document, central };
+  return { ...document, central, relatedParties: parties };
 }
 
 /** Creates or replaces the pool; refreshes the central block of every draft that takes it from the pool. */
@@ -122,6 +170,30 @@ export async function putPool(
       throw invalidField(`/lines/${index}`, 'repeats another line');
     codes.add(`${line.code}/${line.description}`);
   });
+  const register = await partiesByReference(database.db, organisationId);
+  const issues: FieldIssue[] = [];
+  input.lines.forEach((line, index) => {
+    const named = line.relatedPartyId !== undefined;
+    if (named && !register.has(line.relatedPartyId!)) {
+      issues.push({
+        pointer: `/lines/${index}/relatedPartyId`,
+        message: `is not in the organisation's register of related parties: add it first (POST /v1/related-parties)`,
+      });
+    }
+    for (const field of ['marketAmount', 'marketEvidence'] as const) {
+      if (named && line[field] === undefined)
+        issues.push({
+          pointer: `/lines/${index}/${field}`,
+          message: 'is required: the line is paid to a related party',
+        });
+      if (!named && line[field] !== undefined)
+        issues.push({
+          pointer: `/lines/${index}/${field}`,
+          message: 'is only for a line paid to a related party: give relatedPartyId too, or leave it out',
+        });
+    }
+  });
+  if (issues.length > 0) throw new DomainValidationError(issues);
   const total = input.lines.reduce((sum, line) => sum.plus(line.amount), new Dec(0)).toFixed(2);
   return database.db.transaction().execute(async (trx) => {
     const before = await findPool(trx, organisationId, input.period.start);
@@ -187,7 +259,7 @@ export async function putPool(
       const centralBefore = (document.central ?? null) as CentralBlock | null;
       const centralAfter = await centralFromPool(trx, row, draft.home_id, document);
       if (JSON.stringify(centralBefore) === JSON.stringify(centralAfter)) continue;
-      const updated = { ...document, central: centralAfter };
+      const updated = withPoolParties(document, centralAfter, register, true);
       await trx
         .updateTable('cost_models')
         .set({

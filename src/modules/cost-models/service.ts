@@ -9,11 +9,13 @@ import { DATE_RANGE_MESSAGE, isDateInRange } from '../../http/dates.js';
 import { invalidField } from '../../http/errors.js';
 import { decodeCursor, pageOf } from '../../http/paging.js';
 import { recordAudit } from '../audit/repository.js';
-import { centralFromPool, findPool } from '../central-cost-pools/service.js';
+import { centralFromPool, findPool, withPoolParties } from '../central-cost-pools/service.js';
 import { findHome } from '../homes/repository.js';
 import { visibleHome } from '../homes/service.js';
 import { findOrganisation } from '../organisations/repository.js';
 import { quote } from '../quotes/service.js';
+import { partiesByReference } from '../related-parties/repository.js';
+import { assertRegisterAgrees } from '../related-parties/service.js';
 import { findCostModel, listCostModels, toDraft } from './repository.js';
 import type { CostModelDraft } from './schemas.js';
 
@@ -49,7 +51,11 @@ async function prepare(
         'is required: there is no central cost pool for this organisation and period to take it from',
       );
     }
-    document.central = await centralFromPool(trx, pool, home.id, document);
+    const central = await centralFromPool(trx, pool, home.id, document);
+    Object.assign(
+      document,
+      withPoolParties(document, central, await partiesByReference(trx, home.organisation_id), false),
+    );
     centralSource = 'pool';
   }
   const parsed = costModelSchema.safeParse(document);
@@ -67,6 +73,8 @@ async function prepare(
   }
   if (!parsed.success || issues.length > 0) throw new DomainValidationError(issues);
   quote(parsed.data); // throws DomainValidationError for what only the engine can tell (an unknown ratesFrom year)
+  // §6 the parties it pays are the organisation's register's
+  await assertRegisterAgrees(trx, home.organisation_id, parsed.data);
   return { model: parsed.data, centralSource };
 }
 

@@ -12,6 +12,7 @@ import { recordAudit } from '../audit/repository.js';
 import { findCostModel } from '../cost-models/repository.js';
 import { priceDraft } from '../cost-models/service.js';
 import { rateTables } from '../rates/repository.js';
+import { assertRegisterAgrees } from '../related-parties/service.js';
 import { chainSchedule, registerSigningKey } from './proofs.js';
 import {
   findFeeSchedule,
@@ -88,6 +89,8 @@ export async function publish(
     }
     const breakdown = priceDraft(current);
     const model = current.document as CostModel;
+    // §6 the register may have changed since the draft was saved (a party ended, renamed)
+    await assertRegisterAgrees(trx, current.organisation_id, model);
     const row = await trx
       .insertInto('fee_schedules')
       .values({
