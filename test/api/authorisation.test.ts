@@ -22,6 +22,8 @@ interface TenantFixtures {
   placementId: string;
   newPlacement: () => Promise<string>;
   reconciliationId: string;
+  /** A party in the organisation's register of related parties. */
+  relatedPartyId: string;
 }
 
 interface Context {
@@ -30,6 +32,8 @@ interface Context {
   victimKeyId: () => Promise<string>;
   /** The draft's current ETag, read as the admin: what a caller sends as If-Match. */
   draftTag: (tenant: Tenant) => Promise<string>;
+  /** The related party's current ETag, read as the admin. */
+  partyTag: (tenant: Tenant) => Promise<string>;
 }
 
 interface Row {
@@ -200,6 +204,42 @@ const rows: Record<string, Row> = {
       url: `/v1/organisations/${ctx[t].organisationId}/central-cost-pools/2026-04-01`,
     }),
     expect: tenantRead(200),
+  },
+  'POST /v1/related-parties': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      method: 'POST',
+      url: '/v1/related-parties',
+      payload: {
+        organisationId: ctx[t].organisationId,
+        reference: `matrix-${++requestCounter}`,
+        name: 'Matrix Estates Ltd',
+        relationship: 'common_control',
+        description: 'Landlord under common control',
+        from: '2024-01-01',
+      },
+    }),
+    expect: financeWrites(201, 422),
+  },
+  'GET /v1/related-parties': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/related-parties?organisation=${ctx[t].organisationId}` }),
+    expect: tenantRead(200),
+  },
+  'GET /v1/related-parties/:id': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/related-parties/${ctx[t].relatedPartyId}` }),
+    expect: tenantRead(200),
+  },
+  'PATCH /v1/related-parties/:id': {
+    tenanted: true,
+    request: async (ctx, t) => ({
+      method: 'PATCH',
+      url: `/v1/related-parties/${ctx[t].relatedPartyId}`,
+      headers: { 'if-match': await ctx.partyTag(t) },
+      payload: { description: `Changed by the matrix ${++requestCounter}` },
+    }),
+    expect: financeWrites(200, 404),
   },
   'POST /v1/homes/:id/cost-models': {
     tenanted: true,
@@ -558,7 +598,21 @@ async function tenantFixtures(
   });
   if (reconciliation.statusCode !== 201)
     throw new Error(`fixture reconciliation failed: ${reconciliation.body}`);
+  const party = await as({
+    method: 'POST',
+    url: '/v1/related-parties',
+    payload: {
+      organisationId,
+      reference: 'landlord',
+      name: `${name} Estates Ltd`,
+      relationship: 'common_control',
+      description: 'Landlord under common control',
+      from: '2024-01-01',
+    },
+  });
+  if (party.statusCode !== 201) throw new Error(`fixture related party failed: ${party.body}`);
   return {
+    relatedPartyId: party.json().id,
     organisationId,
     homeId,
     costModelId,
@@ -592,6 +646,11 @@ describe('authorisation matrix', () => {
         String(
           (await app.inject({ url: `/v1/cost-models/${ctx[t].costModelId}`, headers: adminAuth })).headers
             .etag,
+        ),
+      partyTag: async (t) =>
+        String(
+          (await app.inject({ url: `/v1/related-parties/${ctx[t].relatedPartyId}`, headers: adminAuth }))
+            .headers.etag,
         ),
     };
   });
