@@ -46,4 +46,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     for each row execute function refuse_delete()
   `.execute(db);
   await sql`alter table actual_amounts add column related_party text`.execute(db);
+  // the service now prices by version 2 of the method (version 1 models price as before)
+  await sql`update app_meta set value = '2' where key = 'pricing_method_version'`.execute(db);
 }
