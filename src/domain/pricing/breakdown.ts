@@ -81,7 +81,9 @@ export const relatedPartyLineSchema = z
   .object({
     code: z.enum(BREAKDOWN_LINE_CODES).describe('The breakdown line the payment is part of.'),
     description: z.string().describe('The line, or the central component, paid to the party.'),
-    annualAmount: money('What the model pays the party in the year (for a central component, this home’s share), half-up.'),
+    annualAmount: money(
+      'What the model pays the party in the year (for a central component, this home’s share), half-up.',
+    ),
     marketAnnualAmount: money('The market amount annualised the same way, half-up.'),
     excessAnnual: money('max(0, amount − market amount) for the year, half-up.'),
     marketEvidence: z.string().describe('Where the market amount comes from.'),
@@ -95,7 +97,9 @@ export const relatedPartyBreakdownSchema = z
     name: z.string(),
     companiesHouseNumber: z.string().optional(),
     relationship: z.enum(RELATED_PARTY_RELATIONSHIPS),
-    lines: z.array(relatedPartyLineSchema).describe('Property and running lines, then central components, in input order.'),
+    lines: z
+      .array(relatedPartyLineSchema)
+      .describe('Property and running lines, then central components, in input order.'),
     excessAnnual: money('The sum of the lines’ excesses (each half-up).'),
   })
   .describe('Method v2 §6: a related party the model pays, with its lines.');
@@ -179,7 +183,9 @@ export const breakdownSchema = z
     relatedParties: z
       .array(relatedPartyBreakdownSchema)
       .optional()
-      .describe('Method v2 §6: the related parties the model pays, in input order; present only when the model lists them.'),
+      .describe(
+        'Method v2 §6: the related parties the model pays, in input order; present only when the model lists them.',
+      ),
     relatedPartyExcessWeeklyPerChild: money(
       'Method v2 §6: X = the related-party excess per child per week, Σ excess ÷ W ÷ P, half-up; present with relatedParties.',
     ).optional(),

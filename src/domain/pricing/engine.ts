@@ -386,10 +386,16 @@ export function priceCostModel(model: CostModel, options: PriceOptions = {}): Br
   ): Pick<DraftLine, 'relatedPartyIds'> => {
     if (line.relatedPartyId === undefined) return {};
     if (line.marketAmount === undefined) {
-      invalid(`/${kind}/${index}/marketAmount`, 'is required: a line paid to a related party gives its market amount');
+      invalid(
+        `/${kind}/${index}/marketAmount`,
+        'is required: a line paid to a related party gives its market amount',
+      );
     }
     if (line.marketEvidence === undefined) {
-      invalid(`/${kind}/${index}/marketEvidence`, 'is required: a line paid to a related party gives its evidence');
+      invalid(
+        `/${kind}/${index}/marketEvidence`,
+        'is required: a line paid to a related party gives its evidence',
+      );
     }
     related.push({
       partyId: line.relatedPartyId,
@@ -699,7 +705,9 @@ function relatedPartySection(
     return {
       id: party.id,
       name: party.name,
-      ...(party.companiesHouseNumber === undefined ? {} : { companiesHouseNumber: party.companiesHouseNumber }),
+      ...(party.companiesHouseNumber === undefined
+        ? {}
+        : { companiesHouseNumber: party.companiesHouseNumber }),
       relationship: party.relationship,
       lines,
       excessAnnual: formatPennies(partyExcess),
@@ -716,8 +724,7 @@ function relatedPartySection(
     adjustedCost <= 0n
       ? adjustedSurplus > 0n
       : adjustedSurplus * pow10(cap.places) > cap.units * adjustedCost;
-  const adjustedRate =
-    adjustedCost <= 0n ? null : divideHalfUp(adjustedSurplus * 1_000_000n, adjustedCost);
+  const adjustedRate = adjustedCost <= 0n ? null : divideHalfUp(adjustedSurplus * 1_000_000n, adjustedCost);
   if (breaks) {
     const named = published
       .filter((party) => party.excessAnnual !== '0.00')
