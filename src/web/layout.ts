@@ -10,6 +10,7 @@ h1 { font-size: 1.8rem; line-height: 1.2; }
 h2 { margin-top: 2rem; border-top: 1px solid #b1b4b6; padding-top: 1rem; }
 .fee { font-size: 2.6rem; font-weight: 700; margin: 0.2rem 0; }
 .muted { color: #434648; }
+.note { display: block; font-weight: 400; font-size: 0.9rem; }
 .table-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; margin: 1rem 0; }
 table { border-collapse: collapse; width: 100%; }
 caption { text-align: left; font-weight: 700; padding: 0.4rem 0; }

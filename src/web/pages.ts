@@ -1,5 +1,11 @@
 import { Dec } from '../domain/money.js';
-import type { Breakdown } from '../domain/pricing/index.js';
+import {
+  type Breakdown,
+  type BreakdownLine,
+  RELATIONSHIP_WORDS,
+  type RelatedPartyChangeKind,
+  type RelatedPartyChanges,
+} from '../domain/pricing/index.js';
 import { gbp, html, longDate, per100, percent, type SafeHtml, signedGbp } from './html.js';
 import { layout } from './layout.js';
 import { CAP_SCOPE_WORDS } from './reconciliation-page.js';
@@ -137,20 +143,20 @@ ${tableWrap(html`<table>
 <tbody>
 ${breakdown.lines.map(
   (line) =>
-    html`<tr><th scope="row">${line.description}</th><td><code>${line.code}</code></td><td class="num">${gbp(line.annualAmount)}</td><td class="num">${gbp(line.weeklyPerChild)}</td><td class="num">${percent(line.shareOfFee)}</td><td>${line.basis}</td></tr>\n`,
+    html`<tr><th scope="row">${line.description}${relatedLineNote(breakdown, line)}</th><td><code>${line.code}</code></td><td class="num">${gbp(line.annualAmount)}</td><td class="num">${gbp(line.weeklyPerChild)}</td><td class="num">${percent(line.shareOfFee)}</td><td>${line.basis}</td></tr>\n`,
 )}
 </tbody>
 <tfoot><tr><th scope="row">Total</th><td></td><td class="num">${gbp(breakdown.totals.annualAmount)}</td><td class="num">${gbp(breakdown.totals.weeklyPerChild)}</td><td class="num">${percent(breakdown.totals.shareOfFee)}</td><td>The annual total is the income at planned occupancy.</td></tr></tfoot>
 </table>`)}
 
-<h2>Surplus</h2>
+${relatedPartiesSection(page, breakdown)}<h2>Surplus</h2>
 ${tableWrap(html`<table>
 <caption>The surplus in context</caption>
 <thead><tr><th scope="col">Measure</th><th scope="col" class="num">Rate</th></tr></thead>
 <tbody>
 <tr><th scope="row">This home's surplus, as a mark-up on cost</th><td class="num">${percent(schedule.surplusRate)}</td></tr>
 <tr><th scope="row">The same surplus as a share of the fee (a margin)</th><td class="num">${percent(breakdown.surplusShareOfFee)}</td></tr>
-<tr><th scope="row">${organisation.name}'s cap on surplus</th><td class="num">${percent(organisation.surplusCapRate)}</td></tr>
+${adjustedRateRow(breakdown)}<tr><th scope="row">${organisation.name}'s cap on surplus</th><td class="num">${percent(organisation.surplusCapRate)}</td></tr>
 <tr><th scope="row">Where the cap is tested at the year's end</th><td class="num">${organisation.cap_scope === 'home' ? 'each home' : 'the whole provider'}</td></tr>
 <tr><th scope="row">Average operating margin of the largest private providers (CMA)</th><td class="num">${percent(CMA_AVERAGE_MARGIN)}</td></tr>
 </tbody>
@@ -174,6 +180,97 @@ ${
 }
 <p>Download the JSON, recompute the fee with the published pricing method and compare; check the hash and the signature as described in <code>docs/verifying.md</code> in the service's source repository. Published schedules are never changed: a new fee is a new version.</p>`;
   return layout(title, body, crumbs);
+}
+
+const COMPANIES_HOUSE_URL = 'https://find-and-update.company-information.service.gov.uk/company/';
+const RELATED_PARTIES_ID = 'related-parties';
+
+/** "parent of the provider" → "Parent of the provider". */
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** "A", "A and B", "A, B and C". */
+function listWords(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/** The related parties a line of the breakdown is paid to (method v2 §6), by id. */
+function lineParties(line: BreakdownLine): string[] {
+  return line.relatedPartyIds ?? (line.relatedPartyId === undefined ? [] : [line.relatedPartyId]);
+}
+
+/**
+ * Method v2 §6: beneath a line paid to a related party, the party named in words (not marked by
+ * colour), linking to the section that sets the payment against its market amount.
+ */
+function relatedLineNote(breakdown: Breakdown, line: BreakdownLine): SafeHtml | '' {
+  const ids = lineParties(line);
+  if (ids.length === 0 || breakdown.relatedParties === undefined) return '';
+  const names = ids.map((id) => breakdown.relatedParties?.find((party) => party.id === id)?.name ?? id);
+  const plural = names.length > 1 ? 'related parties' : 'a related party';
+  const words =
+    line.category === 'central'
+      ? `Includes payments to ${plural}: ${listWords(names)}`
+      : `Paid to ${plural}: ${listWords(names)}`;
+  return html`<span class="muted note" data-related-party="${ids.join(';')}">${words} (<a href="#${RELATED_PARTIES_ID}">see payments to related parties</a>)</span>`;
+}
+
+/** Method v2 §6: the surplus table's row for the adjusted rate, when the schedule has one. */
+function adjustedRateRow(breakdown: Breakdown): SafeHtml | '' {
+  if (breakdown.relatedParties === undefined || breakdown.adjustedSurplusRate === undefined) return '';
+  return html`<tr><th scope="row">The surplus counting what is paid to related parties above market as surplus (the adjusted rate)</th><td class="num">${percent(breakdown.adjustedSurplusRate)}</td></tr>\n`;
+}
+
+/**
+ * Method v2 §6: what the schedule pays related parties, each payment against its market amount and
+ * evidence, and the surplus rate counting the excess as surplus. Nothing for a version 1 schedule
+ * (no `relatedParties`); a plain statement when the provider declares none.
+ */
+function relatedPartiesSection(page: HomePage, breakdown: Breakdown): SafeHtml | '' {
+  const parties = breakdown.relatedParties;
+  if (parties === undefined) return '';
+  const heading = html`<h2 id="${RELATED_PARTIES_ID}">Paid to related parties</h2>`;
+  if (parties.length === 0) {
+    return html`${heading}
+<p data-related-parties="none">The provider, ${page.organisation.name}, declares no payments to related parties for this period (${breakdown.period.label}).</p>
+
+`;
+  }
+  const rows = parties.flatMap((party) => {
+    const number = party.companiesHouseNumber;
+    const who = html`${party.name}${
+      number === undefined
+        ? ''
+        : html`<br><a href="${COMPANIES_HOUSE_URL}${encodeURIComponent(number)}">Companies House ${number}</a>`
+    }`;
+    const relationship = capitalised(RELATIONSHIP_WORDS[party.relationship]);
+    return party.lines.map(
+      (line) =>
+        html`<tr data-related-party="${party.id}"><th scope="row">${who}</th><td>${relationship}</td><td>${line.description} <code>${line.code}</code>${line.code === 'CENTRAL_OVERHEAD' ? html`<span class="muted note">this home's share of a central overhead component</span>` : ''}</td><td class="num">${gbp(line.annualAmount)}</td><td class="num">${gbp(line.marketAnnualAmount)}</td><td>${line.marketEvidence}</td><td class="num">${gbp(line.excessAnnual)}</td></tr>\n`,
+    );
+  });
+  const sum = (values: string[]) => values.reduce((total, value) => total.plus(value), new Dec(0)).toFixed(2);
+  const lines = parties.flatMap((party) => party.lines);
+  const paid = sum(lines.map((line) => line.annualAmount));
+  const market = sum(lines.map((line) => line.marketAnnualAmount));
+  const excess = sum(parties.map((party) => party.excessAnnual));
+  const x = breakdown.relatedPartyExcessWeeklyPerChild ?? '0.00';
+  const adjusted = breakdown.adjustedSurplusRate ?? breakdown.surplusRate;
+  const againstCap = new Dec(adjusted).eq(breakdown.capRate) ? 'at' : 'within';
+  return html`${heading}
+<p>A related party is a person or body connected with the provider: its parent or a subsidiary, a company under the same control, a director or trustee, key management or their family. The pricing method (version 2, §6) sets each payment to a related party against what the same goods or service would cost at market, on the evidence given. The fee itself does not depend on the market amounts: whatever is paid above market (the excess) counts as surplus when the surplus is tested against the cap.</p>
+${tableWrap(html`<table>
+<caption>Payments to related parties, ${breakdown.period.label}, against their market amounts</caption>
+<thead><tr><th scope="col">Party</th><th scope="col">Relationship</th><th scope="col">What for</th><th scope="col" class="num">Paid £ a year</th><th scope="col" class="num">Market £ a year</th><th scope="col">Evidence for the market amount</th><th scope="col" class="num">Excess £ a year</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+<tfoot><tr><th scope="row">Total</th><td></td><td></td><td class="num">${gbp(paid)}</td><td class="num">${gbp(market)}</td><td></td><td class="num">${gbp(excess)}</td></tr></tfoot>
+</table>`)}
+<p data-adjusted-surplus-rate="${adjusted}">Surplus rate ${percent(breakdown.surplusRate)} of cost; counting ${gbp(x)} a week per child paid to related parties above market as surplus, the adjusted rate is ${percent(adjusted)}, ${againstCap} the ${percent(breakdown.capRate)} cap.</p>
+
+`;
 }
 
 /**
@@ -256,7 +353,7 @@ ${change.causes.map(
 }
 <p>Effects are worked out by changing the inputs one at a time, in the order of the cost model document; another order could split the same total differently.</p>
 
-<h2>Line by line</h2>
+${change.relatedParties === undefined ? '' : relatedPartyChanges(change.relatedParties, from, to)}<h2>Line by line</h2>
 ${tableWrap(html`<table>
 <caption>Every line of either schedule, a week per child</caption>
 <thead><tr><th scope="col">Line</th><th scope="col">Code</th><th scope="col" class="num">Before</th><th scope="col" class="num">After</th><th scope="col" class="num">Difference</th><th scope="col">Status</th></tr></thead>
@@ -270,4 +367,61 @@ ${change.lines.map(
 </table>`)}
 <p><a href="${scheduleJsonUrl(to.id)}/changes?from=${from.id}">This explanation as JSON</a></p>`;
   return layout(title, body, crumbs);
+}
+
+const RELATED_CHANGE_WORDS: Record<RelatedPartyChangeKind, string> = {
+  party_added: 'Related party added',
+  party_removed: 'Related party no longer paid',
+  party_changed: 'Related party details changed',
+  payment_added: 'Now paid to a related party',
+  payment_removed: 'No longer paid to a related party',
+  payment_changed: 'Amount paid to a related party changed',
+  market_changed: 'Market amount or evidence changed',
+};
+
+/**
+ * Method v2 §6 on the changes page: what changed in the payments to related parties, beside the
+ * causes and not among them (the fee never depends on market amounts), with X and the adjusted
+ * surplus rate before and after.
+ */
+function relatedPartyChanges(
+  related: RelatedPartyChanges,
+  from: ChangesPage['from'],
+  to: ChangesPage['to'],
+): SafeHtml {
+  const none = 'no related parties declared';
+  const excess = (value: string | null) => (value === null ? none : gbp(value));
+  const rate = (value: string | null) => (value === null ? none : percent(value));
+  const partyName = (id: string) =>
+    to.breakdown.relatedParties?.find((party) => party.id === id)?.name ??
+    from.breakdown.relatedParties?.find((party) => party.id === id)?.name ??
+    id;
+  return html`<h2 id="related-parties">Payments to related parties</h2>
+<p>These changes do not move the fee, which never depends on market amounts or on who is paid, so they are not among the causes above. They change how much of the fee counts as surplus: whatever is paid to related parties above market counts as surplus when the surplus is tested against the cap.</p>
+<p data-related-excess-difference="${related.excessDifference}">${related.description}.</p>
+${tableWrap(html`<table>
+<caption>Paid to related parties above market, and the adjusted surplus rate, before and after</caption>
+<thead><tr><th scope="col">Measure</th><th scope="col" class="num">Before</th><th scope="col" class="num">After</th><th scope="col" class="num">Difference</th></tr></thead>
+<tbody>
+<tr><th scope="row">Paid to related parties above market, a week per child</th><td class="num">${excess(related.fromExcessWeeklyPerChild)}</td><td class="num">${excess(related.toExcessWeeklyPerChild)}</td><td class="num">${signedGbp(related.excessDifference)}</td></tr>
+<tr><th scope="row">Surplus rate counting that as surplus (the adjusted rate)</th><td class="num">${rate(related.fromAdjustedSurplusRate)}</td><td class="num">${rate(related.toAdjustedSurplusRate)}</td><td></td></tr>
+<tr><th scope="row">Surplus cap</th><td class="num">${percent(from.breakdown.capRate)}</td><td class="num">${percent(to.breakdown.capRate)}</td><td></td></tr>
+</tbody>
+</table>`)}
+${
+  related.changes.length === 0
+    ? html`<p>No related party, payment to one or market amount changed.</p>`
+    : tableWrap(html`<table>
+<caption>What changed in the payments to related parties (none of these moves the fee)</caption>
+<thead><tr><th scope="col">Change</th><th scope="col">Related party</th><th scope="col">In detail</th></tr></thead>
+<tbody>
+${related.changes.map(
+  (item) =>
+    html`<tr data-related-change="${item.kind}"><th scope="row">${RELATED_CHANGE_WORDS[item.kind]}</th><td>${partyName(item.partyId)}</td><td>${item.description}</td></tr>\n`,
+)}
+</tbody>
+</table>`)
+}
+
+`;
 }

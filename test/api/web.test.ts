@@ -16,6 +16,13 @@ const wirral = JSON.parse(
     'utf8',
   ),
 );
+/** Method v2 §6: the Wirral home paying three related parties. */
+const wirralRelated = JSON.parse(
+  readFileSync(
+    new URL('../../fixtures/examples/wirral-related-parties-2026-27.model.json', import.meta.url),
+    'utf8',
+  ),
+);
 
 /** Registers the pages unless the app already does (once the plugin is wired into buildApp). */
 async function withTransparency(app: FastifyInstance) {
@@ -223,6 +230,180 @@ describe.each(engines)('transparency pages on %s', (engine) => {
     const unknown = '00000000-0000-4000-8000-000000000000';
     expect((await inject({ url: `/transparency/homes/${unknown}` })).statusCode).toBe(404);
     expect((await inject({ url: `/transparency/fee-schedules/${unknown}/changes` })).statusCode).toBe(404);
+  });
+
+  describe('related parties (method v2 §6)', () => {
+    let harbourId: string;
+    let noneId: string;
+    let plain: { id: string; breakdown: Breakdown };
+    let related: { id: string; weeklyFeePerChild: string; breakdown: Breakdown };
+
+    const draftAndPublish = async (home: string, model: object, key: string, effectiveFrom: string) => {
+      const draft = await inject({
+        method: 'POST',
+        url: `/v1/homes/${home}/cost-models`,
+        headers: finance,
+        payload: model,
+      });
+      expect(draft.statusCode, draft.body).toBe(201);
+      return publish(draft.json().id, key, effectiveFrom);
+    };
+
+    beforeAll(async () => {
+      harbourId = await addHome('Harbour House');
+      noneId = await addHome('Moreton Lodge');
+      // the organisation's register holds the parties the model pays
+      for (const party of wirralRelated.relatedParties) {
+        const response = await inject({
+          method: 'POST',
+          url: '/v1/related-parties',
+          headers: finance,
+          payload: {
+            reference: party.id,
+            name: party.name,
+            ...(party.companiesHouseNumber === undefined
+              ? {}
+              : { companiesHouseNumber: party.companiesHouseNumber }),
+            relationship: party.relationship,
+            description: `${party.name}, paid by Harbour House`,
+            from: '2020-01-01',
+          },
+        });
+        expect(response.statusCode, response.body).toBe(201);
+      }
+      plain = await draftAndPublish(harbourId, wirral, 'web-related-plain-01', '2026-04-01');
+      related = await draftAndPublish(harbourId, wirralRelated, 'web-related-v2-0001', '2026-05-01');
+      expect(related.breakdown.relatedParties).toHaveLength(3);
+      await draftAndPublish(noneId, { ...wirral, relatedParties: [] }, 'web-related-none-01', '2026-04-01');
+    });
+
+    it('shows what the home pays each related party against its market amount, and the adjusted surplus rate', async () => {
+      const body = await page(`/transparency/homes/${harbourId}?on=2026-06-01`);
+      expect(body).toContain('<h2 id="related-parties">Paid to related parties</h2>');
+      const table = body.match(
+        /<table>\n<caption>Payments to related parties, 2026-27, against their market amounts<\/caption>[\s\S]*?<\/table>/,
+      )?.[0];
+      expect(table).toBeDefined();
+      expect(table).toContain('<th scope="col">Party</th>');
+      const rows = table!.match(/<tr data-related-party="[^"]+">[\s\S]*?<\/tr>/g) ?? [];
+      expect(rows).toHaveLength(3);
+      const lease = rows.find((row) => row.includes('data-related-party="jpl"'))!;
+      expect(lease).toContain('<th scope="row">Harbour Properties Ltd<br>');
+      expect(lease).toContain(
+        'href="https://find-and-update.company-information.service.gov.uk/company/09876543">Companies House 09876543</a>',
+      );
+      expect(lease).toContain('Under common control with the provider');
+      expect(lease).toContain('Lease from registered social landlord <code>PROPERTY_LEASE</code>');
+      expect(lease).toContain(
+        '<td class="num">£28,800.00</td><td class="num">£28,200.00</td><td>Independent rental valuation, March 2026</td><td class="num">£600.00</td>',
+      );
+      const fee = rows.find((row) => row.includes('data-related-party="grp"'))!;
+      expect(fee).toContain('Parent of the provider');
+      expect(fee).toContain("this home's share of a central overhead component");
+      expect(fee).toContain('<td class="num">£5,000.00</td><td class="num">£4,500.00</td>');
+      const tutoring = rows.find((row) => row.includes('data-related-party="edu"'))!;
+      // no Companies House number: no link
+      expect(tutoring).not.toContain('Companies House');
+      expect(tutoring).toContain('Director or trustee of the provider');
+      expect(tutoring).toContain('<td class="num">£938.57</td>');
+      expect(table).toContain(
+        '<tfoot><tr><th scope="row">Total</th><td></td><td></td><td class="num">£45,062.86</td><td class="num">£43,024.29</td><td></td><td class="num">£2,038.57</td></tr></tfoot>',
+      );
+      expect(related.breakdown.relatedPartyExcessWeeklyPerChild).toBe('10.86');
+      expect(related.breakdown.adjustedSurplusRate).toBe('0.032097');
+      expect(body).toContain(
+        'Surplus rate 3% of cost; counting £10.86 a week per child paid to related parties above market as surplus, the adjusted rate is 3.2097%, within the 5% cap.',
+      );
+      // the lines paid to a party say so in words, linking to the section
+      expect(body).toContain(
+        'Lease from registered social landlord<span class="muted note" data-related-party="jpl">Paid to a related party: Harbour Properties Ltd (<a href="#related-parties">see payments to related parties</a>)</span></th>',
+      );
+      expect(body).toContain(
+        'Central overhead<span class="muted note" data-related-party="grp">Includes payments to a related party: Harbour Group Holdings',
+      );
+      expect(body.match(/<span class="muted note" data-related-party=/g)).toHaveLength(3);
+      // the surplus table gives the adjusted rate beside the rate and the cap
+      expect(body).toMatch(/the adjusted rate\)<\/th><td class="num">3\.2097%<\/td>/);
+      expect(body.match(/<h1[ >]/g)).toHaveLength(1);
+    });
+
+    it('has no related-party section for a version 1 schedule', async () => {
+      for (const url of [`/transparency/homes/${harbourId}?on=2026-04-15`, `/transparency/homes/${homeId}`]) {
+        const body = await page(url);
+        expect(body).toContain('Every line of the fee');
+        expect(body).not.toContain('related part');
+        expect(body).not.toContain('data-related-party');
+        expect(body).not.toContain('adjusted rate');
+      }
+      expect(plain.breakdown.relatedParties).toBeUndefined();
+    });
+
+    it('says plainly when the provider declares no payments to related parties', async () => {
+      const body = await page(`/transparency/homes/${noneId}?on=2026-06-01`);
+      expect(body).toContain('<h2 id="related-parties">Paid to related parties</h2>');
+      expect(body).toContain(
+        'The provider, Wirral Homes CIC, declares no payments to related parties for this period (2026-27).',
+      );
+      expect(body).not.toContain('Payments to related parties, 2026-27');
+    });
+
+    it('adds a related_party column to the CSV of a schedule with related parties only', async () => {
+      const csv = await inject({ url: `/v1/fee-schedules/${related.id}`, headers: { accept: 'text/csv' } });
+      expect(csv.statusCode).toBe(200);
+      const rows = csv.body.trimEnd().split('\r\n');
+      expect(rows[0]).toBe(
+        'code,category,description,annual_amount,weekly_per_child,share_of_fee,basis,related_party',
+      );
+      expect(rows).toHaveLength(related.breakdown.lines.length + 2);
+      expect(rows.find((row) => row.startsWith('PROPERTY_LEASE,'))).toMatch(/,jpl$/);
+      expect(rows.find((row) => row.startsWith('RUNNING_EDUCATION,running,Tutoring,'))).toMatch(/,edu$/);
+      expect(rows.find((row) => row.startsWith('CENTRAL_OVERHEAD,'))).toMatch(/,grp$/);
+      expect(rows.find((row) => row.startsWith('PROPERTY_UTILITIES,'))).toMatch(/,$/);
+      expect(rows.at(-1)).toMatch(/^TOTAL,.*,,$/);
+
+      const old = await inject({ url: `/v1/fee-schedules/${plain.id}`, headers: { accept: 'text/csv' } });
+      const oldRows = old.body.trimEnd().split('\r\n');
+      expect(oldRows[0]).toBe('code,category,description,annual_amount,weekly_per_child,share_of_fee,basis');
+      expect(old.body).not.toContain('related_party');
+    });
+
+    it('explains a change of related parties beside the causes of the fee change', async () => {
+      const body = await page(`/transparency/fee-schedules/${related.id}/changes`);
+      expect(body).toContain('<h2 id="related-parties">Payments to related parties</h2>');
+      expect(body).toContain(
+        'Related parties declared for the first time: £10.86 a week per child paid to them above market; counting it as surplus, the adjusted surplus rate is 3.2097% (surplus rate 3%), within the 5% cap.',
+      );
+      expect(body).toContain(
+        'Related party added: Harbour Properties Ltd (Companies House 09876543), under common control with the provider',
+      );
+      expect(body).toContain(
+        'Lease from registered social landlord (PROPERTY_LEASE) now paid to related party Harbour Properties Ltd: £2,400.00 a month against a market £2,350.00 a month (Independent rental valuation, March 2026)',
+      );
+      expect(body.match(/data-related-change="party_added"/g)).toHaveLength(3);
+      expect(body.match(/data-related-change="payment_added"/g)).toHaveLength(3);
+
+      const json = await inject({ url: `/v1/fee-schedules/${related.id}/changes` });
+      expect(json.statusCode, json.body).toBe(200);
+      const change = json.json();
+      expect(change.relatedParties).toMatchObject({
+        fromExcessWeeklyPerChild: null,
+        toExcessWeeklyPerChild: '10.86',
+        excessDifference: '10.86',
+        fromAdjustedSurplusRate: null,
+        toAdjustedSurplusRate: '0.032097',
+      });
+      // related-party changes are not causes: the causes still add up to the fee difference
+      const effects = change.causes.reduce(
+        (sum: Dec, cause: { effectOnWeeklyFee: string }) => sum.plus(cause.effectOnWeeklyFee),
+        new Dec(0),
+      );
+      expect(effects.toFixed(2)).toBe(change.difference);
+      // two version 1 schedules: no related-party part at all
+      const v1Change = (await inject({ url: `/v1/fee-schedules/${v2.id}/changes` })).json();
+      expect(v1Change).not.toHaveProperty('relatedParties');
+      const v1Page = await page(`/transparency/fee-schedules/${v2.id}/changes`);
+      expect(v1Page).not.toContain('related part');
+    });
   });
 
   it('sends no inline script and is allowed by the CSP', async () => {

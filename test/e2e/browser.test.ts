@@ -19,6 +19,10 @@ const ADMIN = 'browser-test-admin-key-0123456789abcdef';
 const wirral = JSON.parse(
   readFileSync(path.join(root, 'fixtures/examples/wirral-four-bed-2026-27.model.json'), 'utf8'),
 );
+/** Method v2 §6: the Wirral home paying three related parties. */
+const wirralRelated = JSON.parse(
+  readFileSync(path.join(root, 'fixtures/examples/wirral-related-parties-2026-27.model.json'), 'utf8'),
+);
 const available = existsSync(CHROMIUM);
 if (!available && process.env.CI)
   throw new Error(`${CHROMIUM} is missing: .ci/run installs it with apt-get install -y chromium`);
@@ -30,6 +34,7 @@ describe.skipIf(!available)('transparency pages in Chromium', () => {
   let browser: Browser;
   let dataDir: string;
   let homeId: string;
+  let organisationId: string;
   let breakdown: { weeklyFeePerChild: string; lines: Array<{ category: string }> };
 
   const api = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -67,6 +72,7 @@ describe.skipIf(!available)('transparency pages in Chromium', () => {
       { 'idempotency-key': 'browser-publish-1' },
     );
     breakdown = schedule.breakdown;
+    organisationId = organisation.id;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -142,6 +148,79 @@ describe.skipIf(!available)('transparency pages in Chromium', () => {
     // readable on a phone too
     await page.setViewportSize({ width: 375, height: 800 });
     await page.screenshot({ path: path.join(artefacts, 'transparency-home-phone.png'), fullPage: true });
+    await context.close();
+  });
+
+  it('shows what a home pays related parties against market, the adjusted surplus rate, with no accessibility faults', async () => {
+    // the organisation's register holds the parties the model pays
+    for (const party of wirralRelated.relatedParties) {
+      await api('POST', '/v1/related-parties', {
+        organisationId,
+        reference: party.id,
+        name: party.name,
+        ...(party.companiesHouseNumber === undefined
+          ? {}
+          : { companiesHouseNumber: party.companiesHouseNumber }),
+        relationship: party.relationship,
+        description: `${party.name}, paid by Harbour House`,
+        from: '2020-01-01',
+      });
+    }
+    const home = await api('POST', '/v1/homes', {
+      organisationId,
+      name: 'Harbour House',
+      hostCouncil: 'E08000015',
+      registeredPlaces: 4,
+      openedOn: '2020-01-01',
+    });
+    const draft = await api('POST', `/v1/homes/${home.id}/cost-models`, wirralRelated);
+    const schedule = await api(
+      'POST',
+      `/v1/cost-models/${draft.id}/publish`,
+      { effectiveFrom: '2026-04-01' },
+      { 'idempotency-key': 'browser-publish-related-1' },
+    );
+    expect(schedule.breakdown.relatedPartyExcessWeeklyPerChild).toBe('10.86');
+
+    const { page, context, violations } = await open(
+      `/transparency/homes/${home.id}?on=2026-06-01`,
+      'transparency-home-related-parties.png',
+    );
+    const section = page.getByRole('heading', { level: 2, name: 'Paid to related parties' });
+    await expect(section.isVisible()).resolves.toBe(true);
+    const table = page.getByRole('table', { name: /Payments to related parties, 2026-27/ });
+    const lease = table.getByRole('row', { name: /Harbour Properties Ltd/ });
+    const cells = await lease.locator('td').allInnerTexts();
+    expect(cells.map((cell) => cell.trim())).toEqual([
+      'Under common control with the provider',
+      'Lease from registered social landlord PROPERTY_LEASE',
+      '£28,800.00',
+      '£28,200.00',
+      'Independent rental valuation, March 2026',
+      '£600.00',
+    ]);
+    const link = lease.getByRole('link', { name: 'Companies House 09876543' });
+    expect(await link.getAttribute('href')).toBe(
+      'https://find-and-update.company-information.service.gov.uk/company/09876543',
+    );
+    // the excess column adds up to the total row
+    const excesses = await table.locator('tbody tr td:nth-of-type(6)').allInnerTexts();
+    expect(excesses).toHaveLength(3);
+    const total = (await table.locator('tfoot td:nth-of-type(6)').textContent()) ?? '';
+    expect(excesses.reduce((sum, cell) => sum.plus(pounds(cell)), new Dec(0)).toFixed(2)).toBe(
+      pounds(total).toFixed(2),
+    );
+    expect(pounds(total).toFixed(2)).toBe('2038.57');
+    const sentence = await page.locator('p[data-adjusted-surplus-rate]').textContent();
+    expect(sentence).toBe(
+      'Surplus rate 3% of cost; counting £10.86 a week per child paid to related parties above market as surplus, the adjusted rate is 3.2097%, within the 8% cap.',
+    );
+    // the breakdown's lines paid to a party say so in words, and link to the section
+    const lines = page.getByRole('table', { name: /Every line of the fee/ });
+    const leaseLine = lines.getByRole('rowheader', { name: /Lease from registered social landlord/ });
+    expect(await leaseLine.textContent()).toContain('Paid to a related party: Harbour Properties Ltd');
+    expect(await lines.getByRole('link', { name: 'see payments to related parties' }).count()).toBe(3);
+    expect(violations).toEqual([]);
     await context.close();
   });
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DomainValidationError } from '../errors.js';
 import { Dec, divideHalfUp, exact, formatGbp, formatUnits, pow10 } from '../money.js';
 import { type Breakdown, type BreakdownLine, breakdownLineSchema } from './breakdown.js';
-import type { Frequency } from './codes.js';
+import type { Frequency, RelatedPartyRelationship } from './codes.js';
 import { priceCostModel } from './engine.js';
 import { RATE_FIELDS, type RateTables, resolveRates } from './rates.js';
 import {
@@ -106,6 +106,76 @@ export const feeChangeCauseSchema = z
   .describe('One input that moved, and its effect on the weekly fee.');
 export type FeeChangeCause = z.infer<typeof feeChangeCauseSchema>;
 
+/** Method v2 §6: the kinds of related-party change between two schedules (none moves the fee). */
+export const RELATED_PARTY_CHANGE_KINDS = [
+  'party_added',
+  'party_removed',
+  'party_changed',
+  'payment_added',
+  'payment_removed',
+  'payment_changed',
+  'market_changed',
+] as const;
+export type RelatedPartyChangeKind = (typeof RELATED_PARTY_CHANGE_KINDS)[number];
+
+export const relatedPartyChangeSchema = z
+  .object({
+    kind: z
+      .enum(RELATED_PARTY_CHANGE_KINDS)
+      .describe(
+        'party_added / party_removed: a related party listed by one model only (removed: no longer paid); party_changed: its name, relationship or Companies House number; payment_added / payment_removed: a property or running line, or a central overhead component, newly paid (or no longer paid) to the party; payment_changed: what a central overhead component pays the party; market_changed: the market amount or its evidence of a payment to the same party.',
+      ),
+    partyId: z
+      .string()
+      .describe("The related party concerned: its id in the model (the register's reference)."),
+    description: z.string().describe('What changed, in words and figures.'),
+    path: z
+      .array(z.string())
+      .describe(
+        'JSON pointers (RFC 6901) to what changed: into the later model, or into the earlier one for something removed.',
+      ),
+    from: z.string().nullable().describe('The earlier raw value, written as for a cause; null when absent.'),
+    to: z.string().nullable().describe('The later raw value, written the same way as `from`.'),
+  })
+  .describe('Method v2 §6: one change in what the home pays related parties. It does not move the fee.');
+export type RelatedPartyChange = z.infer<typeof relatedPartyChangeSchema>;
+
+const rate = (description: string) =>
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .nullable()
+    .describe(description);
+
+export const relatedPartyChangesSchema = z
+  .object({
+    fromExcessWeeklyPerChild: signedMoney(
+      'X of the earlier schedule: paid to related parties above market, per child per week; null when it lists no related parties.',
+    ).nullable(),
+    toExcessWeeklyPerChild: signedMoney(
+      'X of the later schedule; null when it lists no related parties.',
+    ).nullable(),
+    excessDifference: signedMoney(
+      'toExcessWeeklyPerChild − fromExcessWeeklyPerChild, an absent X counting as 0.00.',
+    ),
+    fromAdjustedSurplusRate: rate(
+      'The earlier adjusted surplus rate (S + X) ÷ (C − X); null when the earlier schedule lists no related parties.',
+    ),
+    toAdjustedSurplusRate: rate(
+      'The later adjusted surplus rate; null when the later schedule lists no related parties.',
+    ),
+    description: z.string().describe('The change in X and in the adjusted surplus rate, in words.'),
+    changes: z
+      .array(relatedPartyChangeSchema)
+      .describe(
+        'The parties (in the order of the later model, then those no longer paid), then the payments (property lines, running lines, central overhead components) whose related party or market amount changed.',
+      ),
+  })
+  .describe(
+    'Method v2 §6: what changed in the payments to related parties. The fee never depends on market amounts or on who is paid, so none of these is a cause of the fee difference; the excess paid above market counts as surplus when the surplus is tested against the cap.',
+  );
+export type RelatedPartyChanges = z.infer<typeof relatedPartyChangesSchema>;
+
 export const feeChangeSchema = z
   .object({
     fromWeeklyFee: signedMoney('The earlier weekly fee per child.'),
@@ -121,6 +191,11 @@ export const feeChangeSchema = z
       .array(feeChangeCauseSchema)
       .describe(
         'The inputs that moved, in the order of the cost model document (period, home, rates, cover, staffing, property, running, central, surplus, enhancements), each with its effect on the fee by sequential substitution in that order; the effects add up to the difference exactly. Another order could split the same total differently.',
+      ),
+    relatedParties: relatedPartyChangesSchema
+      .optional()
+      .describe(
+        'Method v2 §6: present when either schedule lists related parties (even none). Listed beside the causes, not among them: the fee never depends on market amounts.',
       ),
   })
   .describe('Why the weekly fee per child moved between two priced cost models.');
@@ -154,6 +229,7 @@ export function explainFeeChange(
   const fromFee = pennies(from.breakdown.weeklyFeePerChild);
   const toFee = pennies(to.breakdown.weeklyFeePerChild);
   const plan = planChanges(working(from, options), working(to, options));
+  const related = relatedPartyChanges(from, to);
   return {
     fromWeeklyFee: formatUnits(fromFee, 2),
     toWeeklyFee: formatUnits(toFee, 2),
@@ -161,6 +237,8 @@ export function explainFeeChange(
     percentage: percentageOf(toFee - fromFee, fromFee),
     lines: compareLines(from.breakdown.lines, to.breakdown.lines),
     causes: substitute(plan, fromFee, toFee),
+    // only when either side has §6, so that the explanation of two version 1 schedules keeps its bytes
+    ...(related === undefined ? {} : { relatedParties: related }),
   };
 }
 
@@ -628,6 +706,258 @@ function costFields(line: PropertyLine | RunningLine): {
   return 'basis' in line || line.code.startsWith('RUNNING_')
     ? { amount: line.amount, frequency: line.frequency, basis: basisOf(line) }
     : { amount: line.amount, frequency: line.frequency };
+}
+
+// ── related parties (method v2 §6) ─────────────────────────────────────────────────────────────
+
+/** §6 how a related party is related to the provider, in words. */
+export const RELATIONSHIP_WORDS: Record<RelatedPartyRelationship, string> = {
+  parent: 'parent of the provider',
+  subsidiary: 'subsidiary of the provider',
+  common_control: 'under common control with the provider',
+  director_or_trustee: 'director or trustee of the provider',
+  key_personnel: 'key management personnel of the provider',
+  family_of_key_personnel: "family member of the provider's key management personnel",
+  other: 'other related party',
+};
+
+type Party = NonNullable<CostModel['relatedParties']>[number];
+type Charge = NonNullable<CostModel['central']['relatedPartyCharges']>[number];
+
+/**
+ * §6 what changed in the payments to related parties, or undefined when neither schedule lists
+ * related parties. Read from the frozen models (for the pointers and raw values) and breakdowns
+ * (for X and the adjusted surplus rate). Nothing here moves the fee.
+ */
+function relatedPartyChanges(from: PricedModel, to: PricedModel): RelatedPartyChanges | undefined {
+  const fb = from.breakdown;
+  const tb = to.breakdown;
+  if (fb.relatedParties === undefined && tb.relatedParties === undefined) return undefined;
+  const fm = from.model;
+  const tm = to.model;
+  const fromParties = fm.relatedParties ?? [];
+  const toParties = tm.relatedParties ?? [];
+  const nameIn = (parties: readonly Party[], id: string) =>
+    parties.find((party) => party.id === id)?.name ?? id;
+  const changes: RelatedPartyChange[] = [];
+  const push = (kind: RelatedPartyChangeKind, partyId: string, description: string, entries: Entry[]) =>
+    changes.push({
+      kind,
+      partyId,
+      description,
+      path: entries.map((e) => e.pointer),
+      from: rawValue(entries, 'from'),
+      to: rawValue(entries, 'to'),
+    });
+
+  // the parties, matched by id
+  for (const pair of pairUp(fromParties, toParties, (party) => party.id)) {
+    if (pair.from !== undefined && pair.to !== undefined) {
+      const a = pair.from;
+      const b = pair.to;
+      const parts: string[] = [];
+      const entries: Entry[] = [];
+      const pointer = `/relatedParties/${pair.toIndex}`;
+      if (a.name !== b.name) {
+        parts.push(`name ${a.name} → ${b.name}`);
+        entries.push(entry(`${pointer}/name`, a.name, b.name));
+      }
+      if (a.relationship !== b.relationship) {
+        parts.push(
+          `relationship ${RELATIONSHIP_WORDS[a.relationship]} → ${RELATIONSHIP_WORDS[b.relationship]}`,
+        );
+        entries.push(entry(`${pointer}/relationship`, a.relationship, b.relationship));
+      }
+      if (a.companiesHouseNumber !== b.companiesHouseNumber) {
+        parts.push(
+          `Companies House number ${a.companiesHouseNumber ?? 'none'} → ${b.companiesHouseNumber ?? 'none'}`,
+        );
+        entries.push(
+          entry(`${pointer}/companiesHouseNumber`, a.companiesHouseNumber, b.companiesHouseNumber),
+        );
+      }
+      if (entries.length > 0)
+        push('party_changed', b.id, `Related party ${b.name}: ${parts.join('; ')}`, entries);
+    } else if (pair.to !== undefined) {
+      push('party_added', pair.to.id, `Related party added: ${partyWords(pair.to)}`, [
+        { pointer: `/relatedParties/${pair.toIndex}`, from: undefined, to: pair.to },
+      ]);
+    } else {
+      push('party_removed', pair.from!.id, `Related party no longer paid: ${partyWords(pair.from!)}`, [
+        { pointer: `/relatedParties/${pair.fromIndex}`, from: pair.from, to: undefined },
+      ]);
+    }
+  }
+
+  // property and running lines, matched as for the causes by (code, description)
+  for (const section of ['property', 'running'] as const) {
+    const fromLines: readonly (PropertyLine | RunningLine)[] = fm[section];
+    const toLines: readonly (PropertyLine | RunningLine)[] = tm[section];
+    for (const pair of pairUp(fromLines, toLines, (line) => `${line.code}\u0000${line.description}`)) {
+      const a = pair.from?.relatedPartyId;
+      const b = pair.to?.relatedPartyId;
+      // a pointer into the later model while the line is there, else into the earlier one
+      const pointer = pair.to !== undefined ? `/${section}/${pair.toIndex}` : `/${section}/${pair.fromIndex}`;
+      if (a !== undefined && a !== b) {
+        const line = pair.from!;
+        const gone = pair.to === undefined ? ' (the line is removed)' : '';
+        push(
+          'payment_removed',
+          a,
+          `${lineName(line)} no longer paid to related party ${nameIn(fromParties, a)}${gone}`,
+          [entry(`${pointer}/relatedPartyId`, a, b)],
+        );
+      }
+      if (b !== undefined && b !== a) {
+        const line = pair.to!;
+        const added = pair.from === undefined ? ' (a new line)' : '';
+        push(
+          'payment_added',
+          b,
+          `${lineName(line)} now paid to related party ${nameIn(toParties, b)}${added}: ${costWords(line, false)} against a market ${marketWords(line)} (${line.marketEvidence ?? 'no evidence given'})`,
+          [entry(`${pointer}/relatedPartyId`, a, b)],
+        );
+      }
+      if (a !== undefined && a === b) {
+        const before = pair.from!;
+        const after = pair.to!;
+        const parts: string[] = [];
+        const entries: Entry[] = [];
+        if (marketWords(before) !== marketWords(after)) {
+          parts.push(`market amount ${marketWords(before)} → ${marketWords(after)}`);
+          entries.push(entry(`${pointer}/marketAmount`, before.marketAmount, after.marketAmount));
+        }
+        if (before.marketEvidence !== after.marketEvidence) {
+          parts.push(`evidence “${before.marketEvidence ?? ''}” → “${after.marketEvidence ?? ''}”`);
+          entries.push(entry(`${pointer}/marketEvidence`, before.marketEvidence, after.marketEvidence));
+        }
+        if (entries.length > 0) {
+          push(
+            'market_changed',
+            b,
+            `${lineName(after)}, paid to related party ${nameIn(toParties, b)}: ${parts.join('; ')}`,
+            entries,
+          );
+        }
+      }
+    }
+  }
+
+  // central overhead components paid to related parties, matched by description
+  const fromCharges: readonly Charge[] = fm.central.relatedPartyCharges ?? [];
+  const toCharges: readonly Charge[] = tm.central.relatedPartyCharges ?? [];
+  for (const pair of pairUp(fromCharges, toCharges, (charge) => charge.description)) {
+    const a = pair.from;
+    const b = pair.to;
+    if (a !== undefined && b !== undefined && a.relatedPartyId === b.relatedPartyId) {
+      const pointer = `/central/relatedPartyCharges/${pair.toIndex}`;
+      const name = nameIn(toParties, b.relatedPartyId);
+      if (!same(a.amountAnnual, b.amountAnnual)) {
+        push(
+          'payment_changed',
+          b.relatedPartyId,
+          `${chargeName(b)}, paid to related party ${name}: ${formatGbp(a.amountAnnual)} → ${formatGbp(b.amountAnnual)} a year (part of the central overhead pool)`,
+          [entry(`${pointer}/amountAnnual`, a.amountAnnual, b.amountAnnual)],
+        );
+      }
+      const parts: string[] = [];
+      const entries: Entry[] = [];
+      if (!same(a.marketAmountAnnual, b.marketAmountAnnual)) {
+        parts.push(
+          `market amount ${formatGbp(a.marketAmountAnnual)} → ${formatGbp(b.marketAmountAnnual)} a year`,
+        );
+        entries.push(entry(`${pointer}/marketAmountAnnual`, a.marketAmountAnnual, b.marketAmountAnnual));
+      }
+      if (a.marketEvidence !== b.marketEvidence) {
+        parts.push(`evidence “${a.marketEvidence}” → “${b.marketEvidence}”`);
+        entries.push(entry(`${pointer}/marketEvidence`, a.marketEvidence, b.marketEvidence));
+      }
+      if (entries.length > 0) {
+        push(
+          'market_changed',
+          b.relatedPartyId,
+          `${chargeName(b)}, paid to related party ${name}: ${parts.join('; ')}`,
+          entries,
+        );
+      }
+      continue;
+    }
+    if (a !== undefined) {
+      const pointer =
+        b !== undefined
+          ? `/central/relatedPartyCharges/${pair.toIndex}/relatedPartyId`
+          : `/central/relatedPartyCharges/${pair.fromIndex}`;
+      push(
+        'payment_removed',
+        a.relatedPartyId,
+        `${chargeName(a)} no longer paid to related party ${nameIn(fromParties, a.relatedPartyId)}`,
+        [b !== undefined ? entry(pointer, a.relatedPartyId, b.relatedPartyId) : entry(pointer, a, undefined)],
+      );
+    }
+    if (b !== undefined) {
+      const pointer =
+        a !== undefined
+          ? `/central/relatedPartyCharges/${pair.toIndex}/relatedPartyId`
+          : `/central/relatedPartyCharges/${pair.toIndex}`;
+      push(
+        'payment_added',
+        b.relatedPartyId,
+        `${chargeName(b)} now paid to related party ${nameIn(toParties, b.relatedPartyId)}: ${formatGbp(b.amountAnnual)} a year against a market ${formatGbp(b.marketAmountAnnual)} a year (${b.marketEvidence})`,
+        [a !== undefined ? entry(pointer, a.relatedPartyId, b.relatedPartyId) : entry(pointer, undefined, b)],
+      );
+    }
+  }
+
+  const fromExcess = fb.relatedPartyExcessWeeklyPerChild ?? null;
+  const toExcess = tb.relatedPartyExcessWeeklyPerChild ?? null;
+  const fromRate = fb.relatedParties === undefined ? null : (fb.adjustedSurplusRate ?? null);
+  const toRate = tb.relatedParties === undefined ? null : (tb.adjustedSurplusRate ?? null);
+  const excessDifference = pennies(toExcess ?? '0') - pennies(fromExcess ?? '0');
+  return {
+    fromExcessWeeklyPerChild: fromExcess,
+    toExcessWeeklyPerChild: toExcess,
+    excessDifference: formatUnits(excessDifference, 2),
+    fromAdjustedSurplusRate: fromRate,
+    toAdjustedSurplusRate: toRate,
+    description: describeExcess(fb, tb, excessDifference),
+    changes,
+  };
+}
+
+/** The change in X and in the adjusted surplus rate, in words. */
+function describeExcess(fb: Breakdown, tb: Breakdown, difference: bigint): string {
+  const cap = (breakdown: Breakdown) => `the ${percent(breakdown.capRate)} cap`;
+  const excess = (breakdown: Breakdown) => formatGbp(breakdown.relatedPartyExcessWeeklyPerChild ?? '0');
+  const adjusted = (breakdown: Breakdown) => percent(breakdown.adjustedSurplusRate ?? breakdown.surplusRate);
+  if (fb.relatedParties === undefined) {
+    return `Related parties declared for the first time: ${excess(tb)} a week per child paid to them above market; counting it as surplus, the adjusted surplus rate is ${adjusted(tb)} (surplus rate ${percent(tb.surplusRate)}), within ${cap(tb)}`;
+  }
+  if (tb.relatedParties === undefined) {
+    return `Related parties no longer declared (the earlier schedule paid them ${excess(fb)} a week per child above market, an adjusted surplus rate of ${adjusted(fb)})`;
+  }
+  const signed = difference === 0n ? 'no change' : `${difference > 0n ? '+' : ''}${gbpPennies(difference)}`;
+  return `Paid to related parties above market, a week per child: ${excess(fb)} → ${excess(tb)} (${signed}); the adjusted surplus rate, counting it as surplus, ${adjusted(fb)} → ${adjusted(tb)}, within ${cap(tb)}`;
+}
+
+function partyWords(party: Party): string {
+  const number =
+    party.companiesHouseNumber === undefined ? '' : ` (Companies House ${party.companiesHouseNumber})`;
+  return `${party.name}${number}, ${RELATIONSHIP_WORDS[party.relationship]}`;
+}
+
+function lineName(line: PropertyLine | RunningLine): string {
+  return `${line.description} (${line.code})`;
+}
+
+function chargeName(charge: Charge): string {
+  return `Central overhead component ${charge.description}`;
+}
+
+/** The market amount of a line paid to a related party, with the line's frequency and basis. */
+function marketWords(line: PropertyLine | RunningLine): string {
+  return line.marketAmount === undefined
+    ? 'none given'
+    : costWords({ ...line, amount: line.marketAmount }, false);
 }
 
 // ── lines side by side ───────────────────────────────────────────────────────────────────────

@@ -1,4 +1,4 @@
-import type { Breakdown } from './breakdown.js';
+import type { Breakdown, BreakdownLine } from './breakdown.js';
 
 export const BREAKDOWN_TABLE_HEADER = [
   'code',
@@ -11,13 +11,29 @@ export const BREAKDOWN_TABLE_HEADER = [
 ] as const;
 
 /**
+ * Method v2 §6: the column a breakdown with `relatedParties` adds after `basis`: the related party
+ * each line is paid to (its id; several joined by `;`), empty when none. A breakdown without
+ * `relatedParties` has no such column, so that its CSV keeps its bytes.
+ */
+export const RELATED_PARTY_COLUMN = 'related_party';
+
+/** The ids of the related parties a line is paid to, `;`-joined; "" when none. */
+export function relatedPartyCell(line: Pick<BreakdownLine, 'relatedPartyId' | 'relatedPartyIds'>): string {
+  return (line.relatedPartyIds ?? (line.relatedPartyId === undefined ? [] : [line.relatedPartyId])).join(';');
+}
+
+/**
  * The breakdown as rows of text for the CSV export and the CLI table: a header row, one row per
- * line in order, then the total row.
+ * line in order, then the total row. A breakdown with `relatedParties` (method v2 §6) has one more
+ * column, `related_party`, at the end.
  */
 export function breakdownRows(breakdown: Breakdown): string[][] {
-  const rows: string[][] = [[...BREAKDOWN_TABLE_HEADER]];
+  const related = breakdown.relatedParties !== undefined;
+  const rows: string[][] = [
+    related ? [...BREAKDOWN_TABLE_HEADER, RELATED_PARTY_COLUMN] : [...BREAKDOWN_TABLE_HEADER],
+  ];
   for (const line of breakdown.lines) {
-    rows.push([
+    const row = [
       line.code,
       line.category,
       line.description,
@@ -25,9 +41,11 @@ export function breakdownRows(breakdown: Breakdown): string[][] {
       line.weeklyPerChild,
       line.shareOfFee,
       line.basis,
-    ]);
+    ];
+    if (related) row.push(relatedPartyCell(line));
+    rows.push(row);
   }
-  rows.push([
+  const total = [
     'TOTAL',
     '',
     'Weekly fee per child',
@@ -35,6 +53,8 @@ export function breakdownRows(breakdown: Breakdown): string[][] {
     breakdown.weeklyFeePerChild,
     breakdown.totals.shareOfFee,
     '',
-  ]);
+  ];
+  if (related) total.push('');
+  rows.push(total);
   return rows;
 }

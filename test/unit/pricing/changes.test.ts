@@ -35,11 +35,15 @@ function readJson(url: URL): unknown {
 }
 
 /** A fresh, editable copy of an example model. */
-function example(name: 'wirral-four-bed-2026-27' | 'halton-three-bed-2025-26'): Json {
+function example(
+  name: 'wirral-four-bed-2026-27' | 'halton-three-bed-2025-26' | 'wirral-related-parties-2026-27',
+): Json {
   return structuredClone(readJson(new URL(`${name}.model.json`, examplesDir))) as Json;
 }
 const wirral = () => example('wirral-four-bed-2026-27');
 const halton = () => example('halton-three-bed-2025-26');
+/** Method v2 §6: the Wirral home paying three related parties (jpl: the lease, edu: tutoring, grp: a central component). */
+const wirralRelated = () => example('wirral-related-parties-2026-27');
 
 const rateTables: RateTables = rateTablesByYear(
   ['2025-26', '2026-27'].map((year) => rateTableSchema.parse(readJson(new URL(`${year}.json`, ratesDir)))),
@@ -423,7 +427,10 @@ describe('explainFeeChange: worked examples', () => {
   });
 
   it('publishes a JSON Schema for the HTTP layer', () => {
-    const schema = z.toJSONSchema(feeChangeSchema) as { properties: Record<string, unknown> };
+    const schema = z.toJSONSchema(feeChangeSchema) as {
+      properties: Record<string, unknown>;
+      required: string[];
+    };
     expect(Object.keys(schema.properties)).toEqual([
       'fromWeeklyFee',
       'toWeeklyFee',
@@ -431,7 +438,387 @@ describe('explainFeeChange: worked examples', () => {
       'percentage',
       'lines',
       'causes',
+      'relatedParties',
     ]);
+    expect(schema.required).not.toContain('relatedParties');
+  });
+});
+
+// ── method v2 §6: related parties ───────────────────────────────────────────────────────────────
+
+function parties(model: Json): Json[] {
+  return model.relatedParties as Json[];
+}
+function lines(model: Json, section: 'property' | 'running'): Json[] {
+  return model[section] as Json[];
+}
+function charges(model: Json): Json[] {
+  return (model.central as Json).relatedPartyCharges as Json[];
+}
+const related = (change: FeeChange) => {
+  if (change.relatedParties === undefined) throw new Error('no related-party part');
+  return change.relatedParties;
+};
+
+describe('explainFeeChange: related parties (method v2 §6)', () => {
+  it('two version 1 schedules have no related-party part at all', () => {
+    const before = wirral();
+    const after = wirral();
+    staffing(after)[0]!.annualSalaryFte = '50000';
+    const change = explain(publish(before), publish(after));
+    expect(change).not.toHaveProperty('relatedParties');
+  });
+
+  it('related parties declared for the first time: parties and payments added, beside the causes', () => {
+    const before = wirralRelated();
+    delete before.relatedParties;
+    for (const line of [...lines(before, 'property'), ...lines(before, 'running')]) {
+      delete line.relatedPartyId;
+      delete line.marketAmount;
+      delete line.marketEvidence;
+    }
+    delete (before.central as Json).relatedPartyCharges;
+    const from = publish(before);
+    const to = publish(wirralRelated());
+    expect(from.breakdown.methodVersion).toBe(1);
+    const change = explain(from, to);
+    // the fee is the same: who is paid and the market amounts never move it
+    expect(change.difference).toBe('0.00');
+    expect(change.causes).toEqual([]);
+    const part = related(change);
+    expect(part).toMatchObject({
+      fromExcessWeeklyPerChild: null,
+      toExcessWeeklyPerChild: '10.86',
+      excessDifference: '10.86',
+      fromAdjustedSurplusRate: null,
+      toAdjustedSurplusRate: '0.032097',
+      description:
+        'Related parties declared for the first time: £10.86 a week per child paid to them above market; counting it as surplus, the adjusted surplus rate is 3.2097% (surplus rate 3%), within the 8% cap',
+    });
+    expect(part.changes.map((c) => [c.kind, c.partyId, c.path])).toEqual([
+      ['party_added', 'jpl', ['/relatedParties/0']],
+      ['party_added', 'grp', ['/relatedParties/1']],
+      ['party_added', 'edu', ['/relatedParties/2']],
+      ['payment_added', 'jpl', ['/property/0/relatedPartyId']],
+      ['payment_added', 'edu', ['/running/9/relatedPartyId']],
+      ['payment_added', 'grp', ['/central/relatedPartyCharges/0']],
+    ]);
+    expect(part.changes[0]!.description).toBe(
+      'Related party added: Harbour Properties Ltd (Companies House 09876543), under common control with the provider',
+    );
+    expect(part.changes[3]).toMatchObject({
+      description:
+        'Lease from registered social landlord (PROPERTY_LEASE) now paid to related party Harbour Properties Ltd: £2,400.00 a month against a market £2,350.00 a month (Independent rental valuation, March 2026)',
+      from: null,
+      to: 'jpl',
+    });
+    expect(part.changes[4]!.description).toBe(
+      'Tutoring (RUNNING_EDUCATION) now paid to related party Harbour Learning CIC: £60.00 a week per child against a market £55.00 a week per child (Local authority tutoring rate)',
+    );
+    expect(part.changes[5]!.description).toBe(
+      'Central overhead component Group management fee now paid to related party Harbour Group Holdings: £50,000.00 a year against a market £45,000.00 a year (Benchmark)',
+    );
+  });
+
+  it('from a version 1 model with other changes: the fee causes are unchanged and add up, the parties are listed apart', () => {
+    const change = explain(publish(wirral()), publish(wirralRelated()));
+    expect(change.causes.map((cause) => cause.section)).toEqual(['running', 'surplus', 'enhancements']);
+    expect(change.causes[0]!.description).toBe('Running line added: Tutoring £60.00 a week per child');
+    expect(related(change).changes.map((c) => c.kind)).toEqual([
+      'party_added',
+      'party_added',
+      'party_added',
+      'payment_added',
+      'payment_added',
+      'payment_added',
+    ]);
+    expect(related(change).changes[4]!.description).toContain('(a new line)');
+  });
+
+  it('a market amount lowered: no cause, the fee unchanged, X and the adjusted rate up', () => {
+    const after = wirralRelated();
+    lines(after, 'property')[0]!.marketAmount = '2300';
+    lines(after, 'property')[0]!.marketEvidence = 'Second valuation, April 2026';
+    const from = publish(wirralRelated());
+    const to = publish(after);
+    const change = explain(from, to);
+    expect(change.difference).toBe('0.00');
+    expect(change.causes).toEqual([]);
+    expect(change.lines.every((line) => line.status === 'unchanged')).toBe(true);
+    const part = related(change);
+    expect(part.changes).toEqual([
+      {
+        kind: 'market_changed',
+        partyId: 'jpl',
+        description:
+          'Lease from registered social landlord (PROPERTY_LEASE), paid to related party Harbour Properties Ltd: market amount £2,350.00 a month → £2,300.00 a month; evidence “Independent rental valuation, March 2026” → “Second valuation, April 2026”',
+        path: ['/property/0/marketAmount', '/property/0/marketEvidence'],
+        from: JSON.stringify({
+          '/property/0/marketAmount': '2350',
+          '/property/0/marketEvidence': 'Independent rental valuation, March 2026',
+        }),
+        to: JSON.stringify({
+          '/property/0/marketAmount': '2300',
+          '/property/0/marketEvidence': 'Second valuation, April 2026',
+        }),
+      },
+    ]);
+    // £600 a year more above market: X = (1,200 + 500 + 938.57…) ÷ (365 ÷ 7) ÷ 3.6 = £14.06
+    expect(part.fromExcessWeeklyPerChild).toBe('10.86');
+    expect(part.toExcessWeeklyPerChild).toBe(to.breakdown.relatedPartyExcessWeeklyPerChild);
+    expect(part.toExcessWeeklyPerChild).toBe('14.06');
+    expect(part.excessDifference).toBe('3.20');
+    expect(part.fromAdjustedSurplusRate).toBe('0.032097');
+    expect(part.toAdjustedSurplusRate).toBe(to.breakdown.adjustedSurplusRate);
+    expect(new Dec(part.toAdjustedSurplusRate!).gt(part.fromAdjustedSurplusRate!)).toBe(true);
+    expect(part.description).toBe(
+      `Paid to related parties above market, a week per child: £10.86 → £14.06 (+£3.20); the adjusted surplus rate, counting it as surplus, 3.2097% → ${new Dec(part.toAdjustedSurplusRate!).times(100).toFixed()}%, within the 8% cap`,
+    );
+  });
+
+  it("a party's name, relationship and Companies House number changed", () => {
+    const after = wirralRelated();
+    parties(after)[0]!.name = 'Harbour Properties Limited';
+    parties(after)[1]!.relationship = 'common_control';
+    parties(after)[2]!.companiesHouseNumber = 'CE012345';
+    delete parties(after)[1]!.companiesHouseNumber;
+    const change = explain(publish(wirralRelated()), publish(after));
+    expect(change.causes).toEqual([]);
+    const part = related(change);
+    expect(part.excessDifference).toBe('0.00');
+    expect(part.changes.map((c) => [c.kind, c.partyId, c.description, c.path, c.from, c.to])).toEqual([
+      [
+        'party_changed',
+        'jpl',
+        'Related party Harbour Properties Limited: name Harbour Properties Ltd → Harbour Properties Limited',
+        ['/relatedParties/0/name'],
+        'Harbour Properties Ltd',
+        'Harbour Properties Limited',
+      ],
+      [
+        'party_changed',
+        'grp',
+        'Related party Harbour Group Holdings: relationship parent of the provider → under common control with the provider; Companies House number 08765432 → none',
+        ['/relatedParties/1/relationship', '/relatedParties/1/companiesHouseNumber'],
+        JSON.stringify({
+          '/relatedParties/1/relationship': 'parent',
+          '/relatedParties/1/companiesHouseNumber': '08765432',
+        }),
+        JSON.stringify({ '/relatedParties/1/relationship': 'common_control' }),
+      ],
+      [
+        'party_changed',
+        'edu',
+        'Related party Harbour Learning CIC: Companies House number none → CE012345',
+        ['/relatedParties/2/companiesHouseNumber'],
+        null,
+        'CE012345',
+      ],
+    ]);
+  });
+
+  it('a line paid to another party, a line no longer paid to one, a party no longer paid, a new party', () => {
+    const after = wirralRelated();
+    // tutoring now bought from the group; the lease from an unrelated landlord; utilities from a new party
+    Object.assign(lines(after, 'running')[9]!, { relatedPartyId: 'grp' });
+    const lease = lines(after, 'property')[0]!;
+    delete lease.relatedPartyId;
+    delete lease.marketAmount;
+    delete lease.marketEvidence;
+    Object.assign(lines(after, 'property')[2]!, {
+      relatedPartyId: 'fam',
+      marketAmount: '640',
+      marketEvidence: 'Ofgem price cap',
+    });
+    after.relatedParties = [
+      parties(after)[1]!,
+      { id: 'fam', name: 'A. Director (spouse)', relationship: 'family_of_key_personnel' },
+    ];
+    const change = explain(publish(wirralRelated()), publish(after));
+    expect(change.causes).toEqual([]);
+    const part = related(change);
+    expect(part.changes.map((c) => [c.kind, c.partyId, c.path, c.from, c.to])).toEqual([
+      ['party_added', 'fam', ['/relatedParties/1'], null, expect.any(String)],
+      ['party_removed', 'jpl', ['/relatedParties/0'], expect.any(String), null],
+      ['party_removed', 'edu', ['/relatedParties/2'], expect.any(String), null],
+      ['payment_removed', 'jpl', ['/property/0/relatedPartyId'], 'jpl', null],
+      ['payment_added', 'fam', ['/property/2/relatedPartyId'], null, 'fam'],
+      ['payment_removed', 'edu', ['/running/9/relatedPartyId'], 'edu', 'grp'],
+      ['payment_added', 'grp', ['/running/9/relatedPartyId'], 'edu', 'grp'],
+    ]);
+    expect(part.changes.map((c) => c.description)).toEqual([
+      "Related party added: A. Director (spouse), family member of the provider's key management personnel",
+      'Related party no longer paid: Harbour Properties Ltd (Companies House 09876543), under common control with the provider',
+      'Related party no longer paid: Harbour Learning CIC, director or trustee of the provider',
+      'Lease from registered social landlord (PROPERTY_LEASE) no longer paid to related party Harbour Properties Ltd',
+      'Gas, electricity and water (PROPERTY_UTILITIES) now paid to related party A. Director (spouse): £650.00 a month against a market £640.00 a month (Ofgem price cap)',
+      'Tutoring (RUNNING_EDUCATION) no longer paid to related party Harbour Learning CIC',
+      'Tutoring (RUNNING_EDUCATION) now paid to related party Harbour Group Holdings: £60.00 a week per child against a market £55.00 a week per child (Local authority tutoring rate)',
+    ]);
+  });
+
+  it('a central component: its amount, market amount and evidence, then its removal', () => {
+    const changed = wirralRelated();
+    Object.assign(charges(changed)[0]!, {
+      amountAnnual: '55000',
+      marketAmountAnnual: '47000',
+      marketEvidence: 'Benchmark 2026',
+    });
+    const first = explain(publish(wirralRelated()), publish(changed));
+    // the component is part of the pool: the pool did not move, so neither did the fee
+    expect(first.causes).toEqual([]);
+    expect(related(first).changes.map((c) => [c.kind, c.description, c.path])).toEqual([
+      [
+        'payment_changed',
+        'Central overhead component Group management fee, paid to related party Harbour Group Holdings: £50,000.00 → £55,000.00 a year (part of the central overhead pool)',
+        ['/central/relatedPartyCharges/0/amountAnnual'],
+      ],
+      [
+        'market_changed',
+        'Central overhead component Group management fee, paid to related party Harbour Group Holdings: market amount £45,000.00 → £47,000.00 a year; evidence “Benchmark” → “Benchmark 2026”',
+        [
+          '/central/relatedPartyCharges/0/marketAmountAnnual',
+          '/central/relatedPartyCharges/0/marketEvidence',
+        ],
+      ],
+    ]);
+    // (55,000 − 47,000) × 4 ÷ 40 = £800 a year above market, against £500 before
+    const grp = (change: PricedModel) => change.breakdown.relatedParties?.find((p) => p.id === 'grp');
+    expect(grp(publish(changed))?.excessAnnual).toBe('800.00');
+
+    const removed = wirralRelated();
+    delete (removed.central as Json).relatedPartyCharges;
+    removed.relatedParties = parties(removed).filter((party) => party.id !== 'grp');
+    const second = explain(publish(changed), publish(removed));
+    expect(second.causes).toEqual([]);
+    expect(related(second).changes.map((c) => [c.kind, c.partyId, c.path, c.to])).toEqual([
+      ['party_removed', 'grp', ['/relatedParties/1'], null],
+      ['payment_removed', 'grp', ['/central/relatedPartyCharges/0'], null],
+    ]);
+    expect(related(second).changes[1]!.description).toBe(
+      'Central overhead component Group management fee no longer paid to related party Harbour Group Holdings',
+    );
+  });
+
+  it('related parties no longer declared, and an empty list declared', () => {
+    const none = wirral();
+    none.relatedParties = [];
+    const toNone = explain(publish(wirralRelated()), publish(none));
+    expect(related(toNone)).toMatchObject({
+      fromExcessWeeklyPerChild: '10.86',
+      toExcessWeeklyPerChild: '0.00',
+      excessDifference: '-10.86',
+      toAdjustedSurplusRate: '0.040000',
+    });
+    expect(related(toNone).description).toMatch(
+      /^Paid to related parties above market, a week per child: £10\.86 → £0\.00 \(-£10\.86\)/,
+    );
+
+    const toV1 = explain(publish(wirralRelated()), publish(wirral()));
+    expect(related(toV1)).toMatchObject({
+      fromExcessWeeklyPerChild: '10.86',
+      toExcessWeeklyPerChild: null,
+      excessDifference: '-10.86',
+      fromAdjustedSurplusRate: '0.032097',
+      toAdjustedSurplusRate: null,
+      description:
+        'Related parties no longer declared (the earlier schedule paid them £10.86 a week per child above market, an adjusted surplus rate of 3.2097%)',
+    });
+    expect(related(toV1).changes.filter((c) => c.kind === 'party_removed')).toHaveLength(3);
+    expect(related(toV1).changes.at(-2)!.description).toBe(
+      'Tutoring (RUNNING_EDUCATION) no longer paid to related party Harbour Learning CIC (the line is removed)',
+    );
+
+    // version 1 → an empty list: present, with nothing changed
+    const declared = explain(publish(wirral()), publish(none));
+    expect(declared.causes).toEqual([]);
+    expect(related(declared)).toMatchObject({
+      fromExcessWeeklyPerChild: null,
+      toExcessWeeklyPerChild: '0.00',
+      changes: [],
+    });
+  });
+
+  it('the effects and the line differences add up under random related-party changes', () => {
+    const percentOf = (text: string, percent: number) =>
+      new Dec(text).times(percent).div(100).toDecimalPlaces(2, Dec.ROUND_DOWN).toFixed();
+    const variantArb = fc.record({
+      leaseMarket: fc.option(fc.integer({ min: 50, max: 150 })),
+      leaseAmount: fc.option(fc.integer({ min: 80, max: 120 })),
+      tutoringParty: fc.constantFrom('edu', 'grp', 'jpl', null),
+      chargeParty: fc.constantFrom('grp', 'jpl', null),
+      chargeMarket: fc.integer({ min: 50, max: 150 }),
+      chargeAmount: fc.integer({ min: 50, max: 150 }),
+      name: fc.boolean(),
+      relationship: fc.constantFrom('parent', 'subsidiary', 'other'),
+      occupancy: fc.constantFrom('0.9', '0.75', '1'),
+      surplusRate: fc.constantFrom('0.03', '0.02', '0'),
+      declare: fc.constantFrom('all', 'none', 'v1'),
+    });
+    type Variant = typeof variantArb extends fc.Arbitrary<infer T> ? T : never;
+    const build = (v: Variant): Json => {
+      const model = wirralRelated();
+      (model.home as Json).plannedOccupancy = v.occupancy;
+      (model.surplus as Json).rate = v.surplusRate;
+      const lease = lines(model, 'property')[0]!;
+      if (v.leaseAmount !== null) lease.amount = percentOf('2400', v.leaseAmount);
+      if (v.leaseMarket !== null) lease.marketAmount = percentOf(lease.amount as string, v.leaseMarket);
+      const tutoring = lines(model, 'running')[9]!;
+      if (v.tutoringParty === null) {
+        delete tutoring.relatedPartyId;
+        delete tutoring.marketAmount;
+        delete tutoring.marketEvidence;
+      } else tutoring.relatedPartyId = v.tutoringParty;
+      const charge = charges(model)[0]!;
+      if (v.chargeParty === null) delete (model.central as Json).relatedPartyCharges;
+      else {
+        charge.relatedPartyId = v.chargeParty;
+        charge.amountAnnual = percentOf('50000', v.chargeAmount);
+        charge.marketAmountAnnual = percentOf('45000', v.chargeMarket);
+      }
+      if (v.name) parties(model)[0]!.name = 'Harbour Properties Limited';
+      parties(model)[1]!.relationship = v.relationship;
+      // only the parties still paid
+      const paid = new Set(
+        [lease.relatedPartyId, tutoring.relatedPartyId, v.chargeParty].filter((id) => typeof id === 'string'),
+      );
+      model.relatedParties = parties(model).filter((party) => paid.has(party.id as string));
+      if (v.declare !== 'all') {
+        for (const line of [lease, tutoring]) {
+          delete line.relatedPartyId;
+          delete line.marketAmount;
+          delete line.marketEvidence;
+        }
+        delete (model.central as Json).relatedPartyCharges;
+        if (v.declare === 'none') model.relatedParties = [];
+        else delete model.relatedParties;
+      }
+      return model;
+    };
+    fc.assert(
+      fc.property(variantArb, variantArb, (a, b) => {
+        const from = publish(build(a));
+        const to = publish(build(b));
+        const change = explain(from, to);
+        expect(change.causes.some((cause) => cause.section === 'recalculation')).toBe(false);
+        const declared =
+          from.breakdown.relatedParties !== undefined || to.breakdown.relatedParties !== undefined;
+        expect(change.relatedParties !== undefined).toBe(declared);
+        if (change.relatedParties !== undefined) {
+          const part = change.relatedParties;
+          expect(part.toExcessWeeklyPerChild).toBe(to.breakdown.relatedPartyExcessWeeklyPerChild ?? null);
+          expect(part.fromExcessWeeklyPerChild).toBe(from.breakdown.relatedPartyExcessWeeklyPerChild ?? null);
+          expect(pennies(part.excessDifference)).toBe(
+            pennies(part.toExcessWeeklyPerChild ?? '0.00') - pennies(part.fromExcessWeeklyPerChild ?? '0.00'),
+          );
+          // none of the related-party changes is a cause: no cause points at what they point at
+          const causePaths = new Set(change.causes.flatMap((cause) => cause.path));
+          for (const item of part.changes)
+            for (const path of item.path) expect(causePaths.has(path)).toBe(false);
+        }
+      }),
+      { numRuns: 80 },
+    );
   });
 });
 
