@@ -33,7 +33,7 @@ export async function committedOpenApi(): Promise<string> {
 
 /** The annual return's JSON Schema, referenced from the OpenAPI document by a relative path. */
 export const returnSchemaPath = fileURLToPath(
-  new URL('../../openapi/returns/annual-return.v2.schema.json', import.meta.url),
+  new URL('../../openapi/returns/annual-return.v3.schema.json', import.meta.url),
 );
 
 export function generateReturnSchema(): string {

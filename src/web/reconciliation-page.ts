@@ -12,6 +12,16 @@ interface StoredHome {
   missingMonths: string[];
 }
 
+/** Rule 3 (method §7): one related party and code, paid against its allowance. */
+interface StoredRelatedPartyLine {
+  partyId: string;
+  name?: string;
+  code: string;
+  paid: string;
+  allowance: string;
+  excess: string;
+}
+
 export interface ReconciliationSummary {
   id: string;
   period: { start: string; end: string };
@@ -33,6 +43,11 @@ export interface ReconciliationSummary {
     /** Rule 2 only (reconciliations frozen before it have neither). */
     capScope?: 'organisation' | 'home';
     homes?: StoredHome[];
+    /** Rule 3 only (method §7, related-party excess). */
+    relatedPartyExcess?: string;
+    adjustedSurplus?: string;
+    adjustedCost?: string;
+    relatedParties?: StoredRelatedPartyLine[];
     allowedSurplus: string | null;
     excess: string | null;
     outcome: string;
@@ -68,6 +83,9 @@ export function renderReconciliation(summary: ReconciliationSummary): string {
     ? `${summary.homeName}, ${summary.organisationName}`
     : summary.organisationName;
   const homes = r.homes ?? [];
+  const related = r.relatedParties ?? [];
+  // rule 3: the adjusted figures are shown only when something was paid to a related party above market
+  const adjusted = r.relatedPartyExcess !== undefined && r.relatedPartyExcess !== '0.00';
   const body = html`<h1>Year-end reconciliation: ${scope}</h1>
 ${
   summary.supersededBy
@@ -92,7 +110,14 @@ ${
 <tr><th scope="row">Actual cost</th><td class="num">${gbp(r.actualCost)}</td></tr>
 <tr><th scope="row">Realised surplus</th><td class="num">${gbp(r.realisedSurplus)}</td></tr>
 <tr><th scope="row">Realised surplus as a mark-up on cost</th><td class="num">${rate(r.realisedRateOnCost)}</td></tr>
-<tr><th scope="row">Cap on surplus (mark-up on cost)</th><td class="num">${percent(r.capRate)}</td></tr>
+${
+  adjusted
+    ? html`<tr><th scope="row">Paid to related parties above market (counted as surplus)</th><td class="num">${gbp(r.relatedPartyExcess!)}</td></tr>
+<tr><th scope="row">Adjusted cost (actual cost less that excess)</th><td class="num">${gbp(r.adjustedCost ?? r.actualCost)}</td></tr>
+<tr><th scope="row">Adjusted surplus (the surplus the cap is tested on)</th><td class="num">${gbp(r.adjustedSurplus ?? r.realisedSurplus)}</td></tr>
+`
+    : ''
+}<tr><th scope="row">Cap on surplus (mark-up on cost)</th><td class="num">${percent(r.capRate)}</td></tr>
 <tr><th scope="row">Surplus the cap allows</th><td class="num">${money(r.allowedSurplus)}</td></tr>
 <tr><th scope="row">Excess returned to councils</th><td class="num">${money(r.excess)}</td></tr>
 ${r.shortfall && r.shortfall !== '0.00' ? html`<tr><th scope="row">Shortfall (costs over income)</th><td class="num">${gbp(r.shortfall)}</td></tr>` : ''}
@@ -107,6 +132,20 @@ ${
 ${homes.map(
   (home) =>
     html`<tr><th scope="row">${summary.homeNames.get(home.homeId) ?? home.homeId}</th><td class="num">${gbp(home.income)}</td><td class="num">${gbp(home.actualCost)}</td><td class="num">${gbp(home.realisedSurplus)}</td><td class="num">${rate(home.realisedRateOnCost)}</td>${r.capScope === 'home' ? html`<td class="num">${money(home.excess)}</td>` : ''}</tr>\n`,
+)}
+</tbody>
+</table></div>`
+    : ''
+}
+${
+  related.length > 0
+    ? html`<div class="table-wrap"><table>
+<caption>Payments to related parties against their market amounts (method §7)</caption>
+<thead><tr><th scope="col">Related party</th><th scope="col">Cost code</th><th scope="col" class="num">Paid</th><th scope="col" class="num">Allowed at market</th><th scope="col" class="num">Above market</th></tr></thead>
+<tbody>
+${related.map(
+  (line) =>
+    html`<tr><th scope="row">${line.name ?? line.partyId}</th><td>${line.code}</td><td class="num">${gbp(line.paid)}</td><td class="num">${gbp(line.allowance)}</td><td class="num">${gbp(line.excess)}</td></tr>\n`,
 )}
 </tbody>
 </table></div>`

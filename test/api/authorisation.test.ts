@@ -525,6 +525,10 @@ const rows: Record<string, Row> = {
     request: () => ({ url: '/returns/annual-return.v2.schema.json' }),
     expect: everyone(200),
   },
+  'GET /returns/annual-return.v3.schema.json': {
+    request: () => ({ url: '/returns/annual-return.v3.schema.json' }),
+    expect: everyone(200),
+  },
   'GET /v1/audit-events': {
     request: () => ({ url: '/v1/audit-events' }),
     expect: { anonymous: 401, admin: 200, finance: 200, commissioner: 403, regulator: 403 },

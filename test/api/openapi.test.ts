@@ -17,8 +17,8 @@ describe('OpenAPI document', () => {
     expect(document.openapi).toBe('3.1.0');
     // the annual return's body is described by its own JSON Schema, an external reference
     const validator = new Validator();
-    const returnSchema = (await testApp.app.inject({ url: '/returns/annual-return.v2.schema.json' })).json();
-    await validator.addSpecRef(returnSchema, 'returns/annual-return.v2.schema.json');
+    const returnSchema = (await testApp.app.inject({ url: '/returns/annual-return.v3.schema.json' })).json();
+    await validator.addSpecRef(returnSchema, 'returns/annual-return.v3.schema.json');
     const result = await validator.validate(document);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);

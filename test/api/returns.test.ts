@@ -21,7 +21,7 @@ const wirral = JSON.parse(
 );
 const smaller = { ...wirral, home: { ...wirral.home, plannedOccupancy: '0.75' } };
 const schema = JSON.parse(
-  readFileSync(new URL('../../openapi/returns/annual-return.v2.schema.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../openapi/returns/annual-return.v3.schema.json', import.meta.url), 'utf8'),
 );
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
@@ -437,7 +437,7 @@ describe.each(engines)('annual financial return on %s', (engine) => {
     expect(sum(councils.map((row) => row.rebate_due!))).toBe(organisation.totals.rebates.total);
   });
 
-  it('gives an XLSX workbook (summary, homes, fees, councils, rebates, costs) whose totals match', async () => {
+  it('gives an XLSX workbook (summary, homes, fees, councils, rebates, related-parties, costs) whose totals match', async () => {
     const document = (await inject({ url: year, headers: regulator })).json();
     const response = await inject({ url: year, headers: { ...regulator, accept: XLSX } });
     expect(response.statusCode).toBe(200);
@@ -450,6 +450,7 @@ describe.each(engines)('annual financial return on %s', (engine) => {
       'fees',
       'councils',
       'rebates',
+      'related-parties',
       'costs',
     ]);
     const values = (name: string) => {
@@ -600,16 +601,24 @@ describe.each(engines)('annual financial return on %s', (engine) => {
     expect(document.organisations).toHaveLength(3);
   });
 
-  it('serves the JSON Schema the OpenAPI document references, and still the superseded version 1', async () => {
-    const served = await inject({ url: '/returns/annual-return.v2.schema.json' });
+  it('serves the JSON Schema the OpenAPI document references, and still the superseded versions 2 and 1', async () => {
+    const served = await inject({ url: '/returns/annual-return.v3.schema.json' });
     expect(served.statusCode).toBe(200);
     expect(served.json()).toEqual(schema);
+    expect(served.json().$id).toBe('urn:cost-plus-care:annual-return:3');
     const openapi = (await inject({ url: '/openapi.json' })).json();
     expect(
       openapi.paths['/v1/returns/{financialYear}'].get.responses['200'].content['application/json'].schema,
     ).toEqual({
-      $ref: 'returns/annual-return.v2.schema.json',
+      $ref: 'returns/annual-return.v3.schema.json',
     });
+    // version 2 (before related-party excess) is served exactly as committed
+    const second = await inject({ url: '/returns/annual-return.v2.schema.json' });
+    expect(second.statusCode).toBe(200);
+    expect(second.body).toBe(
+      readFileSync(new URL('../../openapi/returns/annual-return.v2.schema.json', import.meta.url), 'utf8'),
+    );
+    expect(second.json().$id).toBe('urn:cost-plus-care:annual-return:2');
     const first = await inject({ url: '/returns/annual-return.v1.schema.json' });
     expect(first.statusCode).toBe(200);
     expect(first.json()).toEqual(

@@ -17,7 +17,7 @@ const SEFTON = 'E08000014';
 const LIVERPOOL = 'E08000012';
 const YEAR = monthsOf('2026-04', '2027-03');
 const schema = JSON.parse(
-  readFileSync(new URL('../../openapi/returns/annual-return.v2.schema.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../openapi/returns/annual-return.v3.schema.json', import.meta.url), 'utf8'),
 );
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
@@ -258,8 +258,8 @@ describe.each(engines)('the year-end settlement on %s', (engine) => {
     const { organisationId, finance, homeIds } = await seedProvider(app, { homes: [ASH] });
     const period = { organisationId, from: '2026-04-01', to: '2027-03-31' };
     const first = (await freeze(finance, period)).json();
-    expect(first).toMatchObject({ ruleVersion: 2, supersedes: null, supersededBy: null });
-    expect(first.reconciliation.ruleVersion).toBe(2);
+    expect(first).toMatchObject({ ruleVersion: 3, supersedes: null, supersededBy: null });
+    expect(first.reconciliation.ruleVersion).toBe(3);
     // a corrected March, then the period frozen again
     await importActuals(app, finance, homeIds[0]!, [
       { month: '2027-03', rows: [{ code: 'STAFF_PAY', amount: '50000.00' }] },
@@ -276,7 +276,7 @@ describe.each(engines)('the year-end settlement on %s', (engine) => {
       url: `/v1/reconciliations/${first.id}/statements/${WIRRAL}`,
       headers: finance,
     });
-    expect(statement.json()).toMatchObject({ ruleVersion: 2, supersededBy: second.id });
+    expect(statement.json()).toMatchObject({ ruleVersion: 3, supersededBy: second.id });
   });
 
   it('keeps one chain of successors when the same period is frozen by several callers at once', async () => {

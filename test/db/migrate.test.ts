@@ -17,7 +17,7 @@ describe.each(engines)('migrations on %s', (engine) => {
     expect(applied).toEqual(Object.keys(migrations));
     expect(await migrateToLatest(database.handle.db)).toEqual([]);
     const meta = await database.handle.db.selectFrom('app_meta').selectAll().execute();
-    expect(meta.map((row) => [row.key, row.value])).toEqual([['pricing_method_version', '1']]);
+    expect(meta.map((row) => [row.key, row.value])).toEqual([['pricing_method_version', '2']]);
   });
 
   it('returns numeric, bigint and date as exact strings on both drivers', async () => {

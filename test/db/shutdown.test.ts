@@ -31,7 +31,7 @@ describe('the service process', () => {
       const reopened = await openDatabase({ dataDir });
       try {
         const applied = await reopened.db.selectFrom('app_meta').select('value').execute();
-        expect(applied).toEqual([{ value: '1' }]);
+        expect(applied).toEqual([{ value: '2' }]);
       } finally {
         await reopened.close();
       }

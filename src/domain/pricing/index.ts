@@ -9,9 +9,9 @@ export {
   type EnhancementBreakdown,
   type EnhancementLine,
   enhancementBreakdownSchema,
+  enhancementLineSchema,
   type RelatedPartyBreakdown,
   type RelatedPartyLine,
-  enhancementLineSchema,
 } from './breakdown.js';
 export {
   type CentralPoolHome,

@@ -6,7 +6,9 @@
 // surplus, the allowed surplus, the excess and the rebates — is the year-end settlement (§7), the very
 // function the reconciliation calls; the return adds the facts government asks for (places, occupancy,
 // fee versions, staffing). The organisation's income, cost and counts are the sums of its homes' to
-// the penny; its cap figures are the settlement's, at the level the cap is tested on.
+// the penny; its cap figures are the settlement's, at the level the cap is tested on. Related-party
+// transactions (method §7, settlement rule item 4) are the settlement's lines: each home's paid,
+// allowance and excess per party and code, the organisation's added up by party and code.
 
 import { type ChargeSchedule, dayOf, feesInForce, occupancy } from '../charges/index.js';
 import { exact, formatExact, formatPennies, formatUnits, pow10, ratio } from '../money.js';
@@ -26,7 +28,7 @@ import {
 } from '../settlement/index.js';
 
 /** The identifier of the schema every return declares (`schema`), bumped on any change of shape. */
-export const ANNUAL_RETURN_SCHEMA = 'urn:cost-plus-care:annual-return:2';
+export const ANNUAL_RETURN_SCHEMA = 'urn:cost-plus-care:annual-return:3';
 export const STAFF_GROUPS = ['management', 'care', 'support'] as const;
 export type StaffGroup = (typeof STAFF_GROUPS)[number];
 
@@ -95,6 +97,19 @@ export interface FeeVersion {
   surplusRate: string;
   hash: string | null;
 }
+/** A related-party transaction of the year (method §7): paid, allowed and the excess. */
+export interface RelatedPartyTransaction {
+  /** The party's reference in the organisation's register. */
+  partyId: string;
+  partyName: string | null;
+  relationship: string | null;
+  category: CostCategory;
+  code: string;
+  paid: string;
+  allowance: string;
+  excess: string;
+}
+
 export interface CouncilRebate {
   councilCode: string;
   councilName: string;
@@ -127,6 +142,8 @@ export interface Figures {
     shortfall: string | null;
   };
   rebates: { total: string | null; byCouncil: CouncilRebate[] };
+  /** Method §7: the related-party excess and the figures the cap is tested on (summable). */
+  relatedParties: { excess: string; adjustedCost: string; adjustedSurplus: string };
   staffing: { headcount: number; fte: string; groups: StaffGroupFigures[] };
 }
 
@@ -150,6 +167,8 @@ export interface HomeReturn extends Figures {
   /** The fee schedule whose cost model the staffing figures come from (in force at the year's end). */
   staffingFrom: string | null;
   fees: FeeVersion[];
+  /** Each related party and code the home paid or its fee schedules allow for (method §7). */
+  relatedPartyTransactions: RelatedPartyTransaction[];
 }
 
 export interface Totals extends Figures {
@@ -167,6 +186,8 @@ export interface OrganisationReturn {
   status: SettlementStatus;
   outcome: SettlementOutcome;
   missingMonths: Array<{ homeId: string; month: string }>;
+  /** The homes' related-party transactions added up by party and code (excesses added, never offset). */
+  relatedPartyTransactions: RelatedPartyTransaction[];
   homes: HomeReturn[];
   totals: Totals;
 }
@@ -272,11 +293,42 @@ function rebateLines(
   }));
 }
 
-/** The settlement's figures in the return's shape (income, costs, surplus, rebates). */
+/** The settlement's related-party lines as the return's transactions, with the register's facts. */
+function transactions(
+  figures: SettlementFigures,
+  relationships: ReadonlyMap<string, string>,
+): RelatedPartyTransaction[] {
+  return figures.relatedParties.map((line) => ({
+    partyId: line.partyId,
+    partyName: line.name ?? null,
+    relationship: relationships.get(line.partyId) ?? null,
+    category: categoryOfCost(line.code),
+    code: line.code,
+    paid: line.paid,
+    allowance: line.allowance,
+    excess: line.excess,
+  }));
+}
+
+/** Each party's relationship: the register's, else the one the schedules' models give (latest first). */
+function relationshipsOf(input: ReturnInput): Map<string, string> {
+  const relationships = new Map<string, string>();
+  for (const party of input.relatedParties ?? []) relationships.set(party.id, party.relationship);
+  for (const home of input.homes) {
+    for (const schedule of [...home.schedules].reverse()) {
+      for (const party of schedule.model.relatedParties ?? []) {
+        if (!relationships.has(party.id)) relationships.set(party.id, party.relationship);
+      }
+    }
+  }
+  return relationships;
+}
+
+/** The settlement's figures in the return's shape (income, costs, surplus, rebates, related parties). */
 function settled(
   figures: SettlementFigures,
   names: Readonly<Record<string, string>>,
-): Pick<Figures, 'income' | 'actualCosts' | 'surplus' | 'rebates'> {
+): Pick<Figures, 'income' | 'actualCosts' | 'surplus' | 'rebates' | 'relatedParties'> {
   return {
     income: {
       total: figures.income,
@@ -309,6 +361,11 @@ function settled(
         rebate: line.rebate,
       })),
     },
+    relatedParties: {
+      excess: figures.relatedPartyExcess,
+      adjustedCost: figures.adjustedCost,
+      adjustedSurplus: figures.adjustedSurplus,
+    },
   };
 }
 
@@ -318,6 +375,7 @@ export function buildOrganisationReturn(input: ReturnInput): OrganisationReturn 
   const names = input.councilNames;
   const { charges, settlement } = settleBooks(input, { asOf: input.asOf });
   const homeSettlements = new Map(settlement.homes.map((home) => [home.homeId, home]));
+  const relationships = relationshipsOf(input);
 
   const homes = input.homes.map((home): HomeReturn => {
     const openFrom = later(period.start, home.openedOn);
@@ -380,6 +438,7 @@ export function buildOrganisationReturn(input: ReturnInput): OrganisationReturn 
         };
       }),
       ...settled(own, names),
+      relatedPartyTransactions: transactions(own, relationships),
       capRate: settlement.capRate,
       capTested: own.capTested,
       outcome: own.outcome,
@@ -400,6 +459,7 @@ export function buildOrganisationReturn(input: ReturnInput): OrganisationReturn 
     status: settlement.status,
     outcome: settlement.outcome,
     missingMonths: settlement.missingMonths,
+    relatedPartyTransactions: transactions(settlement, relationships),
     homes,
     // counts and occupancy are the homes' sums; what is owed is the settlement's, as tested
     totals: { ...sumFigures(homes, names), ...settled(settlement, names) },
@@ -427,6 +487,7 @@ export function sumFigures(
   let heldOverDays = 0;
   let income = 0n;
   let cost = 0n;
+  let relatedExcess = 0n;
   const capSums = { allowed: null, excess: null, shortfall: null, rebates: null } as Record<
     'allowed' | 'excess' | 'shortfall' | 'rebates',
     bigint | null
@@ -457,6 +518,7 @@ export function sumFigures(
     heldOverDays += part.heldOverDays;
     income += pennies(part.income.total);
     cost += pennies(part.actualCosts.total);
+    relatedExcess += pennies(part.relatedParties.excess);
     addCap('allowed', part.surplus.allowed);
     addCap('excess', part.surplus.excess);
     addCap('shortfall', part.surplus.shortfall);
@@ -510,6 +572,11 @@ export function sumFigures(
     rebates: {
       total: money(capSums.rebates),
       byCouncil: rebateLines(rebatesByCouncil, councilNames),
+    },
+    relatedParties: {
+      excess: formatPennies(relatedExcess),
+      adjustedCost: formatPennies(cost - relatedExcess),
+      adjustedSurplus: formatPennies(surplus + relatedExcess),
     },
     staffing: {
       headcount: staffGroups.reduce((sum, group) => sum + group.headcount, 0),

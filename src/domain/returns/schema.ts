@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RELATED_PARTY_RELATIONSHIPS } from '../pricing/codes.js';
 import { COST_CATEGORIES, SETTLEMENT_OUTCOMES, SETTLEMENT_RULE } from '../settlement/index.js';
 import { ANNUAL_RETURN_SCHEMA, STAFF_GROUPS } from './index.js';
 
@@ -40,6 +41,37 @@ const councilRebate = z
   })
   .strict()
   .describe('A rebate by council, in council code order');
+const relatedPartyTransaction = z
+  .object({
+    partyId: z
+      .string()
+      .describe("The party's reference in the organisation's register of related parties (method §6)"),
+    partyName: z
+      .string()
+      .nullable()
+      .describe(
+        "The register's name of the party (else the fee schedules' cost models'); null when neither has it",
+      ),
+    relationship: z
+      .enum(RELATED_PARTY_RELATIONSHIPS)
+      .nullable()
+      .describe('How the party is related to the provider, as the register (else the cost models) says'),
+    category,
+    code: z.string().describe('Cost code of the method (§1) the payments were made under'),
+    paid: money.describe(
+      'What the actual spending rows naming the party paid it under this code in the year (latest import of each month), £',
+    ),
+    allowance: money.describe(
+      "The market amounts of the fee schedules in force, pro rata by days (annual market amount × days in force ÷ days in the schedule's period, summed exactly, half-up to the penny), £; 0.00 where no schedule gives one",
+    ),
+    excess: money.describe(
+      "max(0, paid − allowance) for a home, £; for an organisation the sum of its homes' excesses (a home's payment below market never offsets another's above it)",
+    ),
+  })
+  .strict()
+  .describe(
+    'A related-party transaction (method §7): one party and code, by party reference then the closed list of codes',
+  );
 const outcome = z
   .enum(SETTLEMENT_OUTCOMES as [string, ...string[]])
   .describe(
@@ -100,12 +132,12 @@ const figures = {
       allowed: money
         .nullable()
         .describe(
-          'actual cost × cap rate, half-up to the penny, £, where the cap is tested (the organisation, or each home under the home scope, then summed); null where it is not tested or the books are not settled',
+          'adjusted cost (relatedParties.adjustedCost) × cap rate, half-up to the penny, £, where the cap is tested (the organisation, or each home under the home scope, then summed); null where it is not tested or the books are not settled',
         ),
       excess: money
         .nullable()
         .describe(
-          'The realised surplus above the allowed surplus, £ (returned to councils); null as allowed. Under the organisation scope never more than the realised surplus',
+          'The adjusted surplus (relatedParties.adjustedSurplus) above the allowed surplus, £ (returned to councils); null as allowed. Without related-party excess never more than the realised surplus; with it, it can be',
         ),
       shortfall: money
         .nullable()
@@ -118,6 +150,18 @@ const figures = {
       byCouncil: z.array(councilRebate),
     })
     .strict(),
+  relatedParties: z
+    .object({
+      excess: money.describe(
+        "The related-party excess (method §7): the sum of the excesses of the related-party transactions (a home's; an organisation's the sum of its homes'), £; 0.00 when no spending row names a related party",
+      ),
+      adjustedCost: money.describe('actual cost − related-party excess: the cost the cap is a mark-up on, £'),
+      adjustedSurplus: money.describe(
+        'realised surplus + related-party excess: the adjusted profit the cap is tested on, £',
+      ),
+    })
+    .strict()
+    .describe('Method §7: payments to related parties above market count as surplus, not cost'),
   staffing: z
     .object({
       headcount: z.int().min(0).describe('People employed (count)'),
@@ -187,6 +231,11 @@ const homeReturn = z
           .strict(),
       )
       .describe('Every fee schedule version in force during the year, with its dates'),
+    relatedPartyTransactions: z
+      .array(relatedPartyTransaction)
+      .describe(
+        "Each related party and code the home's actual spending named, or its fee schedules in force give a market amount for",
+      ),
     ...figures,
   })
   .strict();
@@ -219,6 +268,11 @@ const organisationReturn = z
     missingMonths: z
       .array(z.object({ homeId: z.uuid(), month: z.string().regex(/^\d{4}-\d{2}$/) }).strict())
       .describe('Every month of every home without an accepted import of its actuals'),
+    relatedPartyTransactions: z
+      .array(relatedPartyTransaction)
+      .describe(
+        "The provider's related-party transactions: its homes' added up by party and code (paid, allowance and excess each the sum of the homes')",
+      ),
     homes: z.array(homeReturn).describe('Homes open during the year, by name then id'),
     totals,
   })
@@ -250,7 +304,7 @@ export function annualReturnJsonSchema(): Record<string, unknown> {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: ANNUAL_RETURN_SCHEMA,
-    title: 'Annual financial return of a cost-plus children’s residential care provider (version 2)',
+    title: 'Annual financial return of a cost-plus children’s residential care provider (version 3)',
     description:
       'GET /v1/returns/{financialYear} as application/json. Money is GBP as decimal strings with two places; ratios are decimal strings with six places. The document is RFC 8785 canonical JSON; its SHA-256 (ETag, Digest) is taken over the document without generatedAt.',
     ...Object.fromEntries(Object.entries(generated).filter(([key]) => key !== '$schema')),

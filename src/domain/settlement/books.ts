@@ -1,10 +1,12 @@
 // A provider's books for a period, settled: the placements charged at the fee schedules in force (the
-// statements' rule), the actual costs and imported months, then §7's settlement. The reconciliation
-// and the annual return both start here, so they cannot disagree.
+// statements' rule), the actual costs and imported months, what the rows naming a related party paid
+// it against the allowances of the schedules in force (rule 4), then §7's settlement. The
+// reconciliation and the annual return both start here, so they cannot disagree.
 
 import { type ChargePlacement, type ChargeSchedule, type Charges, computeCharges } from '../charges/index.js';
 import type { RateTables } from '../pricing/index.js';
 import { type CapScope, type Settlement, settle } from './index.js';
+import { marketCache, type RelatedPartyAllowance, relatedPartyAllowances } from './related-parties.js';
 
 export interface BooksHome {
   id: string;
@@ -24,7 +26,49 @@ export interface Books {
   actualCosts: ReadonlyArray<{ homeId: string; code: string; amount: string }>;
   /** The months (YYYY-MM) of each home with an accepted import, nil months included. */
   monthsImported: ReadonlyArray<{ homeId: string; month: string }>;
+  /**
+   * Rule 4: of `actualCosts`, what the rows naming a related party paid it, by home, party (register
+   * reference) and code (latest version of each month). Absent or empty: no row names a party.
+   */
+  relatedPartyPaid?: ReadonlyArray<{ homeId: string; partyId: string; code: string; amount: string }>;
+  /** The organisation's register of related parties (by reference), for the names of rule 4's lines. */
+  relatedParties?: ReadonlyArray<{ id: string; name: string; relationship: string }>;
   rateTables?: RateTables | undefined;
+}
+
+/** Rule 4's allowances of each home of the books over its period, each schedule priced once. */
+export function allowancesOf(
+  books: Pick<Books, 'homes' | 'period' | 'rateTables'>,
+): Map<string, RelatedPartyAllowance[]> {
+  const market = marketCache(books.rateTables);
+  return new Map(
+    books.homes.map((home) => [
+      home.id,
+      relatedPartyAllowances({
+        from: books.period.start,
+        to: books.period.end,
+        schedules: home.schedules,
+        market,
+      }),
+    ]),
+  );
+}
+
+/**
+ * The name of each related party met: the register's, else the one the models of the schedules give
+ * (the latest schedule's first), so that a party is named even before it was registered.
+ */
+function partyNames(books: Books): Array<{ id: string; name: string }> {
+  const names = new Map<string, string>();
+  for (const party of books.relatedParties ?? []) names.set(party.id, party.name);
+  for (const home of books.homes) {
+    for (const schedule of [...home.schedules].reverse()) {
+      for (const party of schedule.model.relatedParties ?? []) {
+        if (!names.has(party.id)) names.set(party.id, party.name);
+      }
+    }
+  }
+  return [...names].map(([id, name]) => ({ id, name }));
 }
 
 function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
@@ -58,6 +102,8 @@ export function settleBooks(
   const incomeByHome = groupBy(charges.placements, (placement) => placement.homeId);
   const costsByHome = groupBy(books.actualCosts, (line) => line.homeId);
   const monthsByHome = groupBy(books.monthsImported, (entry) => entry.homeId);
+  const paidByHome = groupBy(books.relatedPartyPaid ?? [], (line) => line.homeId);
+  const allowances = allowancesOf({ ...books, homes });
   const settlement = settle({
     scope:
       homeId === undefined
@@ -67,6 +113,7 @@ export function settleBooks(
     capRate: books.organisation.capRate,
     period: books.period,
     asOf: options.asOf,
+    relatedParties: partyNames(books),
     homes: homes.map((home) => ({
       id: home.id,
       openedOn: home.openedOn,
@@ -77,6 +124,12 @@ export function settleBooks(
       })),
       monthsImported: (monthsByHome.get(home.id) ?? []).map((entry) => entry.month),
       actualCosts: costsByHome.get(home.id) ?? [],
+      relatedPartyPaid: (paidByHome.get(home.id) ?? []).map(({ partyId, code, amount }) => ({
+        partyId,
+        code,
+        amount,
+      })),
+      relatedPartyAllowances: allowances.get(home.id) ?? [],
     })),
   });
   return { charges, settlement };

@@ -3,7 +3,7 @@
 // the annual return (JSON, CSV, XLSX, the all-providers stream). Pure: no I/O, no clock, no randomness
 // (the day it is worked out on is an input).
 //
-// THE SETTLEMENT RULE (version 2, published with every settlement)
+// THE SETTLEMENT RULE (version 3, published with every settlement; version 2 had no item 4)
 //
 // 1. Income is what the statements charge each council (the day-exact charging rule); cost is the
 //    latest accepted import of each month's actual spending, credits included. Both are exact sums in
@@ -19,12 +19,26 @@
 //    another's surplus, and the home figures are shown for information only. `home`: each home is
 //    tested alone, a home's shortfall offsets nothing, and each home settles on its own books (one
 //    home's missing month does not hold up another home's rebate).
-// 4. The cap. Allowed surplus = cost × cap rate, half-up to the penny (a mark-up on cost, as in the
-//    price). Excess = surplus − allowed surplus when that is above zero, else zero: never negative and,
-//    under `organisation`, never more than the provider's realised surplus. A cost below zero (credits
-//    without the costs they offset) has no base for the cap: the outcome is `not_assessed`.
-// 5. Rebates. The excess goes back to the councils in proportion to what each paid: under
-//    `organisation` to all the provider was paid, under `home` to what that home was paid (the
+// 4. Related-party excess (method §7, with §6). Actual spending rows may name a related party (its
+//    register reference). Per home, party and code: paid = the rows of that home naming the party
+//    with that code over the period (the latest import of each month, as costs are taken);
+//    allowance = the market amounts of the home's fee schedules in force, pro rata by days
+//    (src/domain/settlement/related-parties.ts: annual market amount × days in force ÷ the schedule's
+//    days in period, summed exactly, half-up to the penny once; 0.00 where no schedule in force gives
+//    one); excess = max(0, paid − allowance). A home's related-party excess is the sum over its
+//    parties and codes, an organisation's the sum over its homes: one home's (or code's) payment
+//    below market never offsets another's above it. Adjusted surplus = realised surplus + excess;
+//    adjusted cost = cost − excess. With no row naming a related party both equal the realised
+//    figures and nothing below changes.
+// 5. The cap. Allowed surplus = adjusted cost × cap rate, half-up to the penny (a mark-up on cost, as
+//    in the price). Excess over the cap = adjusted surplus − allowed surplus when that is above zero,
+//    else zero: never negative. Without related-party excess it is never more than the realised
+//    surplus (under `organisation`, the provider's); with it, it can be — even when the realised
+//    surplus is below zero, the outcome is then `excess_rebated` (what was paid to related parties
+//    above market is surplus taken out as cost). An adjusted cost below zero (credits without the costs
+//    they offset) has no base for the cap: the outcome is `not_assessed`.
+// 6. Rebates. The excess over the cap goes back to the councils in proportion to what each paid:
+//    under `organisation` to all the provider was paid, under `home` to what that home was paid (the
 //    provider's rebate to a council is then the sum of its homes' rebates). Each rebate is floored to
 //    the penny and the pennies left go one each to the largest remainders, ties to the earlier council
 //    in code order, so the rebates add up to the excess exactly. Shares (6 dp) are allocated the same
@@ -32,20 +46,24 @@
 //
 // Refused input (DomainValidationError, a JSON pointer per issue): bad dates or an end before the
 // start; a cap rate that is not a decimal from 0 to 1 with at most 6 places; a cap scope other than
-// `organisation` or `home`; money that is not a plain decimal with at most 2 places, or income below
-// zero; a council code that is not an English ONS code; a cost code outside the closed list (or
-// SURPLUS); a month that is not YYYY-MM; the same home twice.
+// `organisation` or `home`; money that is not a plain decimal with at most 2 places, or income or an
+// allowance below zero; a council code that is not an English ONS code; a cost code outside the closed
+// list (or SURPLUS); a related party id that is not a non-empty string; a month that is not YYYY-MM;
+// the same home twice.
 
 import { dayOf } from '../charges/days.js';
 import { DomainValidationError, type FieldIssue } from '../errors.js';
 import { allocateUnits, divideHalfUp, exact, formatPennies, formatUnits, pow10, ratio } from '../money.js';
 import { CATEGORY_OF_CODE, type Category, LINE_CODES, type LineCode } from '../pricing/codes.js';
 
-/** The version of the settlement rule a document was made by (reconciliations frozen before it: 1). */
-export const SETTLEMENT_RULE_VERSION = 2;
+/**
+ * The version of the settlement rule a document was made by: 3 since related-party excess (method §7);
+ * 2 for reconciliations frozen before it, 1 for those frozen before the year-end settlement.
+ */
+export const SETTLEMENT_RULE_VERSION = 3;
 
 export const SETTLEMENT_RULE =
-  'Settlement rule v2 (method §7): income is what the statements charged, cost the latest accepted actuals of each month; a period is settled only when it has ended and every month of every home has an accepted import (nil months included), otherwise it is provisional or incomplete and no rebate is due. The surplus allowed is cost × the cap rate, half-up to the penny; the realised surplus above it is the excess. Under the organisation scope the cap is tested on the whole provider and the excess is shared among the councils in proportion to all they paid; under the home scope each home is tested alone and its excess shared among the councils that paid that home. Rebates are floored to the penny and the remaining pennies go to the largest remainders (ties to the earlier council code), so they add up to the excess exactly.';
+  'Settlement rule v3 (method §7): income is what the statements charged, cost the latest accepted actuals of each month; a period is settled only when it has ended and every month of every home has an accepted import (nil months included), otherwise it is provisional or incomplete and no rebate is due. Related-party excess: for each home, related party and code, the allowance is the market amount of the fee schedules in force, pro rata by days (annual market amount × days in force ÷ days in the schedule’s period, summed exactly, half-up to the penny), and the excess is what the actuals paid the party under that code less the allowance, when above zero; a home’s excess is the sum of its parties’ and codes’, an organisation’s the sum of its homes’ (a payment below market never offsets another above it). Adjusted surplus = realised surplus + related-party excess; adjusted cost = cost − related-party excess. The surplus allowed is adjusted cost × the cap rate, half-up to the penny; the adjusted surplus above it is the excess (which related-party excess can make more than the realised surplus). Under the organisation scope the cap is tested on the whole provider and the excess is shared among the councils in proportion to all they paid; under the home scope each home is tested alone and its excess shared among the councils that paid that home. Rebates are floored to the penny and the remaining pennies go to the largest remainders (ties to the earlier council code), so they add up to the excess exactly.';
 
 export const CAP_SCOPES = ['organisation', 'home'] as const;
 export type CapScope = (typeof CAP_SCOPES)[number];
@@ -71,6 +89,13 @@ export interface SettlementHomeInput {
   monthsImported: readonly string[];
   /** Actual spending by code, the latest import of each month (credits allowed). */
   actualCosts: ReadonlyArray<{ code: string; amount: string }>;
+  /**
+   * Rule 4: of `actualCosts`, what the rows naming a related party paid it, by party (its register
+   * reference) and code (a party and code may appear more than once: they are added up).
+   */
+  relatedPartyPaid?: ReadonlyArray<{ partyId: string; code: string; amount: string }> | undefined;
+  /** Rule 4: the allowance per party and code over the period (src/domain/settlement/related-parties.ts). */
+  relatedPartyAllowances?: ReadonlyArray<{ partyId: string; code: string; amount: string }> | undefined;
 }
 
 export interface SettlementInput {
@@ -84,6 +109,8 @@ export interface SettlementInput {
   /** The day the settlement is worked out on: the period has ended when this is after its end. */
   asOf: string;
   homes: readonly SettlementHomeInput[];
+  /** The names of the related parties (the register's, by reference), for the lines of rule 4. */
+  relatedParties?: ReadonlyArray<{ id: string; name: string }> | undefined;
 }
 
 // ── output ──────────────────────────────────────────────────────────────────────────────────────
@@ -129,6 +156,24 @@ export interface Rebate {
   rebate: string;
 }
 
+/** Rule 4: what was paid one related party under one code, against its allowance. */
+export interface RelatedPartyLine {
+  /** The party's register reference (the id cost models and actual spending rows name). */
+  partyId: string;
+  /** The party's name, when known (the register's, else the fee schedules' models'). */
+  name?: string;
+  code: CostCode;
+  /** What the rows naming the party with this code paid over the period. */
+  paid: string;
+  /** The market amounts of the fee schedules in force, pro rata by days, half-up. */
+  allowance: string;
+  /**
+   * max(0, paid − allowance) for a home; for a provider, the sum of its homes' excesses (which may be
+   * more than its paid − allowance: one home's payment below market offsets nothing).
+   */
+  excess: string;
+}
+
 export interface SettlementFigures {
   income: string;
   /** Sorted by council code, amounts added up. */
@@ -141,9 +186,17 @@ export interface SettlementFigures {
   realisedSurplus: string;
   realisedRateOnCost: string | null;
   realisedShareOfIncome: string | null;
-  /** Cost × cap rate; null when the cap is not tested here or the books are not settled. */
+  /** Rule 4: the sum of the related-party lines' excesses ("0.00" when no row names a related party). */
+  relatedPartyExcess: string;
+  /** Rule 4: realised surplus + related-party excess: the surplus the cap is tested on. */
+  adjustedSurplus: string;
+  /** Rule 4: actual cost − related-party excess: the cost the cap is a mark-up on. */
+  adjustedCost: string;
+  /** Rule 4: each related party and code paid or allowed for, by party id then code order. */
+  relatedParties: RelatedPartyLine[];
+  /** Adjusted cost × cap rate; null when the cap is not tested here or the books are not settled. */
   allowedSurplus: string | null;
-  /** Surplus above the allowed surplus (≥ 0); null as allowedSurplus. */
+  /** Adjusted surplus above the allowed surplus (≥ 0); null as allowedSurplus. */
   excess: string | null;
   /** −surplus when the surplus is below zero; null as allowedSurplus, and "0.00" otherwise. */
   shortfall: string | null;
@@ -207,6 +260,8 @@ interface Books {
   charged: Map<string, bigint>;
   /** Cost code → pennies spent. */
   costByCode: Map<CostCode, bigint>;
+  /** Rule 4: party id → code → pennies paid and allowed. */
+  related: Map<string, Map<CostCode, { paid: bigint; allowance: bigint }>>;
   missingMonths: string[];
 }
 
@@ -302,6 +357,41 @@ function checkHome(
   });
 
   const costByCode = costsByCode(home.actualCosts, `${at}/actualCosts`, issues);
+  const related = new Map<string, Map<CostCode, { paid: bigint; allowance: bigint }>>();
+  const relatedLines = (
+    lines: SettlementHomeInput['relatedPartyPaid'],
+    field: 'relatedPartyPaid' | 'relatedPartyAllowances',
+  ) => {
+    (lines ?? []).forEach((line, index) => {
+      const pointer = `${at}/${field}/${index}`;
+      let ok = true;
+      if (typeof line.partyId !== 'string' || line.partyId.length === 0) {
+        ok = false;
+        issues.push({ pointer: `${pointer}/partyId`, message: 'must be a non-empty string' });
+      }
+      if (!isCostCode(line.code)) {
+        ok = false;
+        issues.push({ pointer: `${pointer}/code`, message: 'is not a cost code of the closed list' });
+      }
+      if (typeof line.amount !== 'string' || !MONEY.test(line.amount)) {
+        ok = false;
+        issues.push({ pointer: `${pointer}/amount`, message: MONEY_MESSAGE });
+      } else if (field === 'relatedPartyAllowances' && penniesOf(line.amount) < 0n) {
+        ok = false;
+        issues.push({ pointer: `${pointer}/amount`, message: 'must not be negative' });
+      }
+      if (!ok) return;
+      const code = line.code as CostCode;
+      const byCode = related.get(line.partyId) ?? new Map<CostCode, { paid: bigint; allowance: bigint }>();
+      const entry = byCode.get(code) ?? { paid: 0n, allowance: 0n };
+      if (field === 'relatedPartyPaid') entry.paid += penniesOf(line.amount);
+      else entry.allowance += penniesOf(line.amount);
+      byCode.set(code, entry);
+      related.set(line.partyId, byCode);
+    });
+  };
+  relatedLines(home.relatedPartyPaid, 'relatedPartyPaid');
+  relatedLines(home.relatedPartyAllowances, 'relatedPartyAllowances');
 
   // §7 complete books: every month the home was open in the period
   let missingMonths: string[] = [];
@@ -311,7 +401,7 @@ function checkHome(
     const to = home.closedOn !== null && home.closedOn < period.end ? home.closedOn : period.end;
     if (from <= to) missingMonths = monthsBetween(from, to).filter((month) => !imported.has(month));
   }
-  return { id: home.id, charged, costByCode, missingMonths };
+  return { id: home.id, charged, costByCode, related, missingMonths };
 }
 
 interface Checked {
@@ -321,6 +411,7 @@ interface Checked {
   capUnits: bigint;
   ended: boolean;
   homes: Books[];
+  partyNames: ReadonlyMap<string, string>;
 }
 
 function check(input: SettlementInput): Checked {
@@ -362,6 +453,14 @@ function check(input: SettlementInput): Checked {
     return checkHome(home, `/homes/${index}`, periodOk ? input.period : undefined, issues);
   });
 
+  const partyNames = new Map<string, string>();
+  (input.relatedParties ?? []).forEach((party, index) => {
+    if (typeof party.id !== 'string' || party.id.length === 0)
+      issues.push({ pointer: `/relatedParties/${index}/id`, message: 'must be a non-empty string' });
+    else if (typeof party.name === 'string' && !partyNames.has(party.id))
+      partyNames.set(party.id, party.name);
+  });
+
   if (issues.length > 0) throw new DomainValidationError(issues);
   return {
     scope: { kind: input.scope.kind, id: input.scope.id },
@@ -370,12 +469,13 @@ function check(input: SettlementInput): Checked {
     capUnits,
     ended: asOf! > end!,
     homes,
+    partyNames,
   };
 }
 
 // ── arithmetic ──────────────────────────────────────────────────────────────────────────────────
 
-function sortedCodes<K extends string>(map: ReadonlyMap<K, bigint>): K[] {
+function sortedCodes<K extends string>(map: ReadonlyMap<K, unknown>): K[] {
   return [...map.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
@@ -413,18 +513,93 @@ interface Tested {
   outcome: 'not_assessed' | 'within_cap' | 'excess_rebated' | 'overspent';
 }
 
-/** §7 rule 4: the cap on one set of books. */
-function testCap(income: bigint, cost: bigint, capUnits: bigint): Tested {
+/**
+ * §7 rule 5: the cap on one set of books, on the surplus and cost adjusted by the related-party
+ * excess (rule 4; 0 when no row names a related party, and then exactly the test on the realised
+ * figures). Overspent only when nothing is over the cap: an excess is owed even on a realised loss.
+ */
+function testCap(income: bigint, cost: bigint, relatedExcess: bigint, capUnits: bigint): Tested {
   const surplus = income - cost;
-  if (cost < 0n) return { allowed: 0n, excess: 0n, surplus, outcome: 'not_assessed' };
-  const allowed = divideHalfUp(cost * capUnits, pow10(RATE_PLACES));
-  const excess = surplus > allowed ? surplus - allowed : 0n;
-  const outcome = surplus < 0n ? 'overspent' : excess > 0n ? 'excess_rebated' : 'within_cap';
+  const adjustedSurplus = surplus + relatedExcess;
+  const adjustedCost = cost - relatedExcess;
+  if (adjustedCost < 0n) return { allowed: 0n, excess: 0n, surplus, outcome: 'not_assessed' };
+  const allowed = divideHalfUp(adjustedCost * capUnits, pow10(RATE_PLACES));
+  const excess = adjustedSurplus > allowed ? adjustedSurplus - allowed : 0n;
+  const outcome = excess > 0n ? 'excess_rebated' : surplus < 0n ? 'overspent' : 'within_cap';
   return { allowed, excess, surplus, outcome };
 }
 
-/** Income, cost and the realised surplus of a set of books, as published. */
-function figuresOf(charged: ReadonlyMap<string, bigint>, costByCode: ReadonlyMap<CostCode, bigint>) {
+type Related = ReadonlyMap<
+  string,
+  ReadonlyMap<CostCode, { paid: bigint; allowance: bigint; excess: bigint }>
+>;
+
+/** Rule 4 for one home: each party and code's excess, max(0, paid − allowance). */
+function homeRelated(books: Books): Related {
+  const result = new Map<string, Map<CostCode, { paid: bigint; allowance: bigint; excess: bigint }>>();
+  for (const [partyId, byCode] of books.related) {
+    const lines = new Map<CostCode, { paid: bigint; allowance: bigint; excess: bigint }>();
+    for (const [code, { paid, allowance }] of byCode) {
+      lines.set(code, { paid, allowance, excess: paid > allowance ? paid - allowance : 0n });
+    }
+    result.set(partyId, lines);
+  }
+  return result;
+}
+
+/** Rule 4 for a provider: its homes' lines added up by party and code (excesses added, not offset). */
+function addRelated(parts: readonly Related[]): Related {
+  const result = new Map<string, Map<CostCode, { paid: bigint; allowance: bigint; excess: bigint }>>();
+  for (const part of parts) {
+    for (const [partyId, byCode] of part) {
+      const lines =
+        result.get(partyId) ?? new Map<CostCode, { paid: bigint; allowance: bigint; excess: bigint }>();
+      for (const [code, line] of byCode) {
+        const entry = lines.get(code) ?? { paid: 0n, allowance: 0n, excess: 0n };
+        lines.set(code, {
+          paid: entry.paid + line.paid,
+          allowance: entry.allowance + line.allowance,
+          excess: entry.excess + line.excess,
+        });
+      }
+      result.set(partyId, lines);
+    }
+  }
+  return result;
+}
+
+function relatedExcessOf(related: Related): bigint {
+  let excess = 0n;
+  for (const byCode of related.values()) for (const line of byCode.values()) excess += line.excess;
+  return excess;
+}
+
+/** The published lines of rule 4: by party id, then the closed list's code order. */
+function relatedLinesOf(related: Related, names: ReadonlyMap<string, string>): RelatedPartyLine[] {
+  return sortedCodes(related).flatMap((partyId) => {
+    const byCode = related.get(partyId)!;
+    const name = names.get(partyId);
+    return [...byCode.keys()].sort(byCodeOrder).map((code) => {
+      const line = byCode.get(code)!;
+      return {
+        partyId,
+        ...(name === undefined ? {} : { name }),
+        code,
+        paid: formatPennies(line.paid),
+        allowance: formatPennies(line.allowance),
+        excess: formatPennies(line.excess),
+      };
+    });
+  });
+}
+
+/** Income, cost, the realised surplus and rule 4's adjusted figures of a set of books, as published. */
+function figuresOf(
+  charged: ReadonlyMap<string, bigint>,
+  costByCode: ReadonlyMap<CostCode, bigint>,
+  related: Related,
+  names: ReadonlyMap<string, string>,
+) {
   const councils = sortedCodes(charged);
   const income = councils.reduce((sum, code) => sum + charged.get(code)!, 0n);
   const byCategory = new Map<CostCategory, bigint>(COST_CATEGORIES.map((category) => [category, 0n]));
@@ -434,9 +609,11 @@ function figuresOf(charged: ReadonlyMap<string, bigint>, costByCode: ReadonlyMap
     byCategory.set(categoryOfCost(code), byCategory.get(categoryOfCost(code))! + amount);
   }
   const surplus = income - cost;
+  const relatedExcess = relatedExcessOf(related);
   return {
     income,
     cost,
+    relatedExcess,
     published: {
       income: formatPennies(income),
       incomeByCouncil: councils.map((councilCode) => ({
@@ -456,6 +633,10 @@ function figuresOf(charged: ReadonlyMap<string, bigint>, costByCode: ReadonlyMap
       realisedSurplus: formatPennies(surplus),
       realisedRateOnCost: cost <= 0n ? null : ratio(surplus, cost, RATE_PLACES),
       realisedShareOfIncome: income === 0n ? null : ratio(surplus, income, RATE_PLACES),
+      relatedPartyExcess: formatPennies(relatedExcess),
+      adjustedSurplus: formatPennies(surplus + relatedExcess),
+      adjustedCost: formatPennies(cost - relatedExcess),
+      relatedParties: relatedLinesOf(related, names),
     },
   };
 }
@@ -483,10 +664,18 @@ export function settle(input: SettlementInput): Settlement {
 
   const charged = new Map<string, bigint>();
   const costByCode = new Map<CostCode, bigint>();
+  const relatedByHome: Related[] = [];
   const homes: HomeSettlement[] = checked.homes.map((books) => {
     addInto(charged, books.charged);
     addInto(costByCode, books.costByCode);
-    const { income, cost, published } = figuresOf(books.charged, books.costByCode);
+    const related = homeRelated(books);
+    relatedByHome.push(related);
+    const { income, cost, relatedExcess, published } = figuresOf(
+      books.charged,
+      books.costByCode,
+      related,
+      checked.partyNames,
+    );
     const capTested = capScope === 'home';
     const pending = unsettled(books.missingMonths);
     const cap =
@@ -495,7 +684,7 @@ export function settle(input: SettlementInput): Settlement {
         : !capTested
           ? { ...NOT_TESTED, outcome: 'information_only' as const }
           : (() => {
-              const tested = testCap(income, cost, capUnits);
+              const tested = testCap(income, cost, relatedExcess, capUnits);
               return capFigures(tested, rebatesInProportion(books.charged, tested.excess));
             })();
     return {
@@ -510,7 +699,12 @@ export function settle(input: SettlementInput): Settlement {
   const missingMonths = checked.homes.flatMap((books) =>
     books.missingMonths.map((month) => ({ homeId: books.id, month })),
   );
-  const { income, cost, published } = figuresOf(charged, costByCode);
+  const { income, cost, relatedExcess, published } = figuresOf(
+    charged,
+    costByCode,
+    addRelated(relatedByHome),
+    checked.partyNames,
+  );
   const status: SettlementStatus = !ended ? 'provisional' : missingMonths.length > 0 ? 'incomplete' : 'final';
 
   let cap: Pick<SettlementFigures, 'allowedSurplus' | 'excess' | 'shortfall' | 'outcome' | 'rebates'>;
@@ -519,7 +713,7 @@ export function settle(input: SettlementInput): Settlement {
     if (pending !== null) cap = { ...NOT_TESTED, outcome: pending };
     else if (checked.scope.kind === 'home') cap = { ...NOT_TESTED, outcome: 'information_only' };
     else {
-      const tested = testCap(income, cost, capUnits);
+      const tested = testCap(income, cost, relatedExcess, capUnits);
       cap = capFigures(tested, rebatesInProportion(charged, tested.excess));
     }
   } else {

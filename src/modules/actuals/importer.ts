@@ -21,7 +21,21 @@ export interface RawRow {
   nominal_code?: unknown;
   amount?: unknown;
   description?: unknown;
+  /** JSON: the register reference of the related party paid (method §7). */
+  relatedParty?: unknown;
+  /** CSV: the same, in the optional column `related_party`. */
+  related_party?: unknown;
 }
+
+/** A party of the organisation's register, as an import checks a row naming it. */
+export interface RegisteredParty {
+  /** YYYY-MM-DD: the first and last day the party is related (to: null while it still is). */
+  from: string;
+  to: string | null;
+}
+
+/** Where a row names its related party: `relatedParty` in JSON rows, `related_party` in CSV. */
+export type PartyField = 'relatedParty' | 'related_party';
 
 /** One line of spending, checked: `line` is its row number in the import (from 1). */
 export interface CheckedLine {
@@ -30,6 +44,8 @@ export interface CheckedLine {
   amount: string;
   nominalCode: string | null;
   description: string | null;
+  /** The register reference of the related party the row pays, or null. */
+  relatedParty: string | null;
 }
 
 /** A month of an import that passed every check: its lines, or none for a nil month. */
@@ -59,7 +75,15 @@ export class ActualsChecker {
   /** Rows alike in month, code, nominal code, description and amount: the first and last row of each. */
   private readonly alike = new Map<string, { first: number; last: number; count: number }>();
 
-  constructor(private readonly mapping: ReadonlyMap<string, string>) {}
+  /**
+   * `parties` is the organisation's register by reference; `partyField` where a row of this format
+   * names its related party (rows of the other format's spelling are refused, never ignored).
+   */
+  constructor(
+    private readonly mapping: ReadonlyMap<string, string>,
+    private readonly parties: ReadonlyMap<string, RegisteredParty> = new Map(),
+    private readonly partyField: PartyField = 'relatedParty',
+  ) {}
 
   private problem(row: number, column: string, message: string) {
     this.issueCount += 1;
@@ -91,7 +115,10 @@ export class ActualsChecker {
       );
     let code = typeof raw.code === 'string' ? raw.code.trim() : '';
     const nominal = typeof raw.nominal_code === 'string' ? raw.nominal_code.trim() : '';
+    const relatedParty = this.relatedPartyOf(raw, row, month);
     if (code === NIL_CODE || (!code && nominal === NIL_CODE)) {
+      if (relatedParty !== null)
+        this.problem(row, this.partyField, `must be empty on a ${NIL_CODE} row (a month with no spending)`);
       this.addNilMonth(raw, row, month);
       return;
     }
@@ -139,14 +166,67 @@ export class ActualsChecker {
       );
     seen.firstLine ??= row;
     if (this.issueCount > 0 || !amountOk) return; // once anything is wrong nothing is kept: keep checking
-    seen.lines.push({ line: row, code, amount, nominalCode: nominal || null, description });
-    // The same month, code, nominal code, description and amount twice is a double export.
-    const key = [month, code, nominal, description ?? '\u0000', pennies(amount)].join('\u0001');
+    seen.lines.push({ line: row, code, amount, nominalCode: nominal || null, description, relatedParty });
+    // The same month, code, nominal code, description, party and amount twice is a double export.
+    const key = [
+      month,
+      code,
+      nominal,
+      description ?? '\u0000',
+      relatedParty ?? '\u0000',
+      pennies(amount),
+    ].join('\u0001');
     const group = this.alike.get(key);
     if (group) {
       group.last = row;
       group.count += 1;
     } else this.alike.set(key, { first: row, last: row, count: 1 });
+  }
+
+  /**
+   * The related party a row names (method §7), or null: a reference of the organisation's register
+   * whose relationship (from..to) covers at least one day of the row's month. A reference the register
+   * does not have, or a party not related at all in that month, is a problem at the row's party field.
+   */
+  private relatedPartyOf(raw: RawRow, row: number, month: string): string | null {
+    const other: PartyField = this.partyField === 'relatedParty' ? 'related_party' : 'relatedParty';
+    if (raw[other] !== undefined)
+      this.problem(
+        row,
+        other,
+        this.partyField === 'relatedParty'
+          ? 'is spelled relatedParty in a JSON row'
+          : 'is spelled related_party in a CSV header',
+      );
+    const value = raw[this.partyField];
+    if (value === undefined || value === null) return null;
+    if (typeof value !== 'string') {
+      this.problem(row, this.partyField, 'must be the reference of a related party (a string)');
+      return null;
+    }
+    const reference = value.trim();
+    if (reference === '') return null;
+    const party = this.parties.get(reference);
+    if (party === undefined) {
+      this.problem(
+        row,
+        this.partyField,
+        `names no related party of the organisation's register: ${JSON.stringify(reference.slice(0, 40))} (add it with POST /v1/related-parties)`,
+      );
+      return null;
+    }
+    if (isMonthInRange(month)) {
+      const first = `${month}-01`;
+      const last = `${month}-31`; // compared as text: every real day of the month is on or before it
+      if (party.from > last || (party.to !== null && party.to < first)) {
+        this.problem(
+          row,
+          this.partyField,
+          `names ${reference}, which the register has as related from ${party.from}${party.to === null ? '' : ` to ${party.to}`}: not in ${month}`,
+        );
+      }
+    }
+    return reference;
   }
 
   private monthOf(month: string) {

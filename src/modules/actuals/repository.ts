@@ -81,16 +81,19 @@ export interface LineColumns {
   amount: string[];
   nominalCode: (string | null)[];
   description: (string | null)[];
+  /** The register reference of the related party each line pays (method §7), or null. */
+  relatedParty: (string | null)[];
 }
 
 /** Writes a slice of lines in one statement (its own short transaction). */
 export async function writeLines(db: Db, columns: LineColumns): Promise<void> {
   if (columns.line.length === 0) return;
   await sql`
-    insert into actual_amounts (import_id, line, code, amount, nominal_code, description)
+    insert into actual_amounts (import_id, line, code, amount, nominal_code, description, related_party)
     select * from unnest(
       ${columns.importId}::uuid[], ${columns.line}::integer[], ${columns.code}::text[],
-      ${columns.amount}::numeric[], ${columns.nominalCode}::text[], ${columns.description}::text[]
+      ${columns.amount}::numeric[], ${columns.nominalCode}::text[], ${columns.description}::text[],
+      ${columns.relatedParty}::text[]
     )
   `.execute(db);
 }
@@ -118,7 +121,10 @@ export async function batchMonths(db: Db, batchId: string) {
   }));
 }
 
-/** The latest finished import of a home's month, with its spending by code; undefined when none. */
+/**
+ * The latest finished import of a home's month, with its spending by code and, of that, what the
+ * rows naming a related party paid it by party and code; undefined when none.
+ */
 export async function latestMonth(db: Db, homeId: string, month: string) {
   const latest = await db
     .selectFrom('actuals_imports as i')
@@ -142,5 +148,23 @@ export async function latestMonth(db: Db, homeId: string, month: string) {
     .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('amount'), eb.val('0')).as('total'))
     .where('import_id', '=', latest.id)
     .executeTakeFirstOrThrow();
-  return { latest, byCode, total: String(total.total) };
+  const byRelatedParty = await db
+    .selectFrom('actual_amounts')
+    .select(['related_party', 'code', (eb) => eb.fn.sum<string>('amount').as('amount')])
+    .where('import_id', '=', latest.id)
+    .where('related_party', 'is not', null)
+    .groupBy(['related_party', 'code'])
+    .orderBy('related_party')
+    .orderBy('code')
+    .execute();
+  return {
+    latest,
+    byCode,
+    byRelatedParty: byRelatedParty.map((row) => ({
+      relatedParty: row.related_party!,
+      code: row.code,
+      amount: row.amount,
+    })),
+    total: String(total.total),
+  };
 }

@@ -140,8 +140,9 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['actuals'],
         summary: "Import a home's actual spending (JSON or CSV), all or nothing",
         description: [
-          `Up to ${MAX_ROWS} rows. JSON (within the service's body limit, 1 MiB by default, about 10,000 rows: send larger imports as CSV): \`{"rows": [{"month": "2026-04", "code": "PROPERTY_LEASE", "amount": "2400.00", "description": "…"}]}\`.`,
-          `CSV (\`Content-Type: text/csv\`, streamed, at most ${MAX_CSV_BYTES / 1024 / 1024} MiB): a header row \`month,code,amount,description\` (or \`nominal_code\` in place of \`code\`, mapped by the organisation's nominal codes), comma-separated, UTF-8; amounts with at most 2 decimal places.`,
+          `Up to ${MAX_ROWS} rows. JSON (within the service's body limit, 1 MiB by default, about 10,000 rows: send larger imports as CSV): \`{"rows": [{"month": "2026-04", "code": "PROPERTY_LEASE", "amount": "2400.00", "description": "…", "relatedParty": "jpl"}]}\`.`,
+          `CSV (\`Content-Type: text/csv\`, streamed, at most ${MAX_CSV_BYTES / 1024 / 1024} MiB): a header row \`month,code,amount,description\` (or \`nominal_code\` in place of \`code\`, mapped by the organisation's nominal codes), and optionally \`related_party\`, comma-separated, UTF-8; amounts with at most 2 decimal places.`,
+          "A row paying a related party (method §7) names it by its reference in the organisation's register (`relatedParty` in JSON, the column `related_party` in CSV; empty for none): a reference the register does not have, or a party the register does not have as related in any day of the row's month, is refused at that row. The year-end settlement tests what each home paid each party, by code, against the market amounts of its fee schedules.",
           'A month with no spending is imported as a nil month: one row with code `NIL` and an empty or zero amount (`{"month": "2026-05", "code": "NIL"}`, or `2026-05,NIL,0,` in CSV), and no other row for that month. The year-end settlement needs every month of every home imported (method §7).',
           'Each month in the import becomes a new version of that month; earlier versions are kept. Needs an `Idempotency-Key`. A refused import lists each bad row and column as `/rows/N/column` (N from 1; 0 is the header) and stores nothing.',
           'The whole file is read and checked before anything is written, then written in short steps and shown at once when the last has been written: an upload cut off by its client stores nothing (400), and one that takes longer than the export time limit is stopped (503).',
@@ -199,6 +200,11 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
             total: z.string(),
             nil: z.boolean().describe('The month was imported as having no spending'),
             byCode: z.array(z.object({ code: z.string(), amount: z.string() })),
+            byRelatedParty: z
+              .array(z.object({ relatedParty: z.string(), code: z.string(), amount: z.string() }))
+              .describe(
+                'Of byCode, what the rows naming a related party (its register reference) paid it, by party and code (method §7); empty when no row names one',
+              ),
           }),
           404: problemSchema,
         },
@@ -208,7 +214,7 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
       await visibleHome(app.database, principalOf(request), request.params.id);
       const found = await latestMonth(app.database.db, request.params.id, `${request.query.month}-01`);
       if (!found) throw notFound(`Actuals for ${request.query.month}`);
-      const { latest, byCode, total } = found;
+      const { latest, byCode, byRelatedParty, total } = found;
       return {
         homeId: request.params.id,
         month: request.query.month,
@@ -218,6 +224,7 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
         total: byCode.length === 0 ? '0.00' : total,
         nil: byCode.length === 0,
         byCode: byCode.map((row) => ({ code: row.code, amount: String(row.amount) })),
+        byRelatedParty: byRelatedParty.map((row) => ({ ...row, amount: String(row.amount) })),
       };
     },
   );

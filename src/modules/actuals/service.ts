@@ -10,6 +10,7 @@ import { ClientGoneError, checkLifetime, WorkTimeoutError } from '../../http/lif
 import { type ProblemIssue, problem, problemTypes } from '../../http/problem.js';
 import { recordAudit } from '../audit/repository.js';
 import { visibleHome } from '../homes/service.js';
+import { partiesByReference } from '../related-parties/repository.js';
 import { ActualsChecker, type CheckedMonth, type RawRow } from './importer.js';
 import {
   batchMonths,
@@ -76,9 +77,19 @@ export async function importActuals(
   signal?: AbortSignal,
 ): Promise<ImportSummary> {
   const home = await visibleHome(database, principal, homeId);
-  const mapping = await nominalCodeMapping(database.db, home.organisation_id);
+  const [mapping, register] = await Promise.all([
+    nominalCodeMapping(database.db, home.organisation_id),
+    partiesByReference(database.db, home.organisation_id),
+  ]);
+  const parties = new Map(
+    [...register].map(([reference, party]) => [reference, { from: party.from_date, to: party.to_date }]),
+  );
   const hash = createHash('sha256').update(`actuals ${homeId}\n`);
-  const checker = new ActualsChecker(mapping);
+  const checker = new ActualsChecker(
+    mapping,
+    parties,
+    input.kind === 'json' ? 'relatedParty' : 'related_party',
+  );
   try {
     if (input.kind === 'json') {
       hash.update(JSON.stringify(input.rows));
@@ -200,7 +211,7 @@ async function readCsv(
             missing.map((column) => ({
               pointer: `/rows/0/${column}`,
               message:
-                'is a missing column: the header must name month, code (or nominal_code), amount and optionally description, separated by commas',
+                'is a missing column: the header must name month, code (or nominal_code), amount and optionally description and related_party, separated by commas',
               in: 'body' as const,
             })),
             missing.length,
@@ -266,6 +277,7 @@ function* slices(
       slice.amount.push(line.amount);
       slice.nominalCode.push(line.nominalCode);
       slice.description.push(line.description);
+      slice.relatedParty.push(line.relatedParty);
       if (slice.line.length >= size) {
         yield slice;
         slice = emptySlice();
@@ -276,7 +288,7 @@ function* slices(
 }
 
 function emptySlice(): LineColumns {
-  return { importId: [], line: [], code: [], amount: [], nominalCode: [], description: [] };
+  return { importId: [], line: [], code: [], amount: [], nominalCode: [], description: [], relatedParty: [] };
 }
 
 async function summarise(

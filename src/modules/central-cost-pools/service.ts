@@ -4,6 +4,7 @@ import type { CentralCostPoolsTable, Database } from '../../db/schema.js';
 import { DomainValidationError, type FieldIssue } from '../../domain/errors.js';
 import { Dec } from '../../domain/money.js';
 import { centralPoolShares } from '../../domain/pricing/index.js';
+import { QUANTITY_PATTERN } from '../../domain/pricing/schema.js';
 import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
 import { invalidField } from '../../http/errors.js';
 import { recordAudit } from '../audit/repository.js';
@@ -42,11 +43,15 @@ export async function findPool(db: Db, organisationId: string, periodStart: stri
 function staffFte(document: unknown): InstanceType<typeof Dec> {
   const staffing =
     (document as { staffing?: Array<{ headcount?: unknown; ftePerPerson?: unknown }> }).staffing ?? [];
-  return staffing.reduce(
-    (sum, line) =>
-      sum.plus(new Dec(String(line.headcount ?? 0)).times(new Dec(String(line.ftePerPerson ?? 0)))),
-    new Dec(0),
-  );
+  if (!Array.isArray(staffing)) return new Dec(0);
+  // A malformed line counts for nothing here: the model's own checks then name it (a 422, not a 500).
+  return staffing.reduce((sum, line) => {
+    const headcount = (line as { headcount?: unknown } | null)?.headcount;
+    const fte = (line as { ftePerPerson?: unknown } | null)?.ftePerPerson;
+    if (!Number.isSafeInteger(headcount) || typeof fte !== 'string' || !QUANTITY_PATTERN.test(fte))
+      return sum;
+    return sum.plus(new Dec(headcount as number).times(new Dec(fte)));
+  }, new Dec(0));
 }
 
 /**

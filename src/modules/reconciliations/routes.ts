@@ -31,7 +31,7 @@ const scopeQuery = z.object({
 const reconciliationDocument = z
   .unknown()
   .describe(
-    "The year-end settlement (method §7): rule version, scope of the cap, status (provisional, incomplete or final) and the months of actuals missing, income by council, actual cost by category and code, realised surplus and its rates, the cap, allowed surplus, excess and each council's rebate (only once final), each home's figures (its own cap test under the home scope; for information under the organisation scope), and the variance by code",
+    "The year-end settlement (method §7): rule version, scope of the cap, status (provisional, incomplete or final) and the months of actuals missing, income by council, actual cost by category and code, realised surplus and its rates, what was paid to each related party by code against its allowance (the market amounts of the fee schedules in force, pro rata by days) with the related-party excess and the adjusted cost and surplus (settlement rule 3), the cap, allowed surplus (on the adjusted cost), excess (of the adjusted surplus) and each council's rebate (only once final), each home's figures (its own cap test under the home scope; for information under the organisation scope), and the variance by code",
   );
 const frozenSchema = z
   .object({
@@ -42,7 +42,9 @@ const frozenSchema = z
     ruleVersion: z
       .number()
       .int()
-      .describe('The settlement rule that made it: 2 (method §7); 1 for reconciliations frozen before it'),
+      .describe(
+        'The settlement rule that made it: 3 (method §7 with related-party excess); 2 for reconciliations frozen before related-party excess, 1 for those frozen before the year-end settlement',
+      ),
     supersedes: z
       .uuid()
       .nullable()

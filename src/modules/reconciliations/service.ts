@@ -83,7 +83,10 @@ export interface FrozenReconciliation {
   organisationId: string;
   homeId: string | null;
   period: { start: string; end: string };
-  /** The settlement rule that made it: 1 for those frozen before method §7 (their figures stand as signed). */
+  /**
+   * The settlement rule that made it: 1 for those frozen before method §7, 2 before related-party
+   * excess (their figures stand as signed).
+   */
   ruleVersion: number;
   /** The earlier reconciliation of the same scope and period this one replaces, if any. */
   supersedes: string | null;

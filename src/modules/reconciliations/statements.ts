@@ -3,12 +3,18 @@ import { safeSheetName } from '../../http/spreadsheet.js';
 import { loadExcel } from '../../http/xlsx.js';
 import type { FrozenReconciliation } from './service.js';
 
-/** The provider figures a statement repeats; rule 1 documents lack what rule 2 added (then null). */
+/**
+ * The provider figures a statement repeats; rule 1 documents lack what rule 2 added, rule 1 and 2
+ * documents what rule 3 added (then null).
+ */
 interface StoredFigures {
   income: string;
   actualCost: string;
   realisedSurplus: string;
   realisedRateOnCost: string | null;
+  relatedPartyExcess?: string;
+  adjustedSurplus?: string;
+  adjustedCost?: string;
   capRate: string;
   capScope?: 'organisation' | 'home';
   status?: string;
@@ -44,6 +50,12 @@ export interface CouncilReconciliationStatement {
     actualCost: string;
     realisedSurplus: string;
     realisedRateOnCost: string | null;
+    /** Rule 3 (method §7): paid to related parties above market; null for earlier documents. */
+    relatedPartyExcess: string | null;
+    /** Rule 3: realised surplus + related-party excess, the surplus the cap is tested on. */
+    adjustedSurplus: string | null;
+    /** Rule 3: actual cost − related-party excess, the cost the cap is a mark-up on. */
+    adjustedCost: string | null;
     capRate: string;
     capScope: 'organisation' | 'home' | null;
     status: string | null;
@@ -94,6 +106,9 @@ export function councilStatementOf(
       actualCost: r.actualCost,
       realisedSurplus: r.realisedSurplus,
       realisedRateOnCost: r.realisedRateOnCost,
+      relatedPartyExcess: r.relatedPartyExcess ?? null,
+      adjustedSurplus: r.adjustedSurplus ?? null,
+      adjustedCost: r.adjustedCost ?? null,
       capRate: r.capRate,
       capScope: r.capScope ?? null,
       status: r.status ?? null,
@@ -125,6 +140,14 @@ const rows = (s: CouncilReconciliationStatement): Row[] => [
   ['Provider income', s.provider.income, true],
   ['Provider actual cost', s.provider.actualCost, true],
   ['Realised surplus', s.provider.realisedSurplus, true],
+  // method §7: shown only when something was paid to a related party above market
+  ...(s.provider.relatedPartyExcess === null || s.provider.relatedPartyExcess === '0.00'
+    ? []
+    : ([
+        ['Paid to related parties above market (counted as surplus)', s.provider.relatedPartyExcess, true],
+        ['Adjusted cost (actual cost less that excess)', s.provider.adjustedCost, true],
+        ['Adjusted surplus (the surplus the cap is tested on)', s.provider.adjustedSurplus, true],
+      ] as Row[])),
   ['Surplus cap (on cost)', s.provider.capRate, false],
   ['Allowed surplus', s.provider.allowedSurplus, true],
   ['Excess returned to councils', s.provider.excess, true],

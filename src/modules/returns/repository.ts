@@ -47,11 +47,14 @@ export async function returnFingerprint(
             from actuals_imports i where (${org}::uuid is null or organisation_id = ${org}::uuid)
               and ${finishedImport('i')}),
       c as (select count(*) as n, md5(coalesce(string_agg(ons_code || '|' || name, ',' order by ons_code), '')) as d,
-              max(created_at) as t from councils)
+              max(created_at) as t from councils),
+      rp as (select count(*) as n, md5(coalesce(string_agg(id::text || '|' || version || '|' || updated_at::text, ',' order by id), '')) as d,
+              max(updated_at) as t
+            from related_parties where ${org}::uuid is null or organisation_id = ${org}::uuid)
     select
-      concat_ws(';', o.n, o.d, h.n, h.d, s.n, s.t, pr.n, pr.t, pv.n, pv.t, a.n, a.t, c.n, c.d) as parts,
-      greatest(o.t, h.t, s.t, pr.t, pv.t, a.t, c.t) as last_modified
-    from o, h, s, pr, pv, a, c
+      concat_ws(';', o.n, o.d, h.n, h.d, s.n, s.t, pr.n, pr.t, pv.n, pv.t, a.n, a.t, c.n, c.d, rp.n, rp.d) as parts,
+      greatest(o.t, h.t, s.t, pr.t, pv.t, a.t, c.t, rp.t) as last_modified
+    from o, h, s, pr, pv, a, c, rp
   `.execute(db);
   const row = result.rows[0]!;
   return {

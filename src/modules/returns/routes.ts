@@ -46,9 +46,15 @@ const FORMAT_OF: Record<string, ReturnFormat> = {
   [XLSX]: 'xlsx',
 };
 /** The JSON Schema of the document, relative to the OpenAPI document (served and committed alike). */
-export const ANNUAL_RETURN_SCHEMA_PATH = 'returns/annual-return.v2.schema.json';
-/** Version 1 (before the settlement rule of method §7), still served for documents made under it. */
-const ANNUAL_RETURN_V1_SCHEMA_PATH = 'returns/annual-return.v1.schema.json';
+export const ANNUAL_RETURN_SCHEMA_PATH = 'returns/annual-return.v3.schema.json';
+/**
+ * Earlier versions, published and frozen, still served as committed for documents made under them:
+ * 1 before the year-end settlement of method §7, 2 before related-party excess (§7).
+ */
+const SUPERSEDED_SCHEMA_PATHS: Array<[path: string, version: number]> = [
+  ['returns/annual-return.v2.schema.json', 2],
+  ['returns/annual-return.v1.schema.json', 1],
+];
 
 /** The most an all-providers export may spool (a national export is tens of MiB). */
 const MAX_EXPORT_BYTES = 2 * 1024 ** 3;
@@ -85,13 +91,17 @@ function clientIsCurrent(request: FastifyRequest, version: ReturnVersion): boole
 
 export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
   const schemaTexts: Array<[path: string, version: number, text: string]> = [
-    [ANNUAL_RETURN_SCHEMA_PATH, 2, `${JSON.stringify(annualReturnJsonSchema(), null, 2)}\n`],
-    // version 1 is published and frozen: served as committed, never regenerated
-    [
-      ANNUAL_RETURN_V1_SCHEMA_PATH,
-      1,
-      await readFile(new URL(`../../../openapi/${ANNUAL_RETURN_V1_SCHEMA_PATH}`, import.meta.url), 'utf8'),
-    ],
+    [ANNUAL_RETURN_SCHEMA_PATH, 3, `${JSON.stringify(annualReturnJsonSchema(), null, 2)}\n`],
+    // earlier versions are published and frozen: served as committed, never regenerated
+    ...(await Promise.all(
+      SUPERSEDED_SCHEMA_PATHS.map(
+        async ([path, version]): Promise<[string, number, string]> => [
+          path,
+          version,
+          await readFile(new URL(`../../../openapi/${path}`, import.meta.url), 'utf8'),
+        ],
+      ),
+    )),
   ];
   for (const [path, version, text] of schemaTexts) {
     app.get(
@@ -100,7 +110,7 @@ export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
         config: { access: { public: true } },
         schema: {
           tags: ['returns'],
-          summary: `The JSON Schema (2020-12) of the annual return, version ${version}${version === 1 ? ' (superseded)' : ''}`,
+          summary: `The JSON Schema (2020-12) of the annual return, version ${version}${path === ANNUAL_RETURN_SCHEMA_PATH ? '' : ' (superseded)'}`,
           response: { 200: z.unknown().describe('A JSON Schema document') },
         },
       },
@@ -121,9 +131,9 @@ export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['returns'],
         summary: 'The annual financial return for government, for one provider or every provider',
         description: [
-          'Per organisation and financial year: the provider with its cap and the scope the cap is tested on, the year-end settlement (method §7: status, outcome, missing months of actuals, allowed surplus, excess and rebates by council, the same figures as the organisation-wide reconciliation of the year), and per home its Ofsted URN, host council, places, occupancy achieved vs planned, days charged at a held-over fee, every fee version in force with dates, income by council, actual costs by code and category, realised surplus with its rate on cost and share of income, staff headcount and FTE by group and the agency share of cover; income and costs of the organisation are the sums of its homes to the penny.',
+          'Per organisation and financial year: the provider with its cap and the scope the cap is tested on, the year-end settlement (method §7: status, outcome, missing months of actuals, allowed surplus, excess and rebates by council, the same figures as the organisation-wide reconciliation of the year), and per home its Ofsted URN, host council, places, occupancy achieved vs planned, days charged at a held-over fee, every fee version in force with dates, income by council, actual costs by code and category, realised surplus with its rate on cost and share of income, staff headcount and FTE by group and the agency share of cover; income and costs of the organisation are the sums of its homes to the penny. Related-party transactions (method §7): per home, party and code what the actuals paid, the allowance (the market amounts of the fee schedules in force, pro rata by days) and the excess, the related-party excess and the adjusted cost and surplus the cap is tested on.',
           '',
-          `JSON (\`application/json\`, RFC 8785 canonical, validated by the JSON Schema \`${ANNUAL_RETURN_SCHEMA_PATH}\`), CSV (\`text/csv\`: \`?table=costs\`, the default, is the long format with one row per home × code; \`homes\`, \`fees\`, \`councils\` and \`rebates\` are the home facts, fee versions, income by home and council, and what the provider owes each council) or XLSX (sheets summary, homes, fees, councils, rebates, costs). \`?format=\` overrides the Accept header.`,
+          `JSON (\`application/json\`, RFC 8785 canonical, validated by the JSON Schema \`${ANNUAL_RETURN_SCHEMA_PATH}\`), CSV (\`text/csv\`: \`?table=costs\`, the default, is the long format with one row per home × code; \`homes\`, \`fees\`, \`councils\`, \`rebates\` and \`related-parties\` are the home facts, fee versions, income by home and council, what the provider owes each council, and its related-party transactions by home, party and code) or XLSX (sheets summary, homes, fees, councils, rebates, related-parties, costs). \`?format=\` overrides the Accept header.`,
           '',
           'Without `organisation` (regulator and admin only) every provider is exported. The body is produced whole before it is sent (on PostgreSQL from one consistent snapshot of the database; on the embedded database each organisation from a consistent snapshot of its own), so that a slow reader holds nothing in the database; a few such exports are produced at once, and one more is a 503 with `Retry-After`. A finance key gets its own organisation.',
           '',

@@ -27,7 +27,7 @@ import { councilNames, organisationIdsAfter, returnFingerprint } from './reposit
 
 export const RETURN_FORMATS = ['json', 'csv', 'xlsx'] as const;
 export type ReturnFormat = (typeof RETURN_FORMATS)[number];
-export const RETURN_TABLES = ['costs', 'homes', 'fees', 'councils', 'rebates'] as const;
+export const RETURN_TABLES = ['costs', 'homes', 'fees', 'councils', 'rebates', 'related-parties'] as const;
 export type ReturnTable = (typeof RETURN_TABLES)[number];
 
 /**
@@ -234,6 +234,30 @@ const CSV_HEADERS: Record<ReturnTable, string[]> = {
     'share',
     'rebate_due',
   ],
+  // method §7: one row per home, related party and code, with the home's and the provider's adjusted figures
+  'related-parties': [
+    'financial_year',
+    'organisation_id',
+    'organisation_name',
+    'cap_scope',
+    'home_id',
+    'ofsted_urn',
+    'home_name',
+    'party_id',
+    'party_name',
+    'relationship',
+    'category',
+    'code',
+    'paid',
+    'allowance',
+    'excess',
+    'home_related_party_excess',
+    'home_adjusted_cost',
+    'home_adjusted_surplus',
+    'organisation_related_party_excess',
+    'organisation_adjusted_cost',
+    'organisation_adjusted_surplus',
+  ],
 };
 
 type Cell = string | number | null;
@@ -309,7 +333,33 @@ export function tableRows(table: ReturnTable, year: string, organisation: Organi
   }
   const rows: Cell[][] = [];
   for (const home of organisation.homes) {
-    if (table === 'homes') rows.push(homeRow(year, organisation, home));
+    if (table === 'related-parties') {
+      for (const line of home.relatedPartyTransactions) {
+        rows.push([
+          year,
+          organisation.id,
+          organisation.name,
+          organisation.capScope,
+          home.id,
+          home.ofstedUrn,
+          home.name,
+          line.partyId,
+          line.partyName,
+          line.relationship,
+          line.category,
+          line.code,
+          line.paid,
+          line.allowance,
+          line.excess,
+          home.relatedParties.excess,
+          home.relatedParties.adjustedCost,
+          home.relatedParties.adjustedSurplus,
+          organisation.totals.relatedParties.excess,
+          organisation.totals.relatedParties.adjustedCost,
+          organisation.totals.relatedParties.adjustedSurplus,
+        ]);
+      }
+    } else if (table === 'homes') rows.push(homeRow(year, organisation, home));
     else if (table === 'costs') {
       for (const line of home.actualCosts.byCode) {
         rows.push([
@@ -410,6 +460,8 @@ function reproducibleZipEntries(): void {
 }
 
 const GBP = '#,##0.00';
+/** The sheets kept until every organisation has been read, in the order of their tabs. */
+const HELD = ['homes', 'fees', 'councils', 'rebates', 'related-parties'] as const;
 const MONEY_COLUMNS = new Set([
   'amount',
   'income',
@@ -427,6 +479,14 @@ const MONEY_COLUMNS = new Set([
   'weekly_fee_per_child',
   'rebate_due',
   'charged',
+  'paid',
+  'allowance',
+  'home_related_party_excess',
+  'home_adjusted_cost',
+  'home_adjusted_surplus',
+  'organisation_related_party_excess',
+  'organisation_adjusted_cost',
+  'organisation_adjusted_surplus',
 ]);
 const SUMMARY_HEADER = [
   'financial_year',
@@ -496,7 +556,7 @@ function xlsxValues(header: readonly string[], cells: readonly Cell[]): (string 
 }
 
 /**
- * The return as a workbook (sheets summary, homes, fees, councils, rebates, costs) from exceljs's streaming
+ * The return as a workbook (sheets summary, homes, fees, councils, rebates, related-parties, costs) from exceljs's streaming
  * writer. The long cost sheet is written as organisations arrive; the other sheets have one row per
  * home (or fee version, or council) and are kept until the end, then the tabs are put in reading order.
  */
@@ -533,11 +593,12 @@ export async function* xlsxPieces(
       return worksheet;
     };
     const costs = sheet('costs', CSV_HEADERS.costs);
-    const held: Record<'homes' | 'fees' | 'councils' | 'rebates', Cell[][]> = {
+    const held: Record<(typeof HELD)[number], Cell[][]> = {
       homes: [],
       fees: [],
       councils: [],
       rebates: [],
+      'related-parties': [],
     };
     const summary: Cell[][] = [];
     const totals: Totals[] = [];
@@ -545,9 +606,7 @@ export async function* xlsxPieces(
       for (const row of tableRows('costs', scope.financialYear, organisation)) {
         costs.addRow(xlsxValues(CSV_HEADERS.costs, row)).commit();
       }
-      for (const table of ['homes', 'fees', 'councils', 'rebates'] as const) {
-        held[table].push(...tableRows(table, scope.financialYear, organisation));
-      }
+      for (const table of HELD) held[table].push(...tableRows(table, scope.financialYear, organisation));
       summary.push(summaryRow(scope.financialYear, organisation, organisation.totals));
       totals.push(organisation.totals);
     }
@@ -556,14 +615,14 @@ export async function* xlsxPieces(
     const sheets = [sheet('summary', SUMMARY_HEADER)];
     for (const row of summary) sheets[0]!.addRow(xlsxValues(SUMMARY_HEADER, row)).commit();
     sheets[0]!.commit();
-    for (const table of ['homes', 'fees', 'councils', 'rebates'] as const) {
+    for (const table of HELD) {
       const worksheet = sheet(table, CSV_HEADERS[table]);
       for (const row of held[table]) worksheet.addRow(xlsxValues(CSV_HEADERS[table], row)).commit();
       held[table] = [];
       worksheet.commit();
       sheets.push(worksheet);
     }
-    // tabs in reading order: summary, homes, fees, councils, rebates, then the long cost sheet
+    // tabs in reading order: summary, homes, fees, councils, rebates, related-parties, then the long cost sheet
     const internal = workbook as unknown as { _worksheets: unknown[] };
     internal._worksheets = [...sheets, costs];
     await workbook.commit();

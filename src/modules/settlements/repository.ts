@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { ChargeSchedule } from '../../domain/charges/index.js';
+import { formatPennies } from '../../domain/money.js';
 import type { Breakdown } from '../../domain/pricing/index.js';
 import type { Books } from '../../domain/settlement/books.js';
 import type { CapScope } from '../../domain/settlement/index.js';
@@ -50,9 +51,10 @@ export interface OrganisationBooks extends Books {
 /**
  * The books of some organisations for a period: their homes open in it (by name, then id), every fee
  * schedule of those homes effective by its end, the placements overlapping it (latest versions), the
- * actual spending by home and code and the months imported (latest version of each month). Six
- * queries for the whole chunk, so that a national export costs a few round trips per chunk, not per
- * home. The reconciliation and the annual return both read their books here.
+ * actual spending by home and code, what the rows naming a related party paid it by home, party and
+ * code, and the months imported (latest version of each month), and the organisations' registers of
+ * related parties. Seven queries for the whole chunk, so that a national export costs a few round
+ * trips per chunk, not per home. The reconciliation and the annual return both read their books here.
  */
 export async function loadBooks(
   db: Db,
@@ -62,7 +64,7 @@ export async function loadBooks(
 ): Promise<OrganisationBooks[]> {
   if (organisationIds.length === 0) return [];
   const ids = [...organisationIds];
-  const [organisations, homes] = await Promise.all([
+  const [organisations, homes, register] = await Promise.all([
     db
       .selectFrom('organisations')
       .select(['id', 'name', 'legal_form', 'companies_house_number', 'surplus_cap_rate', 'cap_scope'])
@@ -88,11 +90,18 @@ export async function loadBooks(
       .orderBy('name')
       .orderBy('id')
       .execute(),
+    db
+      .selectFrom('related_parties')
+      .select(['organisation_id', 'reference', 'name', 'relationship'])
+      .where('organisation_id', 'in', ids)
+      .orderBy('organisation_id')
+      .orderBy('reference')
+      .execute(),
   ]);
   const homeIds = homes.map((home) => home.id);
-  const [schedules, placements, { months, actuals }] =
+  const [schedules, placements, { months, actuals, related }] =
     homeIds.length === 0
-      ? [[], [], { months: [], actuals: [] }]
+      ? [[], [], { months: [], actuals: [], related: [] }]
       : await Promise.all([
           db
             .selectFrom('fee_schedules as s')
@@ -131,6 +140,8 @@ export async function loadBooks(
   const placementsByOrganisation = groupBy(placements, organisationOf);
   const actualsByOrganisation = groupBy(actuals, organisationOf);
   const monthsByOrganisation = groupBy(months, organisationOf);
+  const relatedByOrganisation = groupBy(related, organisationOf);
+  const registerByOrganisation = groupBy(register, (row) => row.organisation_id);
 
   return organisations.map((organisation) => ({
     organisation: {
@@ -167,14 +178,26 @@ export async function loadBooks(
       homeId: row.home_id,
       month: row.month.slice(0, 7),
     })),
+    relatedPartyPaid: (relatedByOrganisation.get(organisation.id) ?? []).map((row) => ({
+      homeId: row.home_id,
+      partyId: row.related_party!,
+      code: row.code,
+      amount: normaliseMoney(String(row.amount)),
+    })),
+    relatedParties: (registerByOrganisation.get(organisation.id) ?? []).map((row) => ({
+      id: row.reference,
+      name: row.name,
+      relationship: row.relationship,
+    })),
   }));
 }
 
 /**
  * The latest import of each month of the homes that touches the period (from the month of its start),
- * and the spending in those imports by home and code. The imports are picked first and their lines
- * then read by primary key: one join in one query lets the planner hash the whole ledger for every
- * chunk of homes. A month imported with no lines (a nil month) is in `months` with nothing in `actuals`.
+ * the spending in those imports by home and code, and of it what the rows naming a related party paid
+ * by home, party and code (§7). The imports are picked first and their lines then read by primary
+ * key: one join in one query lets the planner hash the whole ledger for every chunk of homes. A month
+ * imported with no lines (a nil month) is in `months` with nothing in `actuals`.
  */
 async function monthlyActuals(db: Db, homeIds: readonly string[], period: Period) {
   const months = await db
@@ -189,17 +212,36 @@ async function monthlyActuals(db: Db, homeIds: readonly string[], period: Period
     .orderBy('month')
     .orderBy('version', 'desc')
     .execute();
-  if (months.length === 0) return { months, actuals: [] };
-  const actuals = await db
+  if (months.length === 0) return { months, actuals: [], related: [] };
+  // one scan of the lines: by home, code and party, then added up by home and code here
+  const lines = await db
     .selectFrom('actual_amounts as a')
     .innerJoin('actuals_imports as i', 'i.id', 'a.import_id')
-    .select(['i.home_id', 'a.code', sql<string>`sum(a.amount)`.as('amount')])
+    .select(['i.home_id', 'a.code', 'a.related_party', sql<string>`sum(a.amount)`.as('amount')])
     .where(sql<boolean>`a.import_id = any(${months.map((row) => row.id)}::uuid[])`)
-    .groupBy(['i.home_id', 'a.code'])
+    .groupBy(['i.home_id', 'a.code', 'a.related_party'])
     .orderBy('i.home_id')
     .orderBy('a.code')
+    .orderBy('a.related_party')
     .execute();
-  return { months, actuals };
+  const actuals: Array<{ home_id: string; code: string; amount: string }> = [];
+  const related: Array<{ home_id: string; code: string; related_party: string; amount: string }> = [];
+  for (const line of lines) {
+    const amount = pennies(String(line.amount));
+    const last = actuals.at(-1);
+    if (last !== undefined && last.home_id === line.home_id && last.code === line.code) {
+      last.amount = formatPennies(pennies(last.amount) + amount);
+    } else actuals.push({ home_id: line.home_id, code: line.code, amount: formatPennies(amount) });
+    if (line.related_party !== null) {
+      related.push({
+        home_id: line.home_id,
+        code: line.code,
+        related_party: line.related_party,
+        amount: formatPennies(amount),
+      });
+    }
+  }
+  return { months, actuals, related };
 }
 
 function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
@@ -211,6 +253,14 @@ function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[
     else groups.set(k, [row]);
   }
   return groups;
+}
+
+/** A numeric sum ("-12.5", "3", "7.25") as whole pennies. */
+function pennies(amount: string): bigint {
+  const negative = amount.startsWith('-');
+  const [whole = '0', fraction = ''] = (negative ? amount.slice(1) : amount).split('.');
+  const units = BigInt(whole) * 100n + BigInt(fraction.padEnd(2, '0').slice(0, 2));
+  return negative ? -units : units;
 }
 
 /** A numeric sum as pennies text: "12.5" → "12.50". */

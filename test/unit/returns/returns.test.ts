@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../../src/domain/money.js';
-import type { CostModel } from '../../../src/domain/pricing/index.js';
+import { type CostModel, costModelSchema } from '../../../src/domain/pricing/index.js';
 import {
   ANNUAL_RETURN_SCHEMA,
   buildOrganisationReturn,
@@ -360,6 +360,100 @@ describe('the annual return of one organisation', () => {
     expect(result.homes[0]!.heldOverDays).toBe(365);
     expect(result.totals.heldOverDays).toBe(365);
     expect(buildOrganisationReturn(input()).homes[0]!.heldOverDays).toBe(0);
+  });
+
+  it('lists related-party transactions per home and for the provider, the cap on the adjusted figures', () => {
+    // the §6 example's lease to jpl has a market £2,350 a month (£28,200.00 a year); Ash paid it
+    // £30,000.00 and Beech £27,000.00 (below market: its saving offsets nothing of Ash's excess)
+    const related = costModelSchema.parse(
+      JSON.parse(
+        readFileSync(
+          new URL('../../../fixtures/examples/wirral-related-parties-2026-27.model.json', import.meta.url),
+          'utf8',
+        ),
+      ),
+    );
+    const organisation = buildOrganisationReturn(
+      input({
+        homes: [
+          { ...input().homes[0]!, schedules: [schedule(HOME_A, 1, '2026-04-01', '700.00', related)] },
+          {
+            ...input().homes[0]!,
+            id: HOME_B,
+            name: 'Beech House',
+            schedules: [schedule(HOME_B, 1, '2026-04-01', '700.00', related)],
+          },
+        ],
+        placements: [
+          ...input().placements,
+          {
+            id: 'p2',
+            homeId: HOME_B,
+            councilCode: 'E08000014',
+            reference: 'SEF-1',
+            start: '2026-04-01',
+            end: null,
+            enhancements: [],
+          },
+        ],
+        actualCosts: [
+          { homeId: HOME_A, code: 'STAFF_PAY', amount: '20000.00' },
+          { homeId: HOME_A, code: 'PROPERTY_LEASE', amount: '30000.00' },
+          { homeId: HOME_B, code: 'PROPERTY_LEASE', amount: '27000.00' },
+        ],
+        relatedPartyPaid: [
+          { homeId: HOME_A, partyId: 'jpl', code: 'PROPERTY_LEASE', amount: '30000.00' },
+          { homeId: HOME_B, partyId: 'jpl', code: 'PROPERTY_LEASE', amount: '27000.00' },
+        ],
+        relatedParties: [{ id: 'jpl', name: 'Harbour Properties Ltd', relationship: 'common_control' }],
+      }),
+    );
+    const jpl = (home: { relatedPartyTransactions: Array<{ partyId: string }> }) =>
+      home.relatedPartyTransactions.find((line) => line.partyId === 'jpl');
+    expect(jpl(organisation.homes[0]!)).toEqual({
+      partyId: 'jpl',
+      partyName: 'Harbour Properties Ltd',
+      relationship: 'common_control',
+      category: 'property',
+      code: 'PROPERTY_LEASE',
+      paid: '30000.00',
+      allowance: '28200.00',
+      excess: '1800.00',
+    });
+    expect(jpl(organisation.homes[1]!)).toMatchObject({ paid: '27000.00', excess: '0.00' });
+    expect(jpl(organisation)).toMatchObject({ paid: '57000.00', allowance: '56400.00', excess: '1800.00' });
+    // the model's other parties are listed with the model's names, paid nothing
+    expect(
+      organisation.homes[0]!.relatedPartyTransactions.map((line) => [line.partyId, line.partyName]),
+    ).toEqual([
+      ['edu', 'Harbour Learning CIC'],
+      ['grp', 'Harbour Group Holdings'],
+      ['jpl', 'Harbour Properties Ltd'],
+    ]);
+    // income 2 × 36,500.00 = 73,000.00; cost 77,000.00; surplus −4,000.00; excess 1,800.00:
+    // adjusted surplus −2,200.00, adjusted cost 75,200.00, allowed 3,760.00, nothing over the cap
+    expect(organisation.totals.relatedParties).toEqual({
+      excess: '1800.00',
+      adjustedCost: '75200.00',
+      adjustedSurplus: '-2200.00',
+    });
+    expect(organisation.totals.surplus).toMatchObject({
+      realised: '-4000.00',
+      allowed: '3760.00',
+      excess: '0.00',
+    });
+    expect(organisation.homes[1]!.relatedParties).toEqual({
+      excess: '0.00',
+      adjustedCost: '27000.00',
+      adjustedSurplus: '9500.00',
+    });
+    expect(annualReturnSchema.safeParse(documentOf(organisation)).error).toBeUndefined();
+    // the all-providers totals add the organisations' up
+    expect(sumFigures([organisation.totals, organisation.totals], {}).relatedParties).toEqual({
+      excess: '3600.00',
+      adjustedCost: '150400.00',
+      adjustedSurplus: '-4400.00',
+    });
   });
 
   it('validates against its own schema', () => {

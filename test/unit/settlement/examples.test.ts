@@ -78,7 +78,7 @@ describe('one home over its cap, one overspent, under the organisation scope', (
 
   it('pools the homes: no excess, no rebate, and never an excess above the realised surplus', () => {
     expect(result).toMatchObject({
-      ruleVersion: 2,
+      ruleVersion: 3,
       capScope: 'organisation',
       status: 'final',
       income: '150000.00',
