@@ -7,6 +7,7 @@ import { getProof } from '../../src/modules/fee-schedules/proofs.js';
 import { escapeHtml } from '../../src/web/html.js';
 import { transparencyRoutes } from '../../src/web/routes.js';
 import { adminAuth, createTestApp, type TestApp } from '../helpers/app.js';
+import { registerModelParties } from '../helpers/books.js';
 import { engines } from '../helpers/database.js';
 import { bearer, createKey, createOrganisation } from '../helpers/keys.js';
 
@@ -253,24 +254,7 @@ describe.each(engines)('transparency pages on %s', (engine) => {
       harbourId = await addHome('Harbour House');
       noneId = await addHome('Moreton Lodge');
       // the organisation's register holds the parties the model pays
-      for (const party of wirralRelated.relatedParties) {
-        const response = await inject({
-          method: 'POST',
-          url: '/v1/related-parties',
-          headers: finance,
-          payload: {
-            reference: party.id,
-            name: party.name,
-            ...(party.companiesHouseNumber === undefined
-              ? {}
-              : { companiesHouseNumber: party.companiesHouseNumber }),
-            relationship: party.relationship,
-            description: `${party.name}, paid by Harbour House`,
-            from: '2020-01-01',
-          },
-        });
-        expect(response.statusCode, response.body).toBe(201);
-      }
+      expect(await registerModelParties(testApp.app, finance, undefined, wirralRelated)).toHaveLength(3);
       plain = await draftAndPublish(harbourId, wirral, 'web-related-plain-01', '2026-04-01');
       related = await draftAndPublish(harbourId, wirralRelated, 'web-related-v2-0001', '2026-05-01');
       expect(related.breakdown.relatedParties).toHaveLength(3);

@@ -18,7 +18,8 @@ export function exampleModel(name: string): Record<string, unknown> {
 export async function registerModelParties(
   app: FastifyInstance,
   headers: Record<string, string>,
-  organisationId: string,
+  /** Left out, a finance key's own organisation. */
+  organisationId: string | undefined,
   model: Record<string, unknown>,
 ): Promise<string[]> {
   const parties = (model.relatedParties ?? []) as Array<{
@@ -34,7 +35,7 @@ export async function registerModelParties(
       url: '/v1/related-parties',
       headers,
       payload: {
-        organisationId,
+        ...(organisationId === undefined ? {} : { organisationId }),
         reference: party.id,
         name: party.name,
         ...(party.companiesHouseNumber === undefined
