@@ -283,6 +283,13 @@ export function formatUnits(units: bigint, places: number): string {
   return `${negative ? '-' : ''}${digits.slice(0, cut)}.${digits.slice(cut)}`;
 }
 
+/** A money string (`"1234.5"`, `"-3"`, at most 2 decimal places) as whole pennies; a RangeError beyond. */
+export function penniesOf(text: string): bigint {
+  const { units, places } = exact(text);
+  if (places > 2) throw new RangeError(`not money (more than 2 decimal places): ${JSON.stringify(text)}`);
+  return units * pow10(2 - places);
+}
+
 /** Pennies as `"1234.50"`. */
 export function formatPennies(pennies: bigint): string {
   return formatUnits(pennies, 2);

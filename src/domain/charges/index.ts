@@ -48,6 +48,7 @@ import {
   formatExact,
   formatPennies,
   formatUnits,
+  penniesOf,
   pow10,
 } from '../money.js';
 import { type CostModel, priceCostModel, type RateTables } from '../pricing/index.js';
@@ -185,12 +186,6 @@ export interface Charges {
 
 const MONEY = /^\d+(\.\d{1,2})?$/;
 const QUANTITY = /^\d+(\.\d{1,6})?$/;
-
-/** Pennies of a money string already checked against MONEY. */
-function penniesOf(text: string): bigint {
-  const { units, places } = exact(text);
-  return units * pow10(2 - places);
-}
 
 interface CheckedSchedule {
   schedule: ChargeSchedule;

@@ -11,7 +11,7 @@
 // allowance and excess per party and code, the organisation's added up by party and code.
 
 import { type ChargeSchedule, dayOf, feesInForce, occupancy } from '../charges/index.js';
-import { exact, formatExact, formatPennies, formatUnits, pow10, ratio } from '../money.js';
+import { exact, formatExact, formatPennies, formatUnits, penniesOf, pow10, ratio } from '../money.js';
 import type { StaffingLine } from '../pricing/index.js';
 import { type Books, type BooksHome, settleBooks } from '../settlement/books.js';
 import {
@@ -195,11 +195,6 @@ export interface OrganisationReturn {
 // ── building ────────────────────────────────────────────────────────────────────────────────────
 
 const RATE_PLACES = 6;
-
-function pennies(text: string): bigint {
-  const { units, places } = exact(text);
-  return units * pow10(2 - places);
-}
 
 /**
  * Actual costs from amounts by code (for totals): the total, every category in the method's order
@@ -493,7 +488,7 @@ export function sumFigures(
     bigint | null
   >;
   const addCap = (key: keyof typeof capSums, amount: string | null) => {
-    if (amount !== null) capSums[key] = (capSums[key] ?? 0n) + pennies(amount);
+    if (amount !== null) capSums[key] = (capSums[key] ?? 0n) + penniesOf(amount);
   };
   const incomeByCouncil = new Map<string, bigint>();
   const rebatesByCouncil = new Map<string, { charged: bigint; rebate: bigint }>();
@@ -502,7 +497,7 @@ export function sumFigures(
     STAFF_GROUPS.map((group) => [group, { headcount: 0, fte: 0n }]),
   );
   const add = (map: Map<string, bigint>, key: string, amount: string) =>
-    map.set(key, (map.get(key) ?? 0n) + pennies(amount));
+    map.set(key, (map.get(key) ?? 0n) + penniesOf(amount));
 
   for (const part of parts) {
     homes += part.homes ?? 1;
@@ -516,9 +511,9 @@ export function sumFigures(
     placements += part.placements;
     unpricedDays += part.unpricedDays;
     heldOverDays += part.heldOverDays;
-    income += pennies(part.income.total);
-    cost += pennies(part.actualCosts.total);
-    relatedExcess += pennies(part.relatedParties.excess);
+    income += penniesOf(part.income.total);
+    cost += penniesOf(part.actualCosts.total);
+    relatedExcess += penniesOf(part.relatedParties.excess);
     addCap('allowed', part.surplus.allowed);
     addCap('excess', part.surplus.excess);
     addCap('shortfall', part.surplus.shortfall);
@@ -526,8 +521,8 @@ export function sumFigures(
     for (const line of part.income.byCouncil) add(incomeByCouncil, line.councilCode, line.amount);
     for (const line of part.rebates.byCouncil) {
       const entry = rebatesByCouncil.get(line.councilCode) ?? { charged: 0n, rebate: 0n };
-      entry.charged += pennies(line.charged);
-      entry.rebate += pennies(line.rebate);
+      entry.charged += penniesOf(line.charged);
+      entry.rebate += penniesOf(line.rebate);
       rebatesByCouncil.set(line.councilCode, entry);
     }
     for (const line of part.actualCosts.byCode) add(byCode, line.code, line.amount);

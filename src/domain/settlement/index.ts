@@ -53,7 +53,16 @@
 
 import { dayOf } from '../charges/days.js';
 import { DomainValidationError, type FieldIssue } from '../errors.js';
-import { allocateUnits, divideHalfUp, exact, formatPennies, formatUnits, pow10, ratio } from '../money.js';
+import {
+  allocateUnits,
+  divideHalfUp,
+  exact,
+  formatPennies,
+  formatUnits,
+  penniesOf,
+  pow10,
+  ratio,
+} from '../money.js';
 import { CATEGORY_OF_CODE, type Category, LINE_CODES, type LineCode } from '../pricing/codes.js';
 
 /**
@@ -235,11 +244,6 @@ const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const RATE_PLACES = 6;
 const MONEY_MESSAGE = 'must be a money string with at most 2 decimal places, e.g. "1234.56"';
 const CODE_INDEX: ReadonlyMap<string, number> = new Map(LINE_CODES.map((code, index) => [code, index]));
-
-function penniesOf(text: string): bigint {
-  const { units, places } = exact(text);
-  return units * pow10(2 - places);
-}
 
 function isCostCode(code: unknown): code is CostCode {
   return typeof code === 'string' && CODE_INDEX.has(code) && code !== 'SURPLUS';

@@ -18,7 +18,7 @@
 
 import { type ChargeSchedule, feesInForce } from '../charges/index.js';
 import { DomainValidationError } from '../errors.js';
-import { divideHalfUp, exact, formatPennies, pow10 } from '../money.js';
+import { divideHalfUp, formatPennies, penniesOf } from '../money.js';
 import { type CostModel, priceCostModel, type RateTables } from '../pricing/index.js';
 import { byCodeOrder } from './index.js';
 
@@ -40,11 +40,6 @@ export interface ScheduleMarket {
 
 const NO_MARKET: ScheduleMarket = { daysInPeriod: 1, amounts: [], parties: [] };
 
-function pennies(text: string): bigint {
-  const { units, places } = exact(text);
-  return units * pow10(2 - places);
-}
-
 /**
  * The related-party market amounts of a frozen cost model, priced by the engine (method §6). A model
  * without `relatedParties` has none and is not priced. Throws DomainValidationError when the model
@@ -61,7 +56,7 @@ export function marketOf(
     for (const line of party.lines) {
       const key = `${party.id}\u0000${line.code}`;
       const entry = sums.get(key) ?? { partyId: party.id, code: line.code, marketAnnualPennies: 0n };
-      entry.marketAnnualPennies += pennies(line.marketAnnualAmount);
+      entry.marketAnnualPennies += penniesOf(line.marketAnnualAmount);
       sums.set(key, entry);
     }
   }

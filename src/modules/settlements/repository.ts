@@ -1,7 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { ChargeSchedule } from '../../domain/charges/index.js';
-import { formatPennies } from '../../domain/money.js';
+import { formatPennies, penniesOf } from '../../domain/money.js';
 import type { Breakdown } from '../../domain/pricing/index.js';
 import type { Books } from '../../domain/settlement/books.js';
 import type { CapScope } from '../../domain/settlement/index.js';
@@ -172,7 +172,7 @@ export async function loadBooks(
     actualCosts: (actualsByOrganisation.get(organisation.id) ?? []).map((row) => ({
       homeId: row.home_id,
       code: row.code,
-      amount: normaliseMoney(String(row.amount)),
+      amount: row.amount,
     })),
     monthsImported: (monthsByOrganisation.get(organisation.id) ?? []).map((row) => ({
       homeId: row.home_id,
@@ -182,7 +182,7 @@ export async function loadBooks(
       homeId: row.home_id,
       partyId: row.related_party!,
       code: row.code,
-      amount: normaliseMoney(String(row.amount)),
+      amount: row.amount,
     })),
     relatedParties: (registerByOrganisation.get(organisation.id) ?? []).map((row) => ({
       id: row.reference,
@@ -227,10 +227,10 @@ async function monthlyActuals(db: Db, homeIds: readonly string[], period: Period
   const actuals: Array<{ home_id: string; code: string; amount: string }> = [];
   const related: Array<{ home_id: string; code: string; related_party: string; amount: string }> = [];
   for (const line of lines) {
-    const amount = pennies(String(line.amount));
+    const amount = penniesOf(String(line.amount));
     const last = actuals.at(-1);
     if (last !== undefined && last.home_id === line.home_id && last.code === line.code) {
-      last.amount = formatPennies(pennies(last.amount) + amount);
+      last.amount = formatPennies(penniesOf(last.amount) + amount);
     } else actuals.push({ home_id: line.home_id, code: line.code, amount: formatPennies(amount) });
     if (line.related_party !== null) {
       related.push({
@@ -253,18 +253,4 @@ function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[
     else groups.set(k, [row]);
   }
   return groups;
-}
-
-/** A numeric sum ("-12.5", "3", "7.25") as whole pennies. */
-function pennies(amount: string): bigint {
-  const negative = amount.startsWith('-');
-  const [whole = '0', fraction = ''] = (negative ? amount.slice(1) : amount).split('.');
-  const units = BigInt(whole) * 100n + BigInt(fraction.padEnd(2, '0').slice(0, 2));
-  return negative ? -units : units;
-}
-
-/** A numeric sum as pennies text: "12.5" → "12.50". */
-function normaliseMoney(amount: string): string {
-  const [whole = '0', fraction = ''] = amount.split('.');
-  return `${whole}.${fraction.padEnd(2, '0').slice(0, 2)}`;
 }
