@@ -682,37 +682,34 @@ function relatedPartySection(
 ): { parties: RelatedPartyBreakdown[]; excessWeekly: string; adjustedRate: string } {
   const pennies = (n: bigint) => divideHalfUp(n * 100n, annualDenominator);
   let excessSum = 0n;
-  const published: RelatedPartyBreakdown[] = parties.map((party) => {
-    let partyExcess = 0n;
-    const lines = related
+  // each party's lines in pennies (each half-up on its own), for the breakdown and a refusal alike
+  const priced = parties.map((party) => ({
+    party,
+    lines: related
       .filter((draft) => draft.partyId === party.id)
       .map((draft) => {
         const paid = common(draft.over, draft.paid);
         const market = common(draft.over, draft.market);
         const excess = paid > market ? paid - market : 0n;
         excessSum += excess;
-        const excessPennies = pennies(excess);
-        partyExcess += excessPennies;
-        return {
-          code: draft.code,
-          description: draft.description,
-          annualAmount: formatPennies(pennies(paid)),
-          marketAnnualAmount: formatPennies(pennies(market)),
-          excessAnnual: formatPennies(excessPennies),
-          marketEvidence: draft.evidence,
-        };
-      });
-    return {
-      id: party.id,
-      name: party.name,
-      ...(party.companiesHouseNumber === undefined
-        ? {}
-        : { companiesHouseNumber: party.companiesHouseNumber }),
-      relationship: party.relationship,
-      lines,
-      excessAnnual: formatPennies(partyExcess),
-    };
-  });
+        return { draft, paid: pennies(paid), market: pennies(market), excess: pennies(excess) };
+      }),
+  }));
+  const published: RelatedPartyBreakdown[] = priced.map(({ party, lines }) => ({
+    id: party.id,
+    name: party.name,
+    ...(party.companiesHouseNumber === undefined ? {} : { companiesHouseNumber: party.companiesHouseNumber }),
+    relationship: party.relationship,
+    lines: lines.map(({ draft, paid, market, excess }) => ({
+      code: draft.code,
+      description: draft.description,
+      annualAmount: formatPennies(paid),
+      marketAnnualAmount: formatPennies(market),
+      excessAnnual: formatPennies(excess),
+      marketEvidence: draft.evidence,
+    })),
+    excessAnnual: formatPennies(lines.reduce((sum, line) => sum + line.excess, 0n)),
+  }));
 
   const { costSum, surplusNumerator, weeklyMultiplier, weeklyDenominator, surplus } = totals;
   const excessWeekly = divideHalfUp(excessSum * weeklyMultiplier * 100n, weeklyDenominator);
@@ -726,15 +723,15 @@ function relatedPartySection(
       : adjustedSurplus * pow10(cap.places) > cap.units * adjustedCost;
   const adjustedRate = adjustedCost <= 0n ? null : divideHalfUp(adjustedSurplus * 1_000_000n, adjustedCost);
   if (breaks) {
-    const named = published
-      .filter((party) => party.excessAnnual !== '0.00')
+    const named = priced
+      .map(({ party, lines }) => ({ party, lines: lines.filter((line) => line.excess > 0n) }))
+      .filter(({ lines }) => lines.length > 0)
       .map(
-        (party) =>
-          `${party.name} (${party.id}) ${party.lines
-            .filter((line) => line.excessAnnual !== '0.00')
+        ({ party, lines }) =>
+          `${party.name} (${party.id}) ${lines
             .map(
               (line) =>
-                `${line.code} ${formatGbpPennies(penniesOfMoney(line.annualAmount))} a year against a market ${formatGbpPennies(penniesOfMoney(line.marketAnnualAmount))}, excess ${formatGbpPennies(penniesOfMoney(line.excessAnnual))}`,
+                `${line.draft.code} ${formatGbpPennies(line.paid)} a year against a market ${formatGbpPennies(line.market)}, excess ${formatGbpPennies(line.excess)}`,
             )
             .join('; ')}`,
       )
@@ -749,11 +746,6 @@ function relatedPartySection(
     excessWeekly: formatPennies(excessWeekly),
     adjustedRate: formatUnits(adjustedRate ?? 0n, 6),
   };
-}
-
-/** A published money string ("1234.56") as pennies. */
-function penniesOfMoney(text: string): bigint {
-  return BigInt(text.replace('.', ''));
 }
 
 function perHomeBasis(amount: string, frequency: Frequency, weeks6: string, placesText: string): string {
