@@ -13,7 +13,7 @@
 import { type ChargeSchedule, dayOf, feesInForce, occupancy } from '../charges/index.js';
 import { exact, formatExact, formatPennies, formatUnits, penniesOf, pow10, ratio } from '../money.js';
 import type { StaffingLine } from '../pricing/index.js';
-import { type Books, type BooksHome, settleBooks } from '../settlement/books.js';
+import { type Books, type BooksHome, partiesMet, settleBooks } from '../settlement/books.js';
 import {
   byCodeOrder,
   type CapScope,
@@ -305,20 +305,6 @@ function transactions(
   }));
 }
 
-/** Each party's relationship: the register's, else the one the schedules' models give (latest first). */
-function relationshipsOf(input: ReturnInput): Map<string, string> {
-  const relationships = new Map<string, string>();
-  for (const party of input.relatedParties ?? []) relationships.set(party.id, party.relationship);
-  for (const home of input.homes) {
-    for (const schedule of [...home.schedules].reverse()) {
-      for (const party of schedule.model.relatedParties ?? []) {
-        if (!relationships.has(party.id)) relationships.set(party.id, party.relationship);
-      }
-    }
-  }
-  return relationships;
-}
-
 /** The settlement's figures in the return's shape (income, costs, surplus, rebates, related parties). */
 function settled(
   figures: SettlementFigures,
@@ -370,7 +356,7 @@ export function buildOrganisationReturn(input: ReturnInput): OrganisationReturn 
   const names = input.councilNames;
   const { charges, settlement } = settleBooks(input, { asOf: input.asOf });
   const homeSettlements = new Map(settlement.homes.map((home) => [home.homeId, home]));
-  const relationships = relationshipsOf(input);
+  const relationships = new Map([...partiesMet(input)].map(([id, party]) => [id, party.relationship]));
 
   const homes = input.homes.map((home): HomeReturn => {
     const openFrom = later(period.start, home.openedOn);

@@ -55,20 +55,23 @@ export function allowancesOf(
 }
 
 /**
- * The name of each related party met: the register's, else the one the models of the schedules give
- * (the latest schedule's first), so that a party is named even before it was registered.
+ * Each related party met, by reference, with its name and relationship: the register's, else what the
+ * models of the schedules give (the latest schedule's first), so that a party is named even before it
+ * was registered.
  */
-function partyNames(books: Books): Array<{ id: string; name: string }> {
-  const names = new Map<string, string>();
-  for (const party of books.relatedParties ?? []) names.set(party.id, party.name);
+export function partiesMet(
+  books: Pick<Books, 'homes' | 'relatedParties'>,
+): Map<string, { name: string; relationship: string }> {
+  const parties = new Map<string, { name: string; relationship: string }>();
+  for (const party of books.relatedParties ?? []) parties.set(party.id, party);
   for (const home of books.homes) {
     for (const schedule of [...home.schedules].reverse()) {
       for (const party of schedule.model.relatedParties ?? []) {
-        if (!names.has(party.id)) names.set(party.id, party.name);
+        if (!parties.has(party.id)) parties.set(party.id, party);
       }
     }
   }
-  return [...names].map(([id, name]) => ({ id, name }));
+  return parties;
 }
 
 function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
@@ -113,7 +116,7 @@ export function settleBooks(
     capRate: books.organisation.capRate,
     period: books.period,
     asOf: options.asOf,
-    relatedParties: partyNames(books),
+    relatedParties: [...partiesMet(books)].map(([id, { name }]) => ({ id, name })),
     homes: homes.map((home) => ({
       id: home.id,
       openedOn: home.openedOn,
