@@ -393,26 +393,35 @@ const relatedPartyFields = {
 
 /**
  * §6 a line naming a related party gives its market amount and evidence; a line that names none
- * gives neither (a market figure with no party to test it against would be silently ignored).
+ * gives neither (a market figure with no party to test it against would be silently ignored). The
+ * missing or stray fields, each with its message: for cost model lines and central pool lines alike.
  */
-function checkRelatedPartyFields(line: Record<string, unknown>, ctx: z.RefinementCtx): void {
+export function relatedPartyFieldIssues(line: {
+  relatedPartyId?: unknown;
+  marketAmount?: unknown;
+  marketEvidence?: unknown;
+}): Array<{ field: 'marketAmount' | 'marketEvidence'; message: string }> {
   const named = line.relatedPartyId !== undefined;
+  const issues: Array<{ field: 'marketAmount' | 'marketEvidence'; message: string }> = [];
   for (const field of ['marketAmount', 'marketEvidence'] as const) {
     if (named && line[field] === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [field],
+      issues.push({
+        field,
         message: `is required: a line paid to a related party gives ${field === 'marketAmount' ? 'the market amount of the same goods or service' : 'the evidence for its market amount'}`,
-        input: undefined,
       });
     } else if (!named && line[field] !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [field],
+      issues.push({
+        field,
         message: 'is only for a line paid to a related party: give relatedPartyId too, or leave it out',
-        input: line[field],
       });
     }
+  }
+  return issues;
+}
+
+function checkRelatedPartyFields(line: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  for (const { field, message } of relatedPartyFieldIssues(line)) {
+    ctx.addIssue({ code: 'custom', path: [field], message, input: line[field] });
   }
 }
 

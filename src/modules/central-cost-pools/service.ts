@@ -4,7 +4,7 @@ import type { CentralCostPoolsTable, Database } from '../../db/schema.js';
 import { DomainValidationError, type FieldIssue } from '../../domain/errors.js';
 import { Dec } from '../../domain/money.js';
 import { centralPoolShares } from '../../domain/pricing/index.js';
-import { QUANTITY_PATTERN } from '../../domain/pricing/schema.js';
+import { QUANTITY_PATTERN, relatedPartyFieldIssues } from '../../domain/pricing/schema.js';
 import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
 import { invalidField } from '../../http/errors.js';
 import { recordAudit } from '../audit/repository.js';
@@ -178,24 +178,14 @@ export async function putPool(
   const register = await partiesByReference(database.db, organisationId);
   const issues: FieldIssue[] = [];
   input.lines.forEach((line, index) => {
-    const named = line.relatedPartyId !== undefined;
-    if (named && !register.has(line.relatedPartyId!)) {
+    if (line.relatedPartyId !== undefined && !register.has(line.relatedPartyId)) {
       issues.push({
         pointer: `/lines/${index}/relatedPartyId`,
         message: `is not in the organisation's register of related parties: add it first (POST /v1/related-parties)`,
       });
     }
-    for (const field of ['marketAmount', 'marketEvidence'] as const) {
-      if (named && line[field] === undefined)
-        issues.push({
-          pointer: `/lines/${index}/${field}`,
-          message: 'is required: the line is paid to a related party',
-        });
-      if (!named && line[field] !== undefined)
-        issues.push({
-          pointer: `/lines/${index}/${field}`,
-          message: 'is only for a line paid to a related party: give relatedPartyId too, or leave it out',
-        });
+    for (const { field, message } of relatedPartyFieldIssues(line)) {
+      issues.push({ pointer: `/lines/${index}/${field}`, message });
     }
   });
   if (issues.length > 0) throw new DomainValidationError(issues);
