@@ -11,6 +11,7 @@ import {
   priceCostModel,
   zodIssuesToFieldIssues,
 } from '../../../src/domain/pricing/index.js';
+import { handWorkedModel, salariedLine } from '../../helpers/models.js';
 
 // §7 "Shares add up": a central pool shared among an organisation's homes is split into penny shares
 // by largest remainder (ties to the earlier home by id), and a model may give its share as
@@ -23,44 +24,7 @@ const sumOf = (amounts: readonly string[]) => amounts.reduce((sum, amount) => su
 
 /** D = 365, one place, one salaried line of £36,500 (700.00 a week): figures that work by hand. */
 function baseModel(central: Json): Json {
-  return {
-    period: { label: '2026-27', start: '2026-04-01', end: '2027-03-31' },
-    home: { registeredPlaces: 1, plannedOccupancy: '1', fteHoursPerWeek: '40' },
-    rates: {
-      employerNiRate: '0',
-      niSecondaryThresholdAnnual: '0',
-      employerPensionRate: '0',
-      pensionBasis: 'gross',
-      pensionQualifyingLowerAnnual: '0',
-      pensionQualifyingUpperAnnual: '0',
-      apprenticeshipLevyRate: '0',
-    },
-    cover: {
-      workingDaysPerYear: '260',
-      annualLeaveDays: '0',
-      sicknessDays: '0',
-      trainingDays: '0',
-      agencyShare: '0',
-      agencyPremiumRate: '0',
-    },
-    staffing: [
-      {
-        id: 'a',
-        role: 'Residential Child Care Worker',
-        group: 'care',
-        headcount: 1,
-        ftePerPerson: '1',
-        annualSalaryFte: '36500',
-        enhancementRate: '0',
-        allowancesAnnualPerPerson: '0',
-        requiresCover: false,
-      },
-    ],
-    property: [],
-    running: [],
-    central,
-    surplus: { rate: '0', capRate: '0.1' },
-  };
+  return handWorkedModel({ staffing: [salariedLine()], central, surplus: { rate: '0', capRate: '0.1' } });
 }
 
 function parse(input: unknown): CostModel {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainValidationError } from '../../../src/domain/errors.js';
 import { type CostModel, costModelSchema, priceCostModel } from '../../../src/domain/pricing/index.js';
+import { handWorkedModel, salariedLine } from '../../helpers/models.js';
 
 // Method v2 §6 by hand: a small home whose figures can be checked with a pencil, then properties.
 //
@@ -12,45 +13,14 @@ import { type CostModel, costModelSchema, priceCostModel } from '../../../src/do
 type Json = Record<string, unknown>;
 
 function smallHome(overrides: Json = {}): Json {
-  return {
-    period: { label: '2026-27', start: '2026-04-01', end: '2027-03-31' },
+  return handWorkedModel({
     home: { registeredPlaces: 2, plannedOccupancy: '1', fteHoursPerWeek: '40' },
-    rates: {
-      employerNiRate: '0',
-      niSecondaryThresholdAnnual: '0',
-      employerPensionRate: '0',
-      pensionBasis: 'gross',
-      pensionQualifyingLowerAnnual: '0',
-      pensionQualifyingUpperAnnual: '0',
-      apprenticeshipLevyRate: '0',
-    },
-    cover: {
-      workingDaysPerYear: '260',
-      annualLeaveDays: '0',
-      sicknessDays: '0',
-      trainingDays: '0',
-      agencyShare: '0',
-      agencyPremiumRate: '0',
-    },
-    staffing: [
-      {
-        id: 'rm',
-        role: 'Registered Manager',
-        group: 'management',
-        headcount: 1,
-        ftePerPerson: '1',
-        annualSalaryFte: '36500',
-        enhancementRate: '0',
-        allowancesAnnualPerPerson: '0',
-        requiresCover: false,
-      },
-    ],
+    staffing: [salariedLine('36500', { id: 'rm', role: 'Registered Manager', group: 'management' })],
     property: [{ code: 'PROPERTY_LEASE', description: 'Lease', amount: '1000', frequency: 'monthly' }],
-    running: [],
     central: { poolAnnual: '10000', basis: 'places', homeUnits: '1', totalUnits: '2' },
     surplus: { rate: '0.05', capRate: '0.2' },
     ...overrides,
-  };
+  });
 }
 
 const landlord = {
@@ -310,19 +280,7 @@ function modelOf(s: Scenario, capRate = '1'): CostModel {
     smallHome({
       home: { registeredPlaces: 3, plannedOccupancy: s.occupancy, fteHoursPerWeek: '40' },
       // ten care workers: enough cost that no excess drawn here takes the adjusted rate above 1
-      staffing: [
-        {
-          id: 'rcw',
-          role: 'Residential Child Care Worker',
-          group: 'care',
-          headcount: 10,
-          ftePerPerson: '1',
-          annualSalaryFte: '50000',
-          enhancementRate: '0',
-          allowancesAnnualPerPerson: '0',
-          requiresCover: false,
-        },
-      ],
+      staffing: [salariedLine('50000', { id: 'rcw', headcount: 10 })],
       property: [
         {
           code: 'PROPERTY_LEASE',

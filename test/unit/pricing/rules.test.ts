@@ -14,40 +14,14 @@ import {
   resolveRates,
   zodIssuesToFieldIssues,
 } from '../../../src/domain/pricing/index.js';
+import { handWorkedModel } from '../../helpers/models.js';
 
 // Hand-made cases, one rule each. Amounts are chosen so that the figures can be worked out by hand:
 // with D = 365, W = 365 / 7, so an annual amount of 36,500 is exactly 700.00 a week per place.
 
 type Json = Record<string, unknown>;
 
-function baseModel(): Json {
-  return {
-    period: { label: '2026-27', start: '2026-04-01', end: '2027-03-31' },
-    home: { registeredPlaces: 1, plannedOccupancy: '1', fteHoursPerWeek: '40' },
-    rates: {
-      employerNiRate: '0',
-      niSecondaryThresholdAnnual: '0',
-      employerPensionRate: '0',
-      pensionBasis: 'gross',
-      pensionQualifyingLowerAnnual: '0',
-      pensionQualifyingUpperAnnual: '0',
-      apprenticeshipLevyRate: '0',
-    },
-    cover: {
-      workingDaysPerYear: '260',
-      annualLeaveDays: '0',
-      sicknessDays: '0',
-      trainingDays: '0',
-      agencyShare: '0',
-      agencyPremiumRate: '0',
-    },
-    staffing: [],
-    property: [],
-    running: [],
-    central: { poolAnnual: '0', basis: 'places', homeUnits: '0', totalUnits: '1' },
-    surplus: { rate: '0', capRate: '0' },
-  };
-}
+const baseModel = (): Json => handWorkedModel();
 
 function staff(id: string, fields: Json = {}): Json {
   return {
