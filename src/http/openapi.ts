@@ -1,12 +1,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { annualReturnJsonSchema } from '../domain/returns/schema.js';
+import { projectPath } from '../paths.js';
 import { buildApp } from './app.js';
 
-export const openApiPath = fileURLToPath(new URL('../../openapi/openapi.json', import.meta.url));
+export const openApiPath = projectPath('openapi', 'openapi.json');
 
 /** The OpenAPI document as the routes declare it, serialised the way the committed copy is. */
 export async function generateOpenApi(): Promise<string> {
@@ -32,9 +32,7 @@ export async function committedOpenApi(): Promise<string> {
 }
 
 /** The annual return's JSON Schema, referenced from the OpenAPI document by a relative path. */
-export const returnSchemaPath = fileURLToPath(
-  new URL('../../openapi/returns/annual-return.v3.schema.json', import.meta.url),
-);
+export const returnSchemaPath = projectPath('openapi', 'returns', 'annual-return.v3.schema.json');
 
 export function generateReturnSchema(): string {
   return `${JSON.stringify(annualReturnJsonSchema(), null, 2)}\n`; // as served at /returns/…

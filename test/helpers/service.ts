@@ -5,14 +5,17 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * The Node.js flags `npm start` runs the service with (package.json's start script, up to
- * `--import`), so that tests and benchmarks run the service as it is run.
+ * The Node.js flags `npm start` runs the service with (package.json's start script: the `--` words
+ * before the entry file), so that tests and benchmarks, which run the sources through tsx, run the
+ * service as it is run.
  */
 export const SERVICE_NODE_FLAGS: string[] = (() => {
   const start = (JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { scripts: { start: string } })
     .scripts.start;
-  const words = start.split(/\s+/);
-  return words.slice(1, words.indexOf('--import'));
+  return start
+    .split(/\s+/)
+    .slice(1)
+    .filter((word) => word.startsWith('--'));
 })();
 
 export interface RunningService {
@@ -22,9 +25,13 @@ export interface RunningService {
   exited: Promise<number | null>;
 }
 
-/** Starts the real service (`src/server.ts`) as a new user would, and waits until it listens. */
-export function startService(env: Record<string, string>): Promise<RunningService> {
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'src/server.ts'], {
+/**
+ * Starts the real service as a new user would, and waits until it listens: the sources through tsx,
+ * or `entry`, a compiled server.js (what `npm start` runs).
+ */
+export function startService(env: Record<string, string>, entry?: string): Promise<RunningService> {
+  const program = entry ? [entry] : ['--import', 'tsx', 'src/server.ts'];
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...program], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { type RateTable, rateTableSchema } from '../../domain/pricing/rates.js';
+import { projectPath } from '../../paths.js';
 
-const ratesDir = fileURLToPath(new URL('../../../fixtures/rates/', import.meta.url));
+const ratesDir = projectPath('fixtures', 'rates');
 
 let cached: ReadonlyMap<string, RateTable> | undefined;
 

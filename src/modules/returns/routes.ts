@@ -14,6 +14,7 @@ import { negotiate } from '../../http/negotiate.js';
 import { problem, problemSchema, problemTypes } from '../../http/problem.js';
 import { Slots } from '../../http/slots.js';
 import { type Spool, spool } from '../../http/spool.js';
+import { projectPath } from '../../paths.js';
 import { todayInEngland } from '../fee-schedules/service.js';
 import {
   exportPieces,
@@ -98,7 +99,7 @@ export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
         async ([path, version]): Promise<[string, number, string]> => [
           path,
           version,
-          await readFile(new URL(`../../../openapi/${path}`, import.meta.url), 'utf8'),
+          await readFile(projectPath('openapi', path), 'utf8'),
         ],
       ),
     )),
