@@ -1,6 +1,4 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { PassThrough } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { DatabaseHandle } from '../../db/database.js';
@@ -19,6 +17,7 @@ import { SETTLEMENT_RULE } from '../../domain/settlement/index.js';
 import { CSV_NEEDS_QUOTES, safeCell } from '../../http/csv.js';
 import { safeSheetName } from '../../http/spreadsheet.js';
 import { loadExcel } from '../../http/xlsx.js';
+import { fixZipTimestamps } from '../../http/zip-timestamps.js';
 import { registerSigningKey } from '../fee-schedules/proofs.js';
 import type { SigningKey } from '../fee-schedules/signing.js';
 import { rateTables } from '../rates/repository.js';
@@ -437,27 +436,10 @@ export async function* csvPieces(
 
 // ── XLSX ────────────────────────────────────────────────────────────────────────────────────────
 
-// Zip entries carry a modification time; the streaming writer (archiver) stamps "now". Entries of
-// workbooks written with `reproducible: true` get a fixed time instead, so the same data gives the
-// same bytes.
+// Zip entries carry a modification time, which the streaming writer (archiver) sets to "now". The
+// workbook's entries get a fixed time instead (rewritten as the zip streams out, see zip-timestamps),
+// so the same data gives the same bytes.
 const FIXED_ZIP_TIME = new Date('1980-01-01T00:00:00Z');
-/** Once, before the first workbook: archiver (which exceljs loads) is patched as said above. */
-function reproducibleZipEntries(): void {
-  const Archiver = createRequire(import.meta.url)('archiver/lib/core.js') as {
-    prototype: {
-      _normalizeEntryData(data: object, stats: unknown): unknown;
-      options?: Record<string, unknown>;
-    };
-  };
-  const normaliseEntry = Archiver.prototype._normalizeEntryData;
-  if ((normaliseEntry as { reproducible?: boolean }).reproducible) return;
-  const patched = function (this: { options?: Record<string, unknown> }, data: object, stats: unknown) {
-    const fixed = this.options?.reproducible ? { date: FIXED_ZIP_TIME, ...data } : data;
-    return normaliseEntry.call(this, fixed, stats);
-  };
-  (patched as { reproducible?: boolean }).reproducible = true;
-  Archiver.prototype._normalizeEntryData = patched;
-}
 
 const GBP = '#,##0.00';
 /** The sheets kept until every organisation has been read, in the order of their tabs. */
@@ -565,14 +547,13 @@ export async function* xlsxPieces(
   returns: AsyncIterable<OrganisationReturn>,
 ): AsyncGenerator<Piece> {
   const ExcelJS = await loadExcel();
-  reproducibleZipEntries();
-  const out = new PassThrough();
+  const out = fixZipTimestamps(FIXED_ZIP_TIME);
   const created = new Date(`${scope.period.end}T00:00:00Z`);
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     stream: out,
     useStyles: true,
     useSharedStrings: false,
-    zip: { reproducible: true, zlib: { level: 6 } } as object,
+    zip: { zlib: { level: 6 } },
     created,
     modified: created,
     creator: 'cost-plus-care-pricing',
