@@ -1,5 +1,8 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 import type { RelatedPartyRelationship } from '../domain/pricing/codes.js';
+import type { Breakdown, CostModel } from '../domain/pricing/index.js';
+import type { VarianceLine } from '../domain/reconciliation/index.js';
+import type { Settlement } from '../domain/settlement/index.js';
 
 /**
  * Table types for kysely: one interface per table, named as in SQL.
@@ -7,7 +10,35 @@ import type { RelatedPartyRelationship } from '../domain/pricing/codes.js';
  * timestamptz comes back as a Date on both.
  */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-type Json = ColumnType<unknown, string | undefined, string>;
+/** A jsonb column as it is read (T), written as JSON text. */
+type Json<T extends object> = JSONColumnType<T, string, string>;
+type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>;
+
+/** A cost model draft as stored: what its author sent, checked by the schema only when it is priced. */
+export type DraftDocument = Record<string, unknown>;
+
+/** A component of an organisation's central cost pool (method §7 central shares, §6 related parties). */
+export interface StoredPoolLine {
+  code: string;
+  description: string;
+  amount: string;
+  relatedPartyId?: string;
+  marketAmount?: string;
+  marketEvidence?: string;
+}
+
+/** An enhancement of a placement: extra hours of a role of the home's cost model, for a while. */
+export interface StoredEnhancement {
+  id: string;
+  description: string;
+  roleId: string;
+  hoursPerWeek: string;
+  start: string;
+  end: string | null;
+}
+
+/** A frozen reconciliation's document: the settlement and the variance by code, as signed. */
+export type ReconciliationDocument = Settlement & { variance: VarianceLine[] };
 
 export interface AppMetaTable {
   key: string;
@@ -58,8 +89,8 @@ export interface AuditEventsTable {
   resource_type: string;
   resource_id: string;
   request_id: string | null;
-  before: Json | null;
-  after: Json | null;
+  before: NullableJson<unknown>;
+  after: NullableJson<unknown>;
 }
 
 export interface CouncilsTable {
@@ -88,7 +119,7 @@ export interface CentralCostPoolsTable {
   period_start: string;
   period_end: string;
   basis: 'places' | 'staff_fte' | 'equal';
-  lines: Json;
+  lines: Json<StoredPoolLine[]>;
   total_annual: string;
   version: Generated<number>;
   created_at: Generated<Date>;
@@ -102,7 +133,7 @@ export interface CostModelsTable {
   period_label: string;
   period_start: string;
   period_end: string;
-  document: Json;
+  document: Json<DraftDocument>;
   central_source: 'pool' | 'model';
   version: Generated<number>;
   created_by: string;
@@ -125,8 +156,8 @@ export interface FeeSchedulesTable {
   weekly_fee_per_child: string;
   surplus_rate: string;
   method_version: number;
-  model: Json;
-  breakdown: Json;
+  model: Json<CostModel>;
+  breakdown: Json<Breakdown>;
   published_by: string;
   published_by_key_id: string | null;
   published_at: ColumnType<Date, Date | undefined, never>;
@@ -157,7 +188,7 @@ export interface PlacementVersionsTable {
   home_id: string;
   start_date: string;
   end_date: string | null;
-  enhancements: Json;
+  enhancements: Json<StoredEnhancement[]>;
   action: 'create' | 'end' | 'move' | 'correct' | 'enhance';
   note: string | null;
   recorded_at: Generated<Date>;
@@ -242,7 +273,7 @@ export interface ReconciliationsTable {
   home_id: string | null;
   period_start: string;
   period_end: string;
-  document: Json;
+  document: Json<ReconciliationDocument>;
   hash: string;
   signature: string;
   key_id: string;

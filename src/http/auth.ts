@@ -1,6 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { type Principal, sha256 } from '../core/principal.js';
 import type { Role } from '../db/schema.js';
 import { DEFAULT_FAILURE_LIMIT, type FailureLimit, FailureLimiter } from './auth-failures.js';
 import { ProblemError } from './errors.js';
@@ -15,17 +16,8 @@ import { problem, problemSchema, problemTypes } from './problem.js';
  */
 export type Access = { public: true } | { transparency: true } | { roles: readonly Role[] };
 
-export const ROLES: readonly Role[] = ['admin', 'finance', 'commissioner', 'regulator'];
-
-export interface Principal {
-  /** The api_keys row, or null for the ADMIN_API_KEY from the environment. */
-  keyId: string | null;
-  /** What the audit trail records as the actor: the key's prefix, or `env:ADMIN_API_KEY`. */
-  actor: string;
-  role: Role;
-  organisationId: string | null;
-  councils: readonly string[];
-}
+export { notFound } from '../core/errors.js';
+export { assertOrganisation, type Principal, ROLES, sha256 } from '../core/principal.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -42,10 +34,6 @@ declare module 'fastify' {
 
 /** Looks a presented key up; returns null when it is unknown, revoked or expired. */
 export type KeyVerifier = (presented: string) => Promise<Principal | null>;
-
-export function sha256(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
-}
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -70,20 +58,6 @@ export function describeAccess(access: Access): string {
 
 const unauthorised = (detail: string) =>
   new ProblemError(problem(401, detail, { type: '/problems/unauthorized', title: 'Unauthorized' }));
-
-/** 404 for an object in another tenant: its existence is not revealed. */
-export function notFound(what: string): ProblemError {
-  return new ProblemError(problem(404, `${what} not found`, problemTypes.notFound));
-}
-
-/** Throws unless the principal may see this organisation's data (finance: its own only). */
-export function assertOrganisation(
-  principal: Principal | undefined,
-  organisationId: string,
-  what: string,
-): void {
-  if (principal?.role === 'finance' && principal.organisationId !== organisationId) throw notFound(what);
-}
 
 /** The principal of a route that declared roles (the auth hook has already made sure there is one). */
 export function principalOf(request: FastifyRequest): Principal {

@@ -1,14 +1,10 @@
 import type { FastifyRequest } from 'fastify';
-import { ProblemError } from './errors.js';
-import { problem } from './problem.js';
+import { PreconditionRequiredError, StaleError } from '../core/errors.js';
 
 /** A draft's ETag: its version number, quoted (strong). */
 export const versionTag = (version: number) => `"${version}"`;
 
-const preconditionRequired = (detail: string) =>
-  new ProblemError(
-    problem(428, detail, { type: '/problems/precondition-required', title: 'Precondition required' }),
-  );
+const preconditionRequired = (detail: string) => new PreconditionRequiredError(detail);
 
 /**
  * Optimistic concurrency for PUT/PATCH: the caller must send the ETag it read as If-Match.
@@ -32,17 +28,8 @@ export function requireIfMatch(request: FastifyRequest, currentVersion: number):
   return currentVersion;
 }
 
-export function stale(currentVersion: number): ProblemError {
-  return new ProblemError(
-    problem(
-      412,
-      `The draft has changed since you read it; it is now at version ${currentVersion}. Read it again.`,
-      {
-        type: '/problems/precondition-failed',
-        title: 'Precondition failed',
-      },
-    ),
-  );
+export function stale(currentVersion: number): StaleError {
+  return new StaleError(currentVersion);
 }
 
 /** True when If-None-Match names this strong ETag (or *): the client's copy is current. */

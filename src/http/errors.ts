@@ -1,9 +1,21 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import fp from 'fastify-plugin';
 import { isResponseSerializationError } from 'fastify-type-provider-zod';
+import {
+  ApplicationError,
+  BusyError,
+  ConflictError,
+  describeIssues,
+  ForbiddenError,
+  InvalidError,
+  NotFoundError,
+  PreconditionRequiredError,
+  StaleError,
+  TooLargeError,
+} from '../core/errors.js';
+import { ClientGoneError, WorkTimeoutError } from '../core/lifetime.js';
 import { DatabaseUnavailableError } from '../db/database.js';
 import { DomainValidationError } from '../domain/errors.js';
-import { ClientGoneError, WorkTimeoutError } from './lifetime.js';
 import {
   type IssueLocation,
   PROBLEM_CONTENT_TYPE,
@@ -13,28 +25,40 @@ import {
   problemTypes,
 } from './problem.js';
 
-/** Thrown by services for an expected failure that the client should see as it is (404, 409 …). */
+// (until every module imports them from src/core)
+export { conflictOnUniqueViolation, invalidField } from '../core/errors.js';
+
+/** Thrown by the HTTP layer for an expected failure that the client should see as it is (404, 409 …). */
 export class ProblemError extends Error {
   constructor(readonly problem: Problem) {
     super(problem.detail);
   }
 }
 
-/** A 422 naming one offending field of the body, for rules a schema alone cannot check. */
-export function invalidField(pointer: string, message: string): ProblemError {
-  return new ProblemError(
-    problem(422, `${pointer}: ${message}`, problemTypes.validation, {
-      errors: [{ pointer, message, in: 'body' }],
-    }),
-  );
-}
-
-/** Turns PostgreSQL's unique violation (23505) into a 409 with the given detail; rethrows anything else. */
-export function conflictOnUniqueViolation(error: unknown, detail: string): never {
-  if ((error as { code?: string }).code === '23505') {
-    throw new ProblemError(problem(409, detail, { type: '/problems/conflict', title: 'Conflict' }));
+/**
+ * The problem document of an application error (src/core/errors.ts): the one place where the
+ * application's words become HTTP statuses and problem types.
+ */
+export function applicationProblem(error: ApplicationError): Problem {
+  const { message: detail, details } = error;
+  if (error instanceof NotFoundError) return problem(404, detail, problemTypes.notFound, details);
+  if (error instanceof InvalidError) {
+    // a rule broken by the body is unprocessable (422); by the query, path or a header, a bad request
+    const status = error.issues.every((issue) => (issue.in ?? 'body') === 'body') ? 422 : 400;
+    return problem(status, detail, problemTypes.validation, { errors: [...error.issues], ...details });
   }
-  throw error;
+  if (error instanceof ConflictError) {
+    return error.reason === 'exists'
+      ? problem(409, detail, problemTypes.conflict, details)
+      : problem(422, detail, problemTypes.idempotencyKeyReused, details);
+  }
+  if (error instanceof StaleError) return problem(412, detail, problemTypes.preconditionFailed, details);
+  if (error instanceof PreconditionRequiredError)
+    return problem(428, detail, problemTypes.preconditionRequired, details);
+  if (error instanceof ForbiddenError) return problem(403, detail, problemTypes.forbidden, details);
+  if (error instanceof TooLargeError) return problem(413, detail, problemTypes.tooLarge, details);
+  if (error instanceof BusyError) return problem(503, detail, problemTypes.busy, details);
+  return problem(500, detail, problemTypes.internal, details);
 }
 
 const locations: Record<string, IssueLocation> = {
@@ -82,6 +106,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 export function toProblem(error: FastifyError | Error, request: FastifyRequest): Problem {
   const extra = { instance: request.url, requestId: request.id };
   if (error instanceof ProblemError) return { ...error.problem, ...extra };
+  if (error instanceof ApplicationError) return { ...applicationProblem(error), ...extra };
   // Work bounded by requestLifetime (imports, exports): its time was up, or its client went away.
   if (error instanceof WorkTimeoutError)
     return problem(503, `${error.message} and was stopped; nothing was stored`, problemTypes.timeout, extra);
@@ -145,14 +170,6 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
     problemTypes.internal,
     extra,
   );
-}
-
-function describeIssues(errors: ProblemIssue[]): string {
-  const first = errors[0];
-  if (!first) return 'The request is not valid';
-  const where = first.pointer === '' ? 'the document' : first.pointer;
-  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-  return `${where}: ${first.message}${more}`;
 }
 
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {

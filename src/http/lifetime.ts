@@ -1,23 +1,7 @@
 import type { FastifyReply } from 'fastify';
+import { ClientGoneError, WorkTimeoutError } from '../core/lifetime.js';
 
-/** The client went away before its answer was sent. */
-export class ClientGoneError extends Error {
-  override readonly name = 'ClientGoneError';
-  constructor(message = 'The client closed the connection before the answer was sent') {
-    super(message);
-  }
-}
-
-/** The work for a request took longer than its bound. */
-export class WorkTimeoutError extends Error {
-  override readonly name = 'WorkTimeoutError';
-  constructor(
-    readonly ms: number,
-    what = 'The work for this request',
-  ) {
-    super(`${what} took longer than ${ms} ms`);
-  }
-}
+export { ClientGoneError, checkLifetime, WorkTimeoutError } from '../core/lifetime.js';
 
 /**
  * A signal for work done on a request's behalf (an import, an export): aborted when the client goes
@@ -34,9 +18,4 @@ export function requestLifetime(reply: FastifyReply, ms: number, what?: string):
     if (!reply.raw.writableFinished) controller.abort(new ClientGoneError());
   });
   return controller.signal;
-}
-
-/** Throws the signal's reason when it has been aborted. */
-export function checkLifetime(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw signal.reason;
 }

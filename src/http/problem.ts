@@ -4,14 +4,11 @@ import { z } from 'zod';
 /** RFC 9457 problem details: the one shape of every 4xx and 5xx this service sends. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-export type IssueLocation = 'body' | 'query' | 'path' | 'header';
+import type { Issue } from '../core/errors.js';
 
-export interface ProblemIssue {
-  /** RFC 6901 JSON pointer into the part of the request named by `in` ("" is the whole of it). */
-  pointer: string;
-  message: string;
-  in?: IssueLocation;
-}
+export type { IssueLocation } from '../core/errors.js';
+/** An offending field: RFC 6901 JSON pointer into the part of the request named by `in` ("" is the whole of it). */
+export type ProblemIssue = Issue;
 
 export interface Problem {
   type: string;
@@ -33,6 +30,13 @@ export const problemTypes = {
   rateLimited: { type: '/problems/rate-limited', title: 'Too many requests' },
   payloadTooLarge: { type: '/problems/payload-too-large', title: 'The request body is too large' },
   notFound: { type: '/problems/not-found', title: 'Not found' },
+  conflict: { type: '/problems/conflict', title: 'Conflict' },
+  idempotencyKeyReused: { type: '/problems/idempotency-key-reused', title: 'Idempotency key reused' },
+  preconditionFailed: { type: '/problems/precondition-failed', title: 'Precondition failed' },
+  preconditionRequired: { type: '/problems/precondition-required', title: 'Precondition required' },
+  forbidden: { type: '/problems/forbidden', title: 'Forbidden' },
+  tooLarge: { type: '/problems/payload-too-large', title: 'Payload too large' },
+  busy: { type: '/problems/busy', title: 'Service unavailable' },
   methodNotAllowed: { type: '/problems/method-not-allowed', title: 'Method not allowed' },
   unavailable: { type: '/problems/service-unavailable', title: 'Service unavailable' },
   timeout: { type: '/problems/timeout', title: 'The request took too long' },

@@ -1,5 +1,4 @@
-import { ProblemError } from './errors.js';
-import { problem } from './problem.js';
+import { BusyError } from '../core/errors.js';
 
 /**
  * At most `size` pieces of heavy work at once (exports produced whole); one more is refused at once
@@ -15,12 +14,7 @@ export class Slots {
 
   async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.active >= this.size) {
-      throw new ProblemError(
-        problem(503, `${this.size} ${this.what} already being produced; try again shortly`, {
-          type: '/problems/busy',
-          title: 'Service unavailable',
-        }),
-      );
+      throw new BusyError(`${this.size} ${this.what} already being produced; try again shortly`);
     }
     this.active += 1;
     try {

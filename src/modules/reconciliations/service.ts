@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { conflictOnUniqueViolation, InvalidError, invalidField } from '../../core/errors.js';
 import type { DatabaseHandle } from '../../db/database.js';
 import { canonicalJson, signHash } from '../../domain/proofs.js';
 import { budgetFromSchedules } from '../../domain/reconciliation/budget.js';
@@ -6,8 +7,6 @@ import { type VarianceLine, varianceByCode } from '../../domain/reconciliation/i
 import { settleBooks } from '../../domain/settlement/books.js';
 import { SETTLEMENT_RULE_VERSION, type Settlement } from '../../domain/settlement/index.js';
 import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
-import { conflictOnUniqueViolation, invalidField, ProblemError } from '../../http/errors.js';
-import { problem, problemTypes } from '../../http/problem.js';
 import { recordAudit } from '../audit/repository.js';
 import { registerSigningKey } from '../fee-schedules/proofs.js';
 import type { SigningKey } from '../fee-schedules/signing.js';
@@ -101,7 +100,7 @@ export interface FrozenReconciliation {
 }
 
 /** Why a settlement cannot be frozen (§7: only complete books of an ended period), or null. */
-function unfreezable(reconciliation: Reconciliation, scope: Scope): ProblemError | null {
+function unfreezable(reconciliation: Reconciliation, scope: Scope): InvalidError | null {
   const at = scope.homeId ? '/homeId' : '/organisationId';
   if (scope.homeId && reconciliation.capScope === 'organisation') {
     return invalidField(
@@ -128,13 +127,10 @@ function unfreezable(reconciliation: Reconciliation, scope: Scope): ProblemError
     reconciliation.status === 'provisional'
       ? 'The period has not ended: a provisional reconciliation cannot be frozen'
       : `The books are incomplete: ${reconciliation.missingMonths.length} month(s) of actuals missing; nothing can be frozen until every month has an accepted import`;
-  return new ProblemError(
-    problem(422, detail, problemTypes.validation, {
-      errors,
-      settlementStatus: reconciliation.status,
-      missingMonths: reconciliation.missingMonths,
-    }),
-  );
+  return new InvalidError(errors, detail, {
+    settlementStatus: reconciliation.status,
+    missingMonths: reconciliation.missingMonths,
+  });
 }
 
 /**

@@ -1,0 +1,29 @@
+import { createHash } from 'node:crypto';
+import type { Role } from '../db/schema.js';
+import { notFound } from './errors.js';
+
+export const ROLES: readonly Role[] = ['admin', 'finance', 'commissioner', 'regulator'];
+
+/** Who is asking: the API key's role and the tenant it is bound to. */
+export interface Principal {
+  /** The api_keys row, or null for the ADMIN_API_KEY from the environment. */
+  keyId: string | null;
+  /** What the audit trail records as the actor: the key's prefix, or `env:ADMIN_API_KEY`. */
+  actor: string;
+  role: Role;
+  organisationId: string | null;
+  councils: readonly string[];
+}
+
+/** Throws NotFound unless the principal may see this organisation's data (finance: its own only). */
+export function assertOrganisation(
+  principal: Principal | undefined,
+  organisationId: string,
+  what: string,
+): void {
+  if (principal?.role === 'finance' && principal.organisationId !== organisationId) throw notFound(what);
+}
+
+export function sha256(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
