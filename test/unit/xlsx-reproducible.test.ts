@@ -9,7 +9,7 @@ import {
   fixZipTimestamps,
   fixZipTimestampsInBuffer,
   ZipTimestampRewriter,
-} from '../../src/http/zip-timestamps.js';
+} from '../../src/formats/zip-timestamps.js';
 import { type ReturnScope, xlsxPieces } from '../../src/modules/returns/service.js';
 
 /** 1980-01-01 00:00:00, the earliest DOS time: time 0, date (0 << 9) | (1 << 5) | 1. */

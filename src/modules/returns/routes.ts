@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { annualReturnJsonSchema } from '../../domain/returns/schema.js';
+import { type Spool, spool } from '../../formats/spool.js';
 import { assertOrganisation, principalOf } from '../../http/auth.js';
 import { attachment } from '../../http/csv.js';
 import { financialYear } from '../../http/dates.js';
@@ -13,7 +14,6 @@ import { requestLifetime } from '../../http/lifetime.js';
 import { negotiate } from '../../http/negotiate.js';
 import { problem, problemSchema, problemTypes } from '../../http/problem.js';
 import { Slots } from '../../http/slots.js';
-import { type Spool, spool } from '../../http/spool.js';
 import { projectPath } from '../../paths.js';
 import { todayInEngland } from '../fee-schedules/service.js';
 import {

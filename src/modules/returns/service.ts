@@ -14,10 +14,10 @@ import {
   type Totals,
 } from '../../domain/returns/index.js';
 import { SETTLEMENT_RULE } from '../../domain/settlement/index.js';
+import { safeSheetName } from '../../formats/spreadsheet.js';
+import { loadExcel } from '../../formats/xlsx.js';
+import { fixZipTimestamps } from '../../formats/zip-timestamps.js';
 import { CSV_NEEDS_QUOTES, safeCell } from '../../http/csv.js';
-import { safeSheetName } from '../../http/spreadsheet.js';
-import { loadExcel } from '../../http/xlsx.js';
-import { fixZipTimestamps } from '../../http/zip-timestamps.js';
 import { registerSigningKey } from '../fee-schedules/proofs.js';
 import type { SigningKey } from '../fee-schedules/signing.js';
 import { rateTables } from '../rates/repository.js';

@@ -3,7 +3,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { checkLifetime } from './lifetime.js';
+import { checkLifetime } from '../core/lifetime.js';
 
 /** The spool grew past its bound. */
 export class SpoolFullError extends Error {
