@@ -4,6 +4,7 @@ import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { type Logger, pino } from 'pino';
+import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig, redactUrl } from './config.js';
 import {
   type DatabaseHandle,
@@ -14,7 +15,6 @@ import {
 } from './db/database.js';
 import { prepareSchema } from './db/roles.js';
 import { StartupError, startupSteps } from './db/startup.js';
-import { buildApp } from './http/app.js';
 import { loggerOptions } from './http/logger.js';
 import { registerSigningKey } from './modules/fee-schedules/proofs.js';
 import { loadOrCreateSigningKey } from './modules/fee-schedules/signing.js';

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, redactUrl } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { prepareSchema } from '../db/roles.js';
+import { dbCommand } from './db-roles.js';
+import { keysCommand } from './keys.js';
 import {
   committedOpenApi,
   committedReturnSchema,
@@ -9,9 +11,7 @@ import {
   generateReturnSchema,
   openApiPath,
   writeOpenApi,
-} from '../http/openapi.js';
-import { dbCommand } from './db-roles.js';
-import { keysCommand } from './keys.js';
+} from './openapi.js';
 import { quoteCommand } from './quote.js';
 import { verifyCommand } from './verify.js';
 

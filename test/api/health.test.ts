@@ -45,7 +45,7 @@ describe('health with an unreachable PostgreSQL server', () => {
   it('answers 503 promptly instead of hanging', async () => {
     const { loadConfig } = await import('../../src/config.js');
     const { openDatabase } = await import('../../src/db/database.js');
-    const { buildApp } = await import('../../src/http/app.js');
+    const { buildApp } = await import('../../src/app.js');
     const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
     const database = await openDatabase({
       databaseUrl: 'postgres://postgres@127.0.0.1:1/none',

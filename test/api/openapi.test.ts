@@ -1,6 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { committedOpenApi, generateOpenApi } from '../../src/http/openapi.js';
+import { committedOpenApi, generateOpenApi } from '../../src/cli/openapi.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 describe('OpenAPI document', () => {

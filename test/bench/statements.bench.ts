@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { buildApp } from '../../src/http/app.js';
 import { BENCH_API_KEY, type Figure, printTable, root, saveResults } from './harness.js';
 
 /**

@@ -7,11 +7,11 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations/index.js';
+import { buildApp } from '../../src/app.js';
 import { setUpRoles } from '../../src/cli/db-roles.js';
 import { loadConfig } from '../../src/config.js';
 import { type DatabaseHandle, openDatabase } from '../../src/db/database.js';
 import { checkServicePrivileges, migrateAsOwner, type OwnerMigration } from '../../src/db/roles.js';
-import { buildApp } from '../../src/http/app.js';
 import { startService } from '../helpers/service.js';
 
 /**

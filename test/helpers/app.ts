@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Engine } from '../../src/db/database.js';
-import { buildApp } from '../../src/http/app.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 /** The bootstrap admin key every test app is started with. */

@@ -1,10 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { annualReturnJsonSchema } from '../domain/returns/schema.js';
 import { projectPath } from '../paths.js';
-import { buildApp } from './app.js';
 
 export const openApiPath = projectPath('openapi', 'openapi.json');
 

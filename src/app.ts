@@ -1,0 +1,126 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { DatabaseHandle } from './db/database.js';
+import { registerApiDocs } from './http/api-docs.js';
+import { authPlugin } from './http/auth.js';
+import { DEFAULT_FAILURE_LIMIT } from './http/auth-failures.js';
+import { createHttpApp } from './http/instance.js';
+import { actualsRoutes } from './modules/actuals/routes.js';
+import { apiKeyRoutes } from './modules/api-keys/routes.js';
+import { KeyStore } from './modules/api-keys/service.js';
+import { auditRoutes } from './modules/audit/routes.js';
+import { centralCostPoolRoutes } from './modules/central-cost-pools/routes.js';
+import { costModelRoutes } from './modules/cost-models/routes.js';
+import { councilRoutes } from './modules/councils/routes.js';
+import { proofRoutes } from './modules/fee-schedules/proof-routes.js';
+import { feeScheduleRoutes } from './modules/fee-schedules/routes.js';
+import { ephemeralSigningKey, type SigningKey } from './modules/fee-schedules/signing.js';
+import { healthRoutes } from './modules/health/routes.js';
+import { homeRoutes } from './modules/homes/routes.js';
+import { organisationRoutes } from './modules/organisations/routes.js';
+import { placementRoutes } from './modules/placements/routes.js';
+import { quoteRoutes } from './modules/quotes/routes.js';
+import { rateRoutes } from './modules/rates/routes.js';
+import { reconciliationRoutes } from './modules/reconciliations/routes.js';
+import { relatedPartyRoutes } from './modules/related-parties/routes.js';
+import { ANNUAL_RETURN_SCHEMA_PATH, returnRoutes } from './modules/returns/routes.js';
+import { statementRoutes } from './modules/statements/routes.js';
+import { transparencyRoutes } from './web/routes.js';
+
+export interface AppDependencies {
+  config: Config;
+  database: DatabaseHandle;
+  /** A logger made by the caller (server.ts shares it with the database pool); else one is made. */
+  logger?: Logger;
+  /** The key that signs published schedules; an ephemeral one when not given (tests, tools). */
+  signingKey?: SigningKey;
+  /** Close the database when the app closes (default true: the app owns it). */
+  closeDatabase?: boolean;
+  /** What time it is (tests fix it); the domain never reads a clock, the services ask this one. */
+  clock?: () => Date;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    database: DatabaseHandle;
+    keyStore: KeyStore;
+    signingKey: SigningKey;
+    clock: () => Date;
+  }
+}
+
+export async function buildApp({
+  config,
+  database,
+  logger,
+  signingKey,
+  closeDatabase = true,
+  clock = () => new Date(),
+}: AppDependencies): Promise<FastifyInstance> {
+  const app = await createHttpApp(config, logger);
+
+  app.decorate('config', config);
+  app.decorate('database', database);
+  app.decorate('signingKey', signingKey ?? ephemeralSigningKey());
+  app.decorate('clock', clock);
+  if (closeDatabase) app.addHook('onClose', async () => database.close());
+  const keyStore = new KeyStore(database, config.API_KEY_CACHE_SECONDS, (error) =>
+    app.log.warn({ err: error }, 'could not record when an API key was last used'),
+  );
+  app.decorate('keyStore', keyStore);
+  // Before swagger and the routes: its onRoute hook writes each route's access into the OpenAPI document.
+  await app.register(authPlugin, {
+    adminApiKey: config.ADMIN_API_KEY,
+    publicTransparency: config.PUBLIC_TRANSPARENCY,
+    // looked up on the store at each call, so that a test can watch it
+    verifyKey: (presented) => app.keyStore.verify(presented),
+    // Failed authentications per client address before 429, checked before any key is looked up. A
+    // failed authentication is anonymous traffic: never more of it than RATE_LIMIT_ANONYMOUS_PER_MINUTE
+    // allows, and none of this limit when that one is off (0: e.g. behind a proxy that limits, where
+    // every caller has the proxy's address).
+    failureLimit: {
+      ...DEFAULT_FAILURE_LIMIT,
+      max: Math.min(DEFAULT_FAILURE_LIMIT.max, config.RATE_LIMIT_ANONYMOUS_PER_MINUTE),
+    },
+  });
+
+  await registerApiDocs(app, referenceReturnSchema);
+
+  await app.register(healthRoutes);
+  await app.register(quoteRoutes);
+  await app.register(rateRoutes);
+  await app.register(organisationRoutes);
+  await app.register(apiKeyRoutes);
+  await app.register(auditRoutes);
+  await app.register(councilRoutes);
+  await app.register(homeRoutes);
+  await app.register(relatedPartyRoutes);
+  await app.register(centralCostPoolRoutes);
+  await app.register(costModelRoutes);
+  await app.register(feeScheduleRoutes);
+  await app.register(proofRoutes);
+  await app.register(placementRoutes);
+  await app.register(statementRoutes);
+  await app.register(actualsRoutes);
+  await app.register(reconciliationRoutes);
+  await app.register(returnRoutes);
+  await app.register(transparencyRoutes);
+
+  return app;
+}
+
+/**
+ * The annual return's JSON body is described by its own versioned JSON Schema (openapi/returns/),
+ * which the OpenAPI document references rather than repeats.
+ */
+function referenceReturnSchema<T>(document: T): T {
+  const paths = (document as { paths?: Record<string, Record<string, unknown>> }).paths;
+  const operation = paths?.['/v1/returns/{financialYear}']?.get as
+    | { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }
+    | undefined;
+  const content = operation?.responses?.['200']?.content?.['application/json'];
+  if (content) content.schema = { $ref: ANNUAL_RETURN_SCHEMA_PATH };
+  return document;
+}

@@ -1,0 +1,62 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+
+export const apiVersion = '0.1.0';
+
+/**
+ * The OpenAPI document (generated from the routes' schemas, at /openapi.json) and its browser at
+ * /docs. `transformDocument` lets the composition root adjust the generated document (the annual
+ * return's body is referenced, not repeated).
+ */
+export async function registerApiDocs(app: FastifyInstance, transformDocument: <T>(document: T) => T) {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Cost-plus care pricing API',
+        version: apiVersion,
+        description:
+          "An open, auditable price engine for children's residential care: cost models in, per-child weekly fees with a capped surplus out, every line checkable. Errors are RFC 9457 problem documents (application/problem+json).",
+        license: { name: 'MIT', identifier: 'MIT' },
+      },
+      tags: [
+        { name: 'health', description: 'Liveness and readiness' },
+        { name: 'pricing', description: 'Price a cost model by the published method' },
+        { name: 'organisations', description: 'Provider organisations' },
+        { name: 'access', description: 'API keys and the audit trail' },
+        { name: 'homes', description: "Children's homes" },
+        {
+          name: 'related-parties',
+          description:
+            'The register of related parties a provider pays (method v2 §6): landlords, parents, companies under common control',
+        },
+        {
+          name: 'cost-models',
+          description: "Draft cost models and central cost pools: the finance team's work",
+        },
+        { name: 'fee-schedules', description: 'Published, immutable fee schedules and why they changed' },
+        { name: 'placements', description: 'Placements, statements of charges and occupancy' },
+        { name: 'actuals', description: "Open-book actual spending, imported from the provider's ledger" },
+        { name: 'returns', description: 'The annual financial return for government, by API export' },
+      ],
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key: `Authorization: Bearer <key>`',
+          },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: (document) => transformDocument(jsonSchemaTransformObject(document)),
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  app.get('/openapi.json', { config: { access: { public: true } }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+}
