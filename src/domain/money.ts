@@ -1,5 +1,10 @@
 import { Decimal } from 'decimal.js';
 
+// The service's one money stack: exact decimals on BigInt (below). Inputs are decimal strings, every
+// figure is worked out on whole units and rounded only by the integer divisions of §3 (half-up,
+// floor, largest remainder). decimal.js is kept for the service's edges that still take a Decimal
+// (`Dec`, `roundPennies`, `formatGbp` of a Decimal); nothing in the domain's arithmetic goes through it.
+
 /**
  * The one Decimal constructor of the service: 40 significant digits (the method asks for at least 34)
  * and half-up rounding. Never use JavaScript numbers for money.
@@ -11,27 +16,9 @@ export type { Decimal };
 /** A plain decimal string: optional minus, digits, optional fraction. No exponent, no spaces. */
 const DECIMAL_STRING = /^-?\d+(\.\d+)?$/;
 
-/** Parses a decimal string such as `"2400"` or `"0.15"`; throws a RangeError on anything else. */
-export function parseDecimal(value: string): Decimal {
-  if (typeof value !== 'string' || !DECIMAL_STRING.test(value)) {
-    throw new RangeError(`not a decimal string: ${JSON.stringify(value)}`);
-  }
-  return new Dec(value);
-}
-
-/** Half-up to pennies (§3). */
+/** Half-up to pennies (§3), as a Decimal. */
 export function roundPennies(value: Decimal.Value): Decimal {
   return new Dec(value).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
-}
-
-/** Down (towards minus infinity) to pennies (§3 largest remainder starts from the floors). */
-export function floorPennies(value: Decimal.Value): Decimal {
-  return new Dec(value).toDecimalPlaces(2, Decimal.ROUND_FLOOR);
-}
-
-/** `1234.5` → `"1234.50"`: half-up to pennies, always two decimals, never an exponent. */
-export function formatMoney(value: Decimal.Value): string {
-  return new Dec(value).toFixed(2, Decimal.ROUND_HALF_UP);
 }
 
 /** Puts commas between thousands in the integer part of a plain decimal string. */
@@ -49,69 +36,18 @@ export function groupThousands(fixed: string): string {
   return `${negative ? '-' : ''}${grouped}${fraction}`;
 }
 
-/** `32095` → `"£32,095.00"` (half-up to pennies), for basis sentences. */
-export function formatGbp(value: Decimal.Value): string {
-  const fixed = formatMoney(value);
-  return fixed.startsWith('-') ? `-£${groupThousands(fixed.slice(1))}` : `£${groupThousands(fixed)}`;
-}
-
 /**
- * §3 largest remainder: floor each exact amount to pennies, then give one penny to each of the parts
- * with the largest remainders (ties to the earlier part) until the parts add up to `target` exactly.
- *
- * The method only ever needs fewer pennies than there are parts; for the general case this also
- * goes round again when more pennies are needed than there are parts, and, when the target is below
- * the sum of the floors, takes pennies back from the smallest remainders first (ties to the later
- * part), so that the result always sums to the target. `target` must be a whole number of pennies.
+ * `"32095"` → `"£32,095.00"`: an amount half-up (away from zero) to pennies, for basis sentences. A
+ * decimal string is read exactly; any other value (a Decimal, a number) as its plain decimal text.
  */
-export function largestRemainder(exact: readonly Decimal.Value[], target: Decimal.Value): Decimal[] {
-  const goal = new Dec(target);
-  if (!goal.isFinite() || !goal.eq(goal.toDecimalPlaces(2))) {
-    throw new RangeError(`target must be a whole number of pennies, not ${goal.toString()}`);
-  }
-  const count = exact.length;
-  if (count === 0) {
-    if (!goal.isZero()) throw new RangeError('cannot allocate a non-zero target over no parts');
-    return [];
-  }
-  const floors: Decimal[] = [];
-  const remainders: Decimal[] = [];
-  let sum = new Dec(0);
-  for (const value of exact) {
-    const amount = new Dec(value);
-    if (!amount.isFinite()) throw new RangeError('cannot allocate a non-finite amount');
-    const floor = amount.toDecimalPlaces(2, Decimal.ROUND_FLOOR);
-    floors.push(floor);
-    remainders.push(amount.minus(floor));
-    sum = sum.plus(floor);
-  }
-  const pennies = goal.minus(sum).times(100); // a whole number, positive when pennies are owed
-  if (pennies.isZero()) return floors;
-  const giving = pennies.isPositive();
-  const owed = pennies.abs();
-  const everyone = owed.divToInt(count); // whole rounds over every part (general case only)
-  const rest = owed.minus(everyone.times(count)).toNumber();
-  // Largest remainders first, ties to the earlier part; taking back walks the same order reversed.
-  const order = remainders
-    .map((remainder, index) => ({ remainder, index }))
-    .sort((a, b) => b.remainder.cmp(a.remainder) || a.index - b.index)
-    .map((entry) => entry.index);
-  if (!giving) order.reverse();
-  const step = new Dec(giving ? '0.01' : '-0.01');
-  const result = floors.map((floor) => (everyone.isZero() ? floor : floor.plus(step.times(everyone))));
-  for (let k = 0; k < rest; k += 1) {
-    const index = order[k]!;
-    result[index] = result[index]!.plus(step);
-  }
-  return result;
+export function formatGbp(value: Decimal.Value): string {
+  return formatGbpPennies(penniesHalfUp(typeof value === 'string' ? value : new Dec(value).toFixed()));
 }
 
 // ---------------------------------------------------------------------------------------------
-// Exact decimals on BigInt, for hot paths. A value is `units / 10^places`; additions, subtractions
-// and multiplications are exact with no limit on digits, and the only divisions are the integer
-// divisions of rounding (floor, half-up, largest remainder), which are exact too. The pricing engine
-// works this way because it is ten times faster than decimal.js and never rounds before §3 says so;
-// `toDecimal` bridges back to decimal.js.
+// Exact decimals on BigInt. A value is `units / 10^places`; additions, subtractions and
+// multiplications are exact with no limit on digits, and the only divisions are the integer
+// divisions of rounding (floor, half-up, largest remainder), which are exact too.
 
 export interface Exact {
   readonly units: bigint;
@@ -145,20 +81,6 @@ export function exact(text: string): Exact {
   return value;
 }
 
-export function exactInteger(value: bigint | number): Exact {
-  return { units: BigInt(value), places: 0 };
-}
-
-/** A finite Decimal as an exact decimal (no rounding). */
-export function exactOfDecimal(value: Decimal): Exact {
-  return exact(value.toFixed());
-}
-
-/** An exact decimal as a Decimal of the service's precision (rounds only beyond 40 digits). */
-export function toDecimal(value: Exact): Decimal {
-  return new Dec(formatUnits(value.units, value.places));
-}
-
 function aligned(value: Exact, places: number): bigint {
   return value.places === places ? value.units : value.units * pow10(places - value.places);
 }
@@ -190,10 +112,6 @@ export function compareExact(a: Exact, b: Exact): -1 | 0 | 1 {
   return x === y ? 0 : x > y ? 1 : -1;
 }
 
-export function isZeroExact(a: Exact): boolean {
-  return a.units === 0n;
-}
-
 /** Plain text of an exact decimal without trailing zeros: 3.60 → "3.6", 46 → "46". */
 export function formatExact(value: Exact): string {
   let { units, places } = value;
@@ -202,6 +120,17 @@ export function formatExact(value: Exact): string {
     places -= 1;
   }
   return formatUnits(units, places);
+}
+
+/** A decimal string as a reader would write it: "0.90" → "0.9", "040" → "40". */
+export function plainDecimal(text: string): string {
+  return formatExact(exact(text));
+}
+
+/** A rate as a percentage, exactly: "0.15" → "15%", "0.005" → "0.5%", "0.850" → "85%". */
+export function formatPercent(rate: string): string {
+  const { units, places } = exact(rate);
+  return `${formatExact(places >= 2 ? { units, places: places - 2 } : { units: units * pow10(2 - places), places: 0 })}%`;
 }
 
 /** `numerator / denominator` (both ≥ 0, denominator > 0) rounded half-up to a whole number. */
@@ -216,6 +145,14 @@ export function ratio(numerator: bigint, denominator: bigint, places: number): s
   return formatUnits(negative ? -magnitude : magnitude, places);
 }
 
+/**
+ * A change as a percentage of what it changed from: difference ÷ |base| × 100, half-up (away from
+ * zero) to 2 dp, so that its sign is the difference's; null when the base is 0.
+ */
+export function percentChange(difference: bigint, base: bigint): string | null {
+  return base === 0n ? null : ratio(difference * 100n, base < 0n ? -base : base, 2);
+}
+
 /** `numerator / denominator` (both ≥ 0, denominator > 0) half-up to `places` decimals, as whole units. */
 export function divideExactHalfUp(numerator: Exact, denominator: Exact, places: number): bigint {
   return divideHalfUp(
@@ -225,11 +162,14 @@ export function divideExactHalfUp(numerator: Exact, denominator: Exact, places: 
 }
 
 /**
- * §3 largest remainder, exactly. Part i is worth `numerators[i] × scale / denominator` whole units
- * (scale 100 for pennies of `numerators[i] / denominator`, 10000 for 4-dp shares); each part is
- * floored, then one unit goes to each of the largest remainders, ties to the earlier part, until
- * the parts sum to `targetUnits`. Remainders share the denominator, so they compare as integers.
- * All numerators must be ≥ 0. Returns whole units.
+ * §3 largest remainder, exactly: the one allocation rule of the service (the price's columns and
+ * shares, central pool shares, statements' lines, settlement rebates and shares). Part i is worth
+ * `numerators[i] × scale / denominator` whole units (scale 100 for pennies of
+ * `numerators[i] / denominator`, 10000 for 4-dp shares); each part is floored, then one unit goes to
+ * each of the largest remainders, ties to the earlier part, until the parts sum to `targetUnits`
+ * (when more units are owed than there are parts, every part first gets the same whole number of
+ * them). Remainders share the denominator, so they compare as integers. All numerators must be ≥ 0.
+ * Returns whole units; a RangeError when the target is below the sum of the floors.
  */
 export function allocateUnits(
   numerators: readonly bigint[],
@@ -283,11 +223,31 @@ export function formatUnits(units: bigint, places: number): string {
   return `${negative ? '-' : ''}${digits.slice(0, cut)}.${digits.slice(cut)}`;
 }
 
+/**
+ * A decimal string with at most `places` decimals as whole units of 10^-places: ("1.5", 6) →
+ * 1500000n. A RangeError for more decimals (`what` names the kind of figure in the message).
+ */
+export function unitsAt(
+  text: string,
+  places: number,
+  what = `a decimal with at most ${places} places`,
+): bigint {
+  const value = exact(text);
+  if (value.places > places) throw new RangeError(`not ${what}: ${JSON.stringify(text)}`);
+  return value.units * pow10(places - value.places);
+}
+
 /** A money string (`"1234.5"`, `"-3"`, at most 2 decimal places) as whole pennies; a RangeError beyond. */
 export function penniesOf(text: string): bigint {
+  return unitsAt(text, 2, 'money (more than 2 decimal places)');
+}
+
+/** A decimal string as pennies, half-up (away from zero) beyond two places: "2.675" → 268n. */
+export function penniesHalfUp(text: string): bigint {
   const { units, places } = exact(text);
-  if (places > 2) throw new RangeError(`not money (more than 2 decimal places): ${JSON.stringify(text)}`);
-  return units * pow10(2 - places);
+  if (places <= 2) return units * pow10(2 - places);
+  const divisor = pow10(places - 2);
+  return units < 0n ? -divideHalfUp(-units, divisor) : divideHalfUp(units, divisor);
 }
 
 /** Pennies as `"1234.50"`. */

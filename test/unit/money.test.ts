@@ -8,22 +8,22 @@ import {
   divideExactHalfUp,
   divideHalfUp,
   exact,
-  floorPennies,
   formatExact,
   formatGbp,
   formatGbpPennies,
-  formatMoney,
+  formatPercent,
   formatUnits,
   groupThousands,
-  largestRemainder,
   multiplyExact,
-  parseDecimal,
+  penniesHalfUp,
+  penniesOf,
+  percentChange,
+  plainDecimal,
+  ratio,
   roundPennies,
   subtractExact,
-  toDecimal,
+  unitsAt,
 } from '../../src/domain/money.js';
-
-const texts = (values: { toFixed(dp: number): string }[]) => values.map((value) => value.toFixed(2));
 
 describe('Dec', () => {
   it('works to 40 significant digits, half-up', () => {
@@ -34,27 +34,43 @@ describe('Dec', () => {
 });
 
 describe('parsing and rounding', () => {
-  it('parses decimal strings and refuses anything else', () => {
-    expect(parseDecimal('2400').toFixed(2)).toBe('2400.00');
-    expect(parseDecimal('-0.15').toString()).toBe('-0.15');
+  it('parses decimal strings exactly and refuses anything else', () => {
+    expect(exact('2400')).toEqual({ units: 2400n, places: 0 });
+    expect(exact('-0.15')).toEqual({ units: -15n, places: 2 });
     for (const bad of ['', '1e5', '1,000', ' 1', '.5', '1.', 'NaN', 'Infinity']) {
-      expect(() => parseDecimal(bad)).toThrow(RangeError);
+      expect(() => exact(bad)).toThrow(RangeError);
     }
   });
 
-  it('rounds half-up and floors to pennies', () => {
-    expect(roundPennies('1.005').toFixed(2)).toBe('1.01');
-    expect(roundPennies('1.00499999').toFixed(2)).toBe('1.00');
-    expect(roundPennies('-1.005').toFixed(2)).toBe('-1.01');
-    expect(floorPennies('1.009').toFixed(2)).toBe('1.00');
-    expect(floorPennies('-1.001').toFixed(2)).toBe('-1.01');
+  it('reads money as pennies, and decimals as units at a number of places', () => {
+    expect(penniesOf('1234.5')).toBe(123450n);
+    expect(penniesOf('-3')).toBe(-300n);
+    expect(() => penniesOf('1.005')).toThrow('not money (more than 2 decimal places): "1.005"');
+    expect(unitsAt('0.05', 6)).toBe(50_000n);
+    expect(unitsAt('1', 6)).toBe(1_000_000n);
+    expect(() => unitsAt('0.0000001', 6)).toThrow(RangeError);
   });
 
-  it('formats money with two decimals and never an exponent', () => {
-    expect(formatMoney('1234.5')).toBe('1234.50');
-    expect(formatMoney(new Dec('1e-7'))).toBe('0.00');
-    expect(formatMoney(new Dec('1e21'))).toBe('1000000000000000000000.00');
-    expect(formatMoney('2.675')).toBe('2.68');
+  it('rounds half-up (away from zero) to pennies', () => {
+    expect(penniesHalfUp('1.005')).toBe(101n);
+    expect(penniesHalfUp('1.00499999')).toBe(100n);
+    expect(penniesHalfUp('-1.005')).toBe(-101n);
+    expect(penniesHalfUp('2.675')).toBe(268n);
+    expect(penniesHalfUp('12.5')).toBe(1250n);
+    expect(roundPennies('1.005').toFixed(2)).toBe('1.01');
+    expect(roundPennies('-1.005').toFixed(2)).toBe('-1.01');
+  });
+
+  it('divides half-up to a number of places, away from zero', () => {
+    expect(ratio(365n, 7n, 6)).toBe('52.142857');
+    expect(ratio(-1n, 8n, 2)).toBe('-0.13');
+    expect(ratio(1n, 8n, 2)).toBe('0.13');
+    expect(percentChange(50n, 200n)).toBe('25.00');
+    expect(percentChange(-1n, 3n)).toBe('-33.33');
+    expect(percentChange(-50n, -200n)).toBe('-25.00');
+    expect(percentChange(1n, 0n)).toBeNull();
+    expect(divideHalfUp(5n, 10n)).toBe(1n);
+    expect(divideHalfUp(4n, 10n)).toBe(0n);
   });
 
   it('formats pounds for basis sentences', () => {
@@ -63,83 +79,90 @@ describe('parsing and rounding', () => {
     expect(formatGbp('999.995')).toBe('£1,000.00');
     expect(formatGbp(0)).toBe('£0.00');
     expect(formatGbp('-5')).toBe('-£5.00');
+    expect(formatGbp(new Dec('1e21'))).toBe('£1,000,000,000,000,000,000,000.00');
+    expect(formatGbp(new Dec('1e-7'))).toBe('£0.00');
     expect(groupThousands('1234567')).toBe('1,234,567');
     expect(groupThousands('-123.45')).toBe('-123.45');
     expect(formatGbpPennies(3209500n)).toBe('£32,095.00');
+    expect(formatGbpPennies(-150n)).toBe('-£1.50');
+  });
+
+  it('writes rates and figures as a reader would', () => {
+    expect(formatPercent('0.15')).toBe('15%');
+    expect(formatPercent('0.005')).toBe('0.5%');
+    expect(formatPercent('0.850')).toBe('85%');
+    expect(formatPercent('1')).toBe('100%');
+    expect(formatPercent('0')).toBe('0%');
+    expect(plainDecimal('0.90')).toBe('0.9');
+    expect(plainDecimal('040')).toBe('40');
+    expect(plainDecimal('37.50')).toBe('37.5');
+  });
+
+  it('writes percentages and plain figures as decimal.js would', () => {
+    const decimal = fc
+      .tuple(fc.bigInt({ min: -(10n ** 18n), max: 10n ** 18n }), fc.integer({ min: 0, max: 8 }))
+      .map(([units, places]) => formatUnits(units, places));
+    fc.assert(
+      fc.property(decimal, (text) => {
+        expect(formatPercent(text)).toBe(`${new Dec(text).times(100).toFixed()}%`);
+        expect(plainDecimal(text)).toBe(new Dec(text).toFixed());
+        expect(formatGbp(text)).toBe(formatGbpPennies(BigInt(new Dec(text).times(100).toFixed(0))));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
-describe('largestRemainder (§3)', () => {
+describe('allocateUnits (§3 largest remainder)', () => {
   it('gives the pennies to the largest remainders', () => {
     // floors 1.33 + 1.33 + 1.33 = 3.99; the last has the largest remainder (0.004)
-    expect(texts(largestRemainder(['1.333', '1.333', '1.334'], '4.00'))).toEqual(['1.33', '1.33', '1.34']);
-    // floors 0.33 × 3 = 0.99; remainders .0033 each: the penny goes to the earliest
-    expect(texts(largestRemainder(['0.3333', '0.3333', '0.3334'], '1.00'))).toEqual(['0.33', '0.33', '0.34']);
+    expect(allocateUnits([1333n, 1333n, 1334n], 1000n, 100n, 400n)).toEqual([133n, 133n, 134n]);
+    // floors 0.33 × 3 = 0.99; the last remainder (.0034) is the largest
+    expect(allocateUnits([3333n, 3333n, 3334n], 10_000n, 100n, 100n)).toEqual([33n, 33n, 34n]);
   });
 
-  it('breaks ties in favour of the earlier line', () => {
-    const third = new Dec(1000).times(7).div(365); // 19.178082… three times, fee 57.53
-    expect(texts(largestRemainder([third, third, third], '57.53'))).toEqual(['19.18', '19.18', '19.17']);
-    expect(texts(largestRemainder(['0.005', '0.005'], '0.01'))).toEqual(['0.01', '0.00']);
+  it('breaks ties in favour of the earlier part', () => {
+    // 1000 × 7 / 365 = 19.178082… three times, fee 57.53
+    expect(allocateUnits([7000n, 7000n, 7000n], 365n, 100n, 5753n)).toEqual([1918n, 1918n, 1917n]);
+    expect(allocateUnits([5n, 5n], 1000n, 100n, 1n)).toEqual([1n, 0n]);
   });
 
   it('leaves exact pennies alone', () => {
-    expect(texts(largestRemainder(['700', '35'], '735.00'))).toEqual(['700.00', '35.00']);
-    expect(largestRemainder([], 0)).toEqual([]);
+    expect(allocateUnits([70_000n, 3_500n], 100n, 100n, 73_500n)).toEqual([70_000n, 3_500n]);
+    expect(allocateUnits([], 1n, 100n, 0n)).toEqual([]);
   });
 
-  it('handles the general case: many more pennies than parts, or fewer than the floors', () => {
-    expect(texts(largestRemainder(['0.5', '0.5'], '3.00'))).toEqual(['1.50', '1.50']);
-    expect(texts(largestRemainder(['0.5', '0.5'], '2.01'))).toEqual(['1.01', '1.00']);
-    // floors 1.00 + 2.00 = 3.00 > 2.99: the penny comes back from the smallest remainder
-    expect(texts(largestRemainder(['1.004', '2.006'], '2.99'))).toEqual(['0.99', '2.00']);
-    // negative parts floor downwards and still add up
-    expect(texts(largestRemainder(['-1.005', '2.5'], '1.50'))).toEqual(['-1.00', '2.50']);
+  it('gives every part the same pennies first when more are owed than there are parts', () => {
+    expect(allocateUnits([5n, 5n], 10n, 100n, 300n)).toEqual([150n, 150n]);
+    expect(allocateUnits([5n, 5n], 10n, 100n, 201n)).toEqual([101n, 100n]);
   });
 
-  it('refuses a target that is not whole pennies, or a target over no parts', () => {
-    expect(() => largestRemainder(['1'], '1.001')).toThrow(RangeError);
-    expect(() => largestRemainder([], '1')).toThrow(RangeError);
+  it('refuses a target over no parts', () => {
+    expect(() => allocateUnits([], 1n, 100n, 1n)).toThrow(RangeError);
   });
 
   const amount = fc
     .tuple(fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.integer({ min: 0, max: 6 }))
     .map(([units, places]) => formatUnits(units, places));
 
-  it('always sums to the half-up total, each part within a penny of its exact value', () => {
+  it('allocates decimal amounts to their half-up total, each part within a penny of its exact value', () => {
     fc.assert(
       fc.property(fc.array(amount, { minLength: 1, maxLength: 30 }), (parts) => {
-        const exactSum = parts.reduce((sum, part) => sum.plus(part), new Dec(0));
-        const target = roundPennies(exactSum);
-        const result = largestRemainder(parts, target);
-        const sum = result.reduce((total, part) => total.plus(part), new Dec(0));
-        expect(sum.eq(target)).toBe(true);
-        result.forEach((part, i) => {
-          expect(part.minus(parts[i]!).abs().lt('0.01')).toBe(true);
-          expect(part.eq(part.toDecimalPlaces(2))).toBe(true);
+        // every part over the common denominator 10^6
+        const numerators = parts.map((part) => unitsAt(part, 6));
+        const total = numerators.reduce((sum, n) => sum + n, 0n);
+        const target = divideHalfUp(total * 100n, 1_000_000n);
+        const result = allocateUnits(numerators, 1_000_000n, 100n, target);
+        expect(result.reduce((sum, part) => sum + part, 0n)).toBe(target);
+        result.forEach((pennies, i) => {
+          const gap = pennies * 10_000n - numerators[i]!;
+          expect(gap < 0n ? -gap < 10_000n : gap < 10_000n).toBe(true);
         });
       }),
       { numRuns: 300 },
     );
   });
 
-  it('sums to any whole-penny target', () => {
-    fc.assert(
-      fc.property(
-        fc.array(amount, { minLength: 1, maxLength: 10 }),
-        fc.bigInt({ min: -(10n ** 14n), max: 10n ** 14n }),
-        (parts, pennies) => {
-          const target = formatUnits(pennies, 2);
-          const sum = largestRemainder(parts, target).reduce((total, part) => total.plus(part), new Dec(0));
-          expect(sum.eq(target)).toBe(true);
-        },
-      ),
-      { numRuns: 200 },
-    );
-  });
-});
-
-describe('allocateUnits', () => {
   it('sums to the target, each part within one unit of its exact value', () => {
     fc.assert(
       fc.property(
@@ -188,7 +211,7 @@ describe('exact decimals on BigInt', () => {
     expect(formatExact(multiplyExact(exact('29500'), exact('1.05')))).toBe('30975');
     expect(compareExact(exact('1.10'), exact('1.1'))).toBe(0);
     expect(compareExact(exact('2'), exact('10'))).toBe(-1);
-    expect(toDecimal(exact('-3.14159')).toString()).toBe('-3.14159');
+    expect(formatExact(exact('-3.14159'))).toBe('-3.14159');
     expect(() => exact('1e3')).toThrow(RangeError);
   });
 

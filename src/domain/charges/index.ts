@@ -45,11 +45,10 @@ import {
   allocateUnits,
   divideHalfUp,
   exact,
-  formatExact,
   formatPennies,
-  formatUnits,
   penniesOf,
-  pow10,
+  plainDecimal,
+  ratio,
 } from '../money.js';
 import { type CostModel, priceCostModel, type RateTables } from '../pricing/index.js';
 import { dayOf, instantOf, isoOf } from './days.js';
@@ -314,7 +313,7 @@ function validate(input: ChargesInput): {
         index: j,
         start: eStart,
         end: eEnd,
-        hoursKey: formatExact(exact(enhancement.hoursPerWeek)),
+        hoursKey: plainDecimal(enhancement.hoursPerWeek),
       });
     });
     if (start === undefined || end === undefined) return;
@@ -756,7 +755,7 @@ export function occupancy(input: OccupancyInput): Occupancy {
     days,
     placeDays,
     occupiedDays,
-    occupancy: formatUnits(divideHalfUp(BigInt(occupiedDays) * 1_000_000n, BigInt(placeDays)), 6),
+    occupancy: ratio(BigInt(occupiedDays), BigInt(placeDays), 6),
     plannedOccupancy: planned,
   };
 }

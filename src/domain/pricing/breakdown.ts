@@ -5,7 +5,8 @@ import { rateSourcesSchema } from './rates.js';
 // §4 What comes out. A plain description of the breakdown (no transforms) so that the HTTP layer can
 // use it as the response schema and publish it in the OpenAPI document.
 
-const money = (description: string) =>
+/** Pounds as a signed decimal string with exactly two decimal places, described. */
+export const moneyString = (description: string) =>
   z
     .string()
     .regex(/^-?\d+\.\d{2}$/)
@@ -30,8 +31,8 @@ export const breakdownLineSchema = z
     description: z
       .string()
       .describe('The staffing role, the description given for the line, or a generated name.'),
-    annualAmount: money('The line for the whole period, allocated so that the column adds up (§3).'),
-    weeklyPerChild: money(
+    annualAmount: moneyString('The line for the whole period, allocated so that the column adds up (§3).'),
+    weeklyPerChild: moneyString(
       'The line per child per week, allocated so that the column adds up to the weekly fee (§3).',
     ),
     shareOfFee: share("The line's share of the weekly fee; the shares add up to 1.0000."),
@@ -55,7 +56,7 @@ export type BreakdownLine = z.infer<typeof breakdownLineSchema>;
 export const enhancementLineSchema = z.object({
   code: z.enum(['ENHANCEMENT_STAFFING', 'SURPLUS']),
   category: z.enum(['enhancement', 'surplus']),
-  weeklyAmount: money('The line per week, allocated so that the lines add up to the weekly charge.'),
+  weeklyAmount: moneyString('The line per week, allocated so that the lines add up to the weekly charge.'),
   basis: z.string().describe('How the line is worked out.'),
 });
 export type EnhancementLine = z.infer<typeof enhancementLineSchema>;
@@ -65,11 +66,11 @@ export const enhancementBreakdownSchema = z
     description: z.string(),
     roleId: z.string().describe('The staffing line whose loaded hourly cost prices the extra hours.'),
     hoursPerWeek: decimal('Extra hours a week.'),
-    loadedHourlyCost: money(
+    loadedHourlyCost: moneyString(
       'Employment cost and absence cover of the referenced line per hour worked, half-up.',
     ),
-    weeklyCost: money('Extra hours × unrounded loaded hourly cost, half-up (for information).'),
-    weeklyCharge: money(
+    weeklyCost: moneyString('Extra hours × unrounded loaded hourly cost, half-up (for information).'),
+    weeklyCharge: moneyString(
       'Cost plus surplus at the same rate, half-up: what the placement pays a week on top of the fee.',
     ),
     lines: z.array(enhancementLineSchema),
@@ -81,11 +82,11 @@ export const relatedPartyLineSchema = z
   .object({
     code: z.enum(BREAKDOWN_LINE_CODES).describe('The breakdown line the payment is part of.'),
     description: z.string().describe('The line, or the central component, paid to the party.'),
-    annualAmount: money(
+    annualAmount: moneyString(
       'What the model pays the party in the year (for a central component, this home’s share), half-up.',
     ),
-    marketAnnualAmount: money('The market amount annualised the same way, half-up.'),
-    excessAnnual: money('max(0, amount − market amount) for the year, half-up.'),
+    marketAnnualAmount: moneyString('The market amount annualised the same way, half-up.'),
+    excessAnnual: moneyString('max(0, amount − market amount) for the year, half-up.'),
     marketEvidence: z.string().describe('Where the market amount comes from.'),
   })
   .describe('Method v2 §6: one payment to a related party, against its market amount.');
@@ -100,7 +101,7 @@ export const relatedPartyBreakdownSchema = z
     lines: z
       .array(relatedPartyLineSchema)
       .describe('Property and running lines, then central components, in input order.'),
-    excessAnnual: money('The sum of the lines’ excesses (each half-up).'),
+    excessAnnual: moneyString('The sum of the lines’ excesses (each half-up).'),
   })
   .describe('Method v2 §6: a related party the model pays, with its lines.');
 export type RelatedPartyBreakdown = z.infer<typeof relatedPartyBreakdownSchema>;
@@ -157,7 +158,7 @@ export const breakdownSchema = z
         basis: z.enum(CENTRAL_BASES),
         homeUnits: z.string(),
         totalUnits: z.string(),
-        annualAmount: money(
+        annualAmount: moneyString(
           "This home's share of the pool (§7), used as the CENTRAL_OVERHEAD annual amount; present only when the model gives it.",
         ).optional(),
       })
@@ -165,17 +166,17 @@ export const breakdownSchema = z
     surplusRate: decimal('Surplus as a mark-up on cost.'),
     capRate: decimal('The highest surplus rate allowed.'),
     surplusShareOfFee: share('Surplus as a share of the fee, rate ÷ (1 + rate).'),
-    weeklyFeePerChild: money('The weekly fee per child: cost plus surplus, half-up.'),
-    weeklyCostPerChild: money('The weekly fee less the surplus line.'),
-    weeklySurplusPerChild: money('The surplus line per child per week (0.00 when there is none).'),
-    annualIncomeAtPlannedOccupancy: money(
+    weeklyFeePerChild: moneyString('The weekly fee per child: cost plus surplus, half-up.'),
+    weeklyCostPerChild: moneyString('The weekly fee less the surplus line.'),
+    weeklySurplusPerChild: moneyString('The surplus line per child per week (0.00 when there is none).'),
+    annualIncomeAtPlannedOccupancy: moneyString(
       'Weekly fee × weeks × planned occupied places, exact then half-up.',
     ),
     lines: z.array(breakdownLineSchema).describe('The lines in the order of §3.'),
     totals: z
       .object({
-        annualAmount: money('Sum of the annual column (= annual income at planned occupancy).'),
-        weeklyPerChild: money('Sum of the weekly column (= the weekly fee).'),
+        annualAmount: moneyString('Sum of the annual column (= annual income at planned occupancy).'),
+        weeklyPerChild: moneyString('Sum of the weekly column (= the weekly fee).'),
         shareOfFee: share('Sum of the shares.'),
       })
       .describe('Column totals.'),
@@ -186,7 +187,7 @@ export const breakdownSchema = z
       .describe(
         'Method v2 §6: the related parties the model pays, in input order; present only when the model lists them.',
       ),
-    relatedPartyExcessWeeklyPerChild: money(
+    relatedPartyExcessWeeklyPerChild: moneyString(
       'Method v2 §6: X = the related-party excess per child per week, Σ excess ÷ W ÷ P, half-up; present with relatedParties.',
     ).optional(),
     adjustedSurplusRate: decimal(

@@ -1,14 +1,14 @@
 import {
   allocateUnits,
-  divideHalfUp,
   type Exact,
   exact,
-  formatExact,
   formatGbpPennies,
   formatPennies,
-  formatUnits,
   groupThousands,
+  penniesOf,
+  plainDecimal,
   pow10,
+  ratio,
 } from '../money.js';
 
 // §2 central overhead and §7 "Shares add up". A pool shared among an organisation's homes is split
@@ -41,11 +41,11 @@ function nonNegative(text: string, what: string): Exact {
   return value;
 }
 
-/** A money string as whole pennies (at most 2 decimals). */
-function penniesOf(text: string, what: string): bigint {
+/** A money string ≥ 0 as whole pennies; a RangeError names the argument otherwise. */
+function poolPennies(text: string, what: string): bigint {
   const value = nonNegative(text, what);
   if (value.places > 2) throw new RangeError(`${what} must have at most 2 decimal places, not ${text}`);
-  return value.units * pow10(2 - value.places);
+  return penniesOf(text);
 }
 
 /**
@@ -56,7 +56,7 @@ function penniesOf(text: string, what: string): bigint {
  * home id, or units that sum to zero (there is nothing to share the pool by).
  */
 export function centralPoolShares(poolAnnual: string, homes: readonly CentralPoolHome[]): CentralPoolShare[] {
-  const pool = penniesOf(poolAnnual, 'poolAnnual');
+  const pool = poolPennies(poolAnnual, 'poolAnnual');
   // §7 ties go to the earlier home by id: order by id (code units, as PostgreSQL orders a uuid's text)
   const ordered = [...homes].sort((a, b) => (a.homeId < b.homeId ? -1 : a.homeId > b.homeId ? 1 : 0));
   for (let i = 1; i < ordered.length; i += 1) {
@@ -102,13 +102,13 @@ export function centralProductWords(
   basisWords?: string,
 ): string {
   const { numerator, denominator } = productInPennies(poolAnnual, homeUnits, totalUnits);
-  const tenThousandths = numerator * 100n;
-  const isExact = tenThousandths % denominator === 0n;
-  let product = formatUnits(divideHalfUp(tenThousandths, denominator), 4);
+  // the product in pounds to 4 dp; an exact one keeps only the decimals it needs beyond pennies
+  const isExact = (numerator * 100n) % denominator === 0n;
+  let product = ratio(numerator, denominator * 100n, 4);
   if (isExact) product = product.replace(/0{1,2}$/, '');
-  const pool = formatGbpPennies(penniesOf(poolAnnual, 'poolAnnual'));
-  const home = formatExact(exact(homeUnits));
-  const total = formatExact(exact(totalUnits));
+  const pool = formatGbpPennies(poolPennies(poolAnnual, 'poolAnnual'));
+  const home = plainDecimal(homeUnits);
+  const total = plainDecimal(totalUnits);
   const factors =
     basisWords === undefined
       ? `${pool} × ${home} ÷ ${total}`
@@ -132,7 +132,7 @@ export function centralShareMessage(central: {
     central.homeUnits,
     central.totalUnits,
   );
-  const share = penniesOf(central.annualAmount, 'annualAmount');
+  const share = poolPennies(central.annualAmount, 'annualAmount');
   // |share − n/d| ≤ 1 penny, in integers: |share × d − n| ≤ d
   const gap = share * denominator - numerator;
   if ((gap < 0n ? -gap : gap) <= denominator) return undefined;

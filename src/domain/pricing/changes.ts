@@ -1,8 +1,23 @@
 import { z } from 'zod';
 import { DomainValidationError } from '../errors.js';
-import { Dec, divideHalfUp, exact, formatGbp, formatUnits, pow10 } from '../money.js';
-import { type Breakdown, type BreakdownLine, breakdownLineSchema } from './breakdown.js';
-import type { Frequency, RelatedPartyRelationship } from './codes.js';
+import {
+  compareExact,
+  exact,
+  formatGbp,
+  formatGbpPennies,
+  formatPercent,
+  formatUnits,
+  penniesHalfUp,
+  percentChange,
+  plainDecimal,
+} from '../money.js';
+import { type Breakdown, type BreakdownLine, breakdownLineSchema, moneyString } from './breakdown.js';
+import {
+  CENTRAL_BASIS_WORDS,
+  FREQUENCY_WORDS,
+  type Frequency,
+  type RelatedPartyRelationship,
+} from './codes.js';
 import { priceCostModel } from './engine.js';
 import { RATE_FIELDS, type RateTables, resolveRates } from './rates.js';
 import {
@@ -32,12 +47,6 @@ import {
 // the figures already moved before it): the split is a faithful account, not the only one.
 
 // ── the output ─────────────────────────────────────────────────────────────────────────────────
-
-const signedMoney = (description: string) =>
-  z
-    .string()
-    .regex(/^-?\d+\.\d{2}$/)
-    .describe(`${description} Pounds as a decimal string with exactly two decimal places.`);
 
 const percentage = (description: string) =>
   z
@@ -72,9 +81,9 @@ export const feeChangeLineSchema = z
     code: breakdownLineSchema.shape.code,
     category: breakdownLineSchema.shape.category,
     description: breakdownLineSchema.shape.description,
-    fromWeekly: signedMoney('The line per child per week before ("0.00" when the line is new).'),
-    toWeekly: signedMoney('The line per child per week after ("0.00" when the line has gone).'),
-    difference: signedMoney('toWeekly − fromWeekly.'),
+    fromWeekly: moneyString('The line per child per week before ("0.00" when the line is new).'),
+    toWeekly: moneyString('The line per child per week after ("0.00" when the line has gone).'),
+    difference: moneyString('toWeekly − fromWeekly.'),
     percentage: percentage('difference ÷ fromWeekly × 100.'),
     status: z
       .enum(FEE_CHANGE_LINE_STATUSES)
@@ -99,7 +108,7 @@ export const feeChangeCauseSchema = z
         'The earlier raw value: the value itself for one pointer (JSON text for an object), a JSON object from pointer to value for several; null when absent.',
       ),
     to: z.string().nullable().describe('The later raw value, written the same way as `from`.'),
-    effectOnWeeklyFee: signedMoney(
+    effectOnWeeklyFee: moneyString(
       'How much this cause moved the weekly fee per child, by sequential substitution; the effects add up to the difference.',
     ),
   })
@@ -149,13 +158,13 @@ const rate = (description: string) =>
 
 export const relatedPartyChangesSchema = z
   .object({
-    fromExcessWeeklyPerChild: signedMoney(
+    fromExcessWeeklyPerChild: moneyString(
       'X of the earlier schedule: paid to related parties above market, per child per week; null when it lists no related parties.',
     ).nullable(),
-    toExcessWeeklyPerChild: signedMoney(
+    toExcessWeeklyPerChild: moneyString(
       'X of the later schedule; null when it lists no related parties.',
     ).nullable(),
-    excessDifference: signedMoney(
+    excessDifference: moneyString(
       'toExcessWeeklyPerChild − fromExcessWeeklyPerChild, an absent X counting as 0.00.',
     ),
     fromAdjustedSurplusRate: rate(
@@ -178,9 +187,9 @@ export type RelatedPartyChanges = z.infer<typeof relatedPartyChangesSchema>;
 
 export const feeChangeSchema = z
   .object({
-    fromWeeklyFee: signedMoney('The earlier weekly fee per child.'),
-    toWeeklyFee: signedMoney('The later weekly fee per child.'),
-    difference: signedMoney('toWeeklyFee − fromWeeklyFee.'),
+    fromWeeklyFee: moneyString('The earlier weekly fee per child.'),
+    toWeeklyFee: moneyString('The later weekly fee per child.'),
+    difference: moneyString('toWeeklyFee − fromWeeklyFee.'),
     percentage: percentage('difference ÷ fromWeeklyFee × 100.'),
     lines: z
       .array(feeChangeLineSchema)
@@ -226,15 +235,15 @@ export function explainFeeChange(
   to: PricedModel,
   options: FeeChangeOptions = {},
 ): FeeChange {
-  const fromFee = pennies(from.breakdown.weeklyFeePerChild);
-  const toFee = pennies(to.breakdown.weeklyFeePerChild);
+  const fromFee = penniesHalfUp(from.breakdown.weeklyFeePerChild);
+  const toFee = penniesHalfUp(to.breakdown.weeklyFeePerChild);
   const plan = planChanges(working(from, options), working(to, options));
   const related = relatedPartyChanges(from, to);
   return {
     fromWeeklyFee: formatUnits(fromFee, 2),
     toWeeklyFee: formatUnits(toFee, 2),
     difference: formatUnits(toFee - fromFee, 2),
-    percentage: percentageOf(toFee - fromFee, fromFee),
+    percentage: percentChange(toFee - fromFee, fromFee),
     lines: compareLines(from.breakdown.lines, to.breakdown.lines),
     causes: substitute(plan, fromFee, toFee),
     // only when either side has §6, so that the explanation of two version 1 schedules keeps its bytes
@@ -269,7 +278,7 @@ interface Plan {
 function substitute(plan: Plan, fromFee: bigint, toFee: bigint): FeeChangeCause[] {
   const feeAfter = (k: number): bigint | undefined => {
     try {
-      return pennies(priceCostModel(plan.build(k)).weeklyFeePerChild);
+      return penniesHalfUp(priceCostModel(plan.build(k)).weeklyFeePerChild);
     } catch (error) {
       if (error instanceof DomainValidationError) return undefined;
       throw error;
@@ -297,7 +306,7 @@ function substitute(plan: Plan, fromFee: bigint, toFee: bigint): FeeChangeCause[
   if (gap !== 0n) {
     causes.push({
       section: 'recalculation',
-      description: `Not explained by the inputs: the same models re-priced today give ${gbpPennies(start)} → ${gbpPennies(before)} against the published ${gbpPennies(fromFee)} → ${gbpPennies(toFee)}`,
+      description: `Not explained by the inputs: the same models re-priced today give ${formatGbpPennies(start)} → ${formatGbpPennies(before)} against the published ${formatGbpPennies(fromFee)} → ${formatGbpPennies(toFee)}`,
       path: [],
       from: formatUnits(start, 2),
       to: formatUnits(before, 2),
@@ -354,6 +363,8 @@ function working(priced: PricedModel, options: FeeChangeOptions): Working {
 
 const NONE = -1;
 const HOME_FIELDS = ['registeredPlaces', 'plannedOccupancy', 'fteHoursPerWeek'] as const;
+type HomeField = (typeof HOME_FIELDS)[number];
+type RateField = (typeof RATE_FIELDS)[number];
 const COVER_FIELDS = [
   'workingDaysPerYear',
   'annualLeaveDays',
@@ -362,6 +373,7 @@ const COVER_FIELDS = [
   'agencyShare',
   'agencyPremiumRate',
 ] as const satisfies readonly (keyof CoverFigures)[];
+type CoverField = (typeof COVER_FIELDS)[number];
 /** Staffing fields that move together as one cause (the pay basis is one choice of two fields). */
 const STAFF_FIELD_GROUPS = [
   ['role'],
@@ -375,190 +387,312 @@ const STAFF_FIELD_GROUPS = [
 ] as const satisfies readonly (readonly (keyof StaffingLine)[])[];
 type StaffField = (typeof STAFF_FIELD_GROUPS)[number][number];
 
+/** The causes found so far: those that move the fee, in substitution order, and those that cannot. */
+interface Causes {
+  fee: Draft[];
+  info: Draft[];
+}
+
+/** Adds a cause that moves the fee; returns its number, the step of the substitution it is applied at. */
+function addCause(causes: Causes, section: FeeChangeSection, description: string, entries: Entry[]): number {
+  return causes.fee.push({ section, description, entries }) - 1;
+}
+
+/** Each part of the model with the numbers of the causes that move it (NONE where nothing moved). */
+interface Steps {
+  period: number;
+  home: Map<HomeField, number>;
+  rates: { byField: Map<RateField, number>; source: number };
+  cover: Map<CoverField, number>;
+  staffing: StaffPlan[];
+  property: CostLinePlan<PropertyLine>[];
+  running: CostLinePlan<RunningLine>[];
+  central: { pool: number; basis: number; units: number };
+  surplus: { rate: number; cap: number };
+}
+
+/** The causes in the order of the cost model document (the note at the top), then the enhancements. */
 function planChanges(from: Working, to: Working): Plan {
-  const fee: Draft[] = [];
-  const info: Draft[] = [];
-  const add = (section: FeeChangeSection, description: string, entries: Entry[]): number =>
-    fee.push({ section, description, entries }) - 1;
+  const causes: Causes = { fee: [], info: [] };
   const fm = from.model;
   const tm = to.model;
+  // each step adds its causes in turn: the order of these properties is the order of substitution
+  const steps: Steps = {
+    period: planPeriod(causes, fm.period, tm.period),
+    home: planHome(causes, fm.home, tm.home),
+    rates: planRates(causes, from, to),
+    cover: planCover(causes, fm.cover, tm.cover),
+    staffing: planStaffing(causes, fm.staffing, tm.staffing),
+    property: planCostLines(causes, 'property', fm.property, tm.property),
+    running: planCostLines(causes, 'running', fm.running, tm.running),
+    central: planCentral(causes, fm.central, tm.central),
+    surplus: planSurplus(causes, fm.surplus, tm.surplus),
+  };
+  planEnhancements(causes, fm, tm);
+  return { fee: causes.fee, info: causes.info, build: (k) => buildModel(from, to, steps, k) };
+}
 
-  // period: label, start and end as one cause (a period is one year, so start and end move together)
-  const periodFields = (['label', 'start', 'end'] as const).filter((f) => fm.period[f] !== tm.period[f]);
-  const periodCause =
-    periodFields.length === 0
-      ? NONE
-      : add(
-          'period',
-          describePeriod(fm.period, tm.period),
-          periodFields.map((f) => ({ pointer: `/period/${f}`, from: fm.period[f], to: tm.period[f] })),
-        );
+/** Period: label, start and end as one cause (a period is one year, so start and end move together). */
+function planPeriod(causes: Causes, a: CostModel['period'], b: CostModel['period']): number {
+  const fields = (['label', 'start', 'end'] as const).filter((f) => a[f] !== b[f]);
+  if (fields.length === 0) return NONE;
+  const entries = fields.map((f) => ({ pointer: `/period/${f}`, from: a[f], to: b[f] }));
+  return addCause(causes, 'period', describePeriod(a, b), entries);
+}
 
-  // home
-  const homeCause = new Map<(typeof HOME_FIELDS)[number], number>();
+/** Home: registered places, planned occupancy and the hours of a full-time week, each its own cause. */
+function planHome(causes: Causes, a: CostModel['home'], b: CostModel['home']): Map<HomeField, number> {
+  const steps = new Map<HomeField, number>();
   for (const field of HOME_FIELDS) {
-    const a = fm.home[field];
-    const b = tm.home[field];
-    if (same(a, b)) continue;
-    const description =
-      field === 'registeredPlaces'
-        ? `Registered places ${a} → ${b}`
-        : field === 'plannedOccupancy'
-          ? `Planned occupancy ${percent(String(a))} → ${percent(String(b))}`
-          : `Hours in a full-time week ${plainNumber(String(a))} → ${plainNumber(String(b))}`;
-    homeCause.set(field, add('home', description, [{ pointer: `/home/${field}`, from: a, to: b }]));
+    if (same(a[field], b[field])) continue;
+    const entries = [{ pointer: `/home/${field}`, from: a[field], to: b[field] }];
+    steps.set(field, addCause(causes, 'home', describeHome(field, a, b), entries));
   }
+  return steps;
+}
 
-  // rates: field by field while both models give their own; a change of source is one cause
-  const rateCause = new Map<(typeof RATE_FIELDS)[number], number>();
-  let ratesSourceCause = NONE;
-  const movedRates = RATE_FIELDS.filter((field) => !same(from.rates[field], to.rates[field]));
+/** Rates: field by field while both models give their own; a change of source is one cause. */
+function planRates(causes: Causes, from: Working, to: Working): Steps['rates'] {
+  const moved = RATE_FIELDS.filter((field) => !same(from.rates[field], to.rates[field]));
   if (from.source === null && to.source === null) {
-    for (const field of movedRates) {
-      if (rateCause.has(field)) continue;
-      const fields: (typeof RATE_FIELDS)[number][] = [field];
-      // the lower limit alone must not rise above the old upper limit: move both together
-      if (
-        field === 'pensionQualifyingLowerAnnual' &&
-        movedRates.includes('pensionQualifyingUpperAnnual') &&
-        new Dec(to.rates.pensionQualifyingLowerAnnual).gt(from.rates.pensionQualifyingUpperAnnual)
-      ) {
-        fields.push('pensionQualifyingUpperAnnual');
-      }
-      const cause = add(
-        'rates',
-        fields.map((f) => describeRate(f, from.rates[f], to.rates[f])).join('; '),
-        fields.map((f) => ({ pointer: `/rates/${f}`, from: from.rates[f], to: to.rates[f] })),
-      );
-      for (const f of fields) rateCause.set(f, cause);
+    return { byField: planRateFields(causes, from.rates, to.rates, moved), source: NONE };
+  }
+  if (from.source === to.source && moved.length === 0) return { byField: new Map(), source: NONE };
+  return { byField: new Map(), source: planRateSource(causes, from, to, moved) };
+}
+
+/** Rates the models give themselves, each figure that moved a cause. */
+function planRateFields(
+  causes: Causes,
+  a: RatesBlock,
+  b: RatesBlock,
+  moved: readonly RateField[],
+): Map<RateField, number> {
+  const steps = new Map<RateField, number>();
+  for (const field of moved) {
+    if (steps.has(field)) continue;
+    const fields: RateField[] = [field];
+    // the lower limit alone must not rise above the old upper limit: move both together
+    if (
+      field === 'pensionQualifyingLowerAnnual' &&
+      moved.includes('pensionQualifyingUpperAnnual') &&
+      compareExact(exact(b.pensionQualifyingLowerAnnual), exact(a.pensionQualifyingUpperAnnual)) > 0
+    ) {
+      fields.push('pensionQualifyingUpperAnnual');
     }
-  } else if (from.source !== to.source || movedRates.length > 0) {
-    const figures = movedRates.map((f) => describeRate(f, from.rates[f], to.rates[f]));
-    const heading =
-      from.source !== null && to.source !== null
-        ? from.source === to.source
-          ? `Rate table ${to.source} revised`
-          : `Rate table ${from.source} → ${to.source}`
-        : `Rates ${sourceWords(from.source)} → ${sourceWords(to.source)}`;
-    const entries: Entry[] =
-      from.source === null || to.source === null
-        ? [
-            { pointer: '/rates', from: fm.rates, to: tm.rates },
-            { pointer: '/ratesFrom', from: fm.ratesFrom, to: tm.ratesFrom },
-          ]
-        : from.source === to.source
-          ? // the same table, revised since: the figures that moved
-            [
-              {
-                pointer: '/ratesFrom',
-                from: pickRates(from.rates, movedRates),
-                to: pickRates(to.rates, movedRates),
-              },
-            ]
-          : [{ pointer: '/ratesFrom', from: from.source, to: to.source }];
-    ratesSourceCause = add(
+    const cause = addCause(
+      causes,
       'rates',
-      `${heading}${figures.length === 0 ? ' (no figure changed)' : `: ${figures.join('; ')}`}`,
-      entries,
+      fields.map((f) => describeRate(f, a[f], b[f])).join('; '),
+      fields.map((f) => ({ pointer: `/rates/${f}`, from: a[f], to: b[f] })),
     );
+    for (const f of fields) steps.set(f, cause);
   }
+  return steps;
+}
 
-  // cover, field by field (an intermediate step the engine refuses is merged with the next)
-  const coverCause = new Map<(typeof COVER_FIELDS)[number], number>();
+/** Rates from a table: another table, a table in place of the model's own rates, or a revised table. */
+function planRateSource(causes: Causes, from: Working, to: Working, moved: readonly RateField[]): number {
+  const figures = moved.map((f) => describeRate(f, from.rates[f], to.rates[f]));
+  const heading =
+    from.source !== null && to.source !== null
+      ? from.source === to.source
+        ? `Rate table ${to.source} revised`
+        : `Rate table ${from.source} → ${to.source}`
+      : `Rates ${sourceWords(from.source)} → ${sourceWords(to.source)}`;
+  const entries: Entry[] =
+    from.source === null || to.source === null
+      ? [
+          { pointer: '/rates', from: from.model.rates, to: to.model.rates },
+          { pointer: '/ratesFrom', from: from.model.ratesFrom, to: to.model.ratesFrom },
+        ]
+      : from.source === to.source
+        ? // the same table, revised since: the figures that moved
+          [{ pointer: '/ratesFrom', from: pickRates(from.rates, moved), to: pickRates(to.rates, moved) }]
+        : [{ pointer: '/ratesFrom', from: from.source, to: to.source }];
+  const words = figures.length === 0 ? ' (no figure changed)' : `: ${figures.join('; ')}`;
+  return addCause(causes, 'rates', `${heading}${words}`, entries);
+}
+
+/** Cover, field by field (an intermediate step the engine refuses is merged with the next). */
+function planCover(causes: Causes, a: CoverFigures, b: CoverFigures): Map<CoverField, number> {
+  const steps = new Map<CoverField, number>();
   for (const field of COVER_FIELDS) {
-    const a = fm.cover[field];
-    const b = tm.cover[field];
-    if (!same(a, b))
-      coverCause.set(field, add('cover', describeCover(field, a, b), [entry(`/cover/${field}`, a, b)]));
+    if (same(a[field], b[field])) continue;
+    const entries = [entry(`/cover/${field}`, a[field], b[field])];
+    steps.set(field, addCause(causes, 'cover', describeCover(field, a[field], b[field]), entries));
   }
+  return steps;
+}
 
-  // staffing lines, matched by id
-  const staffPlans = pairUp(fm.staffing, tm.staffing, (line) => line.id).map((pair) => {
+interface StaffPlan {
+  pair: Pair<StaffingLine>;
+  /** The cause of an added or removed line. */
+  whole: number;
+  /** The causes of a matched line, by field. */
+  groups: Map<StaffField, number>;
+}
+
+/** Staffing lines matched by id: each group of fields that moved; an added or removed line as one cause. */
+function planStaffing(
+  causes: Causes,
+  fromLines: readonly StaffingLine[],
+  toLines: readonly StaffingLine[],
+): StaffPlan[] {
+  return pairUp(fromLines, toLines, (line) => line.id).map((pair) => {
     if (pair.from !== undefined && pair.to !== undefined) {
-      const before = pair.from;
-      const after = pair.to;
-      const label = staffLabel(after, tm.staffing);
-      const groups = new Map<StaffField, number>();
-      for (const fields of STAFF_FIELD_GROUPS) {
-        const moved = fields.filter((f) => !same(before[f], after[f]));
-        if (moved.length === 0) continue;
-        const cause = add(
-          'staffing',
-          describeStaffChange(fields[0], before, after, label),
-          moved.map((f) => ({ pointer: `/staffing/${pair.toIndex}/${f}`, from: before[f], to: after[f] })),
-        );
-        for (const f of fields) groups.set(f, cause);
-      }
-      return { pair, whole: NONE, groups };
+      return {
+        pair,
+        whole: NONE,
+        groups: planStaffFields(causes, pair.from, pair.to, pair.toIndex, toLines),
+      };
     }
     const whole =
       pair.to !== undefined
-        ? add('staffing', `Staffing line added: ${describeNewStaff(pair.to, tm.staffing)}`, [
+        ? addCause(causes, 'staffing', `Staffing line added: ${describeNewStaff(pair.to, toLines)}`, [
             { pointer: `/staffing/${pair.toIndex}`, from: undefined, to: pair.to },
           ])
-        : add('staffing', `Staffing line removed: ${staffLabel(pair.from!, fm.staffing)}`, [
+        : addCause(causes, 'staffing', `Staffing line removed: ${staffLabel(pair.from!, fromLines)}`, [
             { pointer: `/staffing/${pair.fromIndex}`, from: pair.from, to: undefined },
           ]);
     return { pair, whole, groups: new Map<StaffField, number>() };
   });
+}
 
-  // property and running lines, matched by (code, description); amount, frequency and basis are
-  // one cause, since together they say what the line costs
-  const propertyPlans = planCostLines('property', fm.property, tm.property, add);
-  const runningPlans = planCostLines('running', fm.running, tm.running, add);
+/** A matched staffing line: each group of fields that moved, as one cause. */
+function planStaffFields(
+  causes: Causes,
+  before: StaffingLine,
+  after: StaffingLine,
+  toIndex: number,
+  toLines: readonly StaffingLine[],
+): Map<StaffField, number> {
+  const label = staffLabel(after, toLines);
+  const groups = new Map<StaffField, number>();
+  for (const fields of STAFF_FIELD_GROUPS) {
+    const moved = fields.filter((f) => !same(before[f], after[f]));
+    if (moved.length === 0) continue;
+    const cause = addCause(
+      causes,
+      'staffing',
+      describeStaffChange(fields[0], before, after, label),
+      moved.map((f) => ({ pointer: `/staffing/${toIndex}/${f}`, from: before[f], to: after[f] })),
+    );
+    for (const f of fields) groups.set(f, cause);
+  }
+  return groups;
+}
 
-  // central
-  const fc = fm.central;
-  const tc = tm.central;
-  const poolCause = same(fc.poolAnnual, tc.poolAnnual)
-    ? NONE
-    : add(
-        'central',
-        `Central overhead pool ${formatGbp(fc.poolAnnual)} → ${formatGbp(tc.poolAnnual)} a year`,
-        [entry('/central/poolAnnual', fc.poolAnnual, tc.poolAnnual)],
+interface CostLinePlan<T> {
+  pair: Pair<T>;
+  cause: number;
+}
+
+/**
+ * Property or running lines, matched by (code, description); amount, frequency and basis are one
+ * cause, since together they say what the line costs.
+ */
+function planCostLines<T extends PropertyLine | RunningLine>(
+  causes: Causes,
+  section: 'property' | 'running',
+  fromLines: readonly T[],
+  toLines: readonly T[],
+): CostLinePlan<T>[] {
+  const heading = section === 'property' ? 'Property line' : 'Running line';
+  return pairUp(fromLines, toLines, (line) => `${line.code}\u0000${line.description}`).map((pair) => {
+    if (pair.from !== undefined && pair.to !== undefined) {
+      const before = costFields(pair.from);
+      const after = costFields(pair.to);
+      const moved = (Object.keys(after) as (keyof typeof after)[]).filter((f) => !same(before[f], after[f]));
+      if (moved.length === 0) return { pair, cause: NONE };
+      const basisMoved = moved.includes('basis');
+      const cause = addCause(
+        causes,
+        section,
+        `${pair.to.description} ${costWords(pair.from, basisMoved)} → ${costWords(pair.to, basisMoved)}`,
+        moved.map((f) => entry(`/${section}/${pair.toIndex}/${f}`, before[f], after[f])),
       );
-  const centralBasisCause =
-    fc.basis === tc.basis
+      return { pair, cause };
+    }
+    const cause =
+      pair.to !== undefined
+        ? addCause(causes, section, `${heading} added: ${pair.to.description} ${costWords(pair.to, false)}`, [
+            { pointer: `/${section}/${pair.toIndex}`, from: undefined, to: pair.to },
+          ])
+        : addCause(
+            causes,
+            section,
+            `${heading} removed: ${pair.from!.description} ${costWords(pair.from!, false)}`,
+            [{ pointer: `/${section}/${pair.fromIndex}`, from: pair.from, to: undefined }],
+          );
+    return { pair, cause };
+  });
+}
+
+function costFields(line: PropertyLine | RunningLine): {
+  amount: string;
+  frequency: Frequency;
+  basis?: string;
+} {
+  return 'basis' in line || line.code.startsWith('RUNNING_')
+    ? { amount: line.amount, frequency: line.frequency, basis: basisOf(line) }
+    : { amount: line.amount, frequency: line.frequency };
+}
+
+/** Central: the pool, the basis it is shared by, and the home's units of it (both units together). */
+function planCentral(causes: Causes, a: CostModel['central'], b: CostModel['central']): Steps['central'] {
+  const pool = same(a.poolAnnual, b.poolAnnual)
+    ? NONE
+    : addCause(
+        causes,
+        'central',
+        `Central overhead pool ${formatGbp(a.poolAnnual)} → ${formatGbp(b.poolAnnual)} a year`,
+        [entry('/central/poolAnnual', a.poolAnnual, b.poolAnnual)],
+      );
+  const basis =
+    a.basis === b.basis
       ? NONE
-      : add(
+      : addCause(
+          causes,
           'central',
-          `Central overhead shared by ${CENTRAL_BASIS_WORDS[fc.basis]} → ${CENTRAL_BASIS_WORDS[tc.basis]}`,
-          [entry('/central/basis', fc.basis, tc.basis)],
+          `Central overhead shared by ${CENTRAL_BASIS_WORDS[a.basis]} → ${CENTRAL_BASIS_WORDS[b.basis]}`,
+          [entry('/central/basis', a.basis, b.basis)],
         );
-  const unitFields = (['homeUnits', 'totalUnits'] as const).filter((f) => !same(fc[f], tc[f]));
-  const unitsCause =
+  const unitFields = (['homeUnits', 'totalUnits'] as const).filter((f) => !same(a[f], b[f]));
+  const units =
     unitFields.length === 0
       ? NONE
-      : add(
+      : addCause(
+          causes,
           'central',
-          `Home's share of the central overhead ${plainNumber(fc.homeUnits)} of ${plainNumber(fc.totalUnits)} units → ${plainNumber(tc.homeUnits)} of ${plainNumber(tc.totalUnits)} units`,
-          unitFields.map((f) => entry(`/central/${f}`, fc[f], tc[f])),
+          `Home's share of the central overhead ${plainDecimal(a.homeUnits)} of ${plainDecimal(a.totalUnits)} units → ${plainDecimal(b.homeUnits)} of ${plainDecimal(b.totalUnits)} units`,
+          unitFields.map((f) => entry(`/central/${f}`, a[f], b[f])),
         );
+  return { pool, basis, units };
+}
 
-  // surplus: the rate, then the cap; together when the new rate is above the old cap
-  const fs = fm.surplus;
-  const ts = tm.surplus;
-  const rateMoved = !same(fs.rate, ts.rate);
-  const capMoved = !same(fs.capRate, ts.capRate);
-  let surplusRateCause = NONE;
-  let capCause = NONE;
-  const rateWords = `Surplus rate ${percent(fs.rate)} → ${percent(ts.rate)}`;
-  const capWords = `Surplus cap ${percent(fs.capRate)} → ${percent(ts.capRate)}`;
-  if (rateMoved && capMoved && new Dec(ts.rate).gt(fs.capRate)) {
-    surplusRateCause = add('surplus', `${rateWords}; ${capWords}`, [
-      entry('/surplus/rate', fs.rate, ts.rate),
-      entry('/surplus/capRate', fs.capRate, ts.capRate),
-    ]);
-    capCause = surplusRateCause;
-  } else {
-    if (rateMoved) surplusRateCause = add('surplus', rateWords, [entry('/surplus/rate', fs.rate, ts.rate)]);
-    if (capMoved) capCause = add('surplus', capWords, [entry('/surplus/capRate', fs.capRate, ts.capRate)]);
+/** Surplus: the rate, then the cap; together when the new rate is above the old cap. */
+function planSurplus(causes: Causes, a: CostModel['surplus'], b: CostModel['surplus']): Steps['surplus'] {
+  const rateMoved = !same(a.rate, b.rate);
+  const capMoved = !same(a.capRate, b.capRate);
+  const rateWords = `Surplus rate ${formatPercent(a.rate)} → ${formatPercent(b.rate)}`;
+  const capWords = `Surplus cap ${formatPercent(a.capRate)} → ${formatPercent(b.capRate)}`;
+  const rateEntry = entry('/surplus/rate', a.rate, b.rate);
+  const capEntry = entry('/surplus/capRate', a.capRate, b.capRate);
+  if (rateMoved && capMoved && compareExact(exact(b.rate), exact(a.capRate)) > 0) {
+    const both = addCause(causes, 'surplus', `${rateWords}; ${capWords}`, [rateEntry, capEntry]);
+    return { rate: both, cap: both };
   }
+  const rate = rateMoved ? addCause(causes, 'surplus', rateWords, [rateEntry]) : NONE;
+  const cap = capMoved ? addCause(causes, 'surplus', capWords, [capEntry]) : NONE;
+  return { rate, cap };
+}
 
-  // enhancements: charged on top of the fee, so never in the re-priced models
+/** Enhancements: charged on top of the fee, so never in the re-priced models (an effect of 0.00). */
+function planEnhancements(causes: Causes, fm: CostModel, tm: CostModel): void {
+  const push = (description: string, entries: Entry[]) =>
+    causes.info.push({ section: 'enhancements', description, entries });
   for (const pair of pairUp(fm.enhancements ?? [], tm.enhancements ?? [], (e) => e.description)) {
-    const push = (description: string, entries: Entry[]) =>
-      info.push({ section: 'enhancements', description, entries });
     if (pair.from !== undefined && pair.to !== undefined) {
       const pointer = `/enhancements/${pair.toIndex}`;
       if (pair.from.roleId !== pair.to.roleId) {
@@ -569,7 +703,7 @@ function planChanges(from: Working, to: Working): Plan {
       }
       if (!same(pair.from.hoursPerWeek, pair.to.hoursPerWeek)) {
         push(
-          `Enhancement "${pair.to.description}" hours a week ${plainNumber(pair.from.hoursPerWeek)} → ${plainNumber(pair.to.hoursPerWeek)} (charged on top of the weekly fee)`,
+          `Enhancement "${pair.to.description}" hours a week ${plainDecimal(pair.from.hoursPerWeek)} → ${plainDecimal(pair.to.hoursPerWeek)} (charged on top of the weekly fee)`,
           [entry(`${pointer}/hoursPerWeek`, pair.from.hoursPerWeek, pair.to.hoursPerWeek)],
         );
       }
@@ -584,107 +718,63 @@ function planChanges(from: Working, to: Working): Plan {
       ]);
     }
   }
+}
 
-  const build = (k: number): CostModel => {
-    const on = (cause: number) => cause !== NONE && cause < k;
-    const pick = <T>(cause: number | undefined, a: T, b: T): T => (cause !== undefined && on(cause) ? b : a);
-    const rates: RatesBlock = on(ratesSourceCause)
+// ── the models in between ────────────────────────────────────────────────────────────────────────
+
+/** The `from` model with the first `k` fee causes applied (k = all of them gives the `to` model). */
+function buildModel(from: Working, to: Working, steps: Steps, k: number): CostModel {
+  const on = (cause: number) => cause !== NONE && cause < k;
+  const pick = <T>(cause: number | undefined, a: T, b: T): T => (cause !== undefined && on(cause) ? b : a);
+  const fm = from.model;
+  const tm = to.model;
+  const { central, surplus } = steps;
+  return {
+    period: pick(steps.period, fm.period, tm.period),
+    home: Object.fromEntries(
+      HOME_FIELDS.map((f) => [f, pick(steps.home.get(f), fm.home[f], tm.home[f])]),
+    ) as CostModel['home'],
+    rates: on(steps.rates.source)
       ? { ...to.rates }
       : (Object.fromEntries(
-          RATE_FIELDS.map((f) => [f, pick(rateCause.get(f), from.rates[f], to.rates[f])]),
-        ) as RatesBlock);
-    const staffing: StaffingLine[] = [];
-    for (const { pair, whole, groups } of staffPlans) {
-      if (pair.from !== undefined && pair.to !== undefined) {
-        const line: Record<string, unknown> = { ...pair.from };
-        for (const [field, cause] of groups) {
-          if (!on(cause)) continue;
-          if (pair.to[field] === undefined) delete line[field];
-          else line[field] = pair.to[field];
-        }
-        staffing.push(line as StaffingLine);
-      } else if (pair.to !== undefined ? on(whole) : !on(whole)) {
-        staffing.push((pair.to ?? pair.from)!);
-      }
-    }
-    return {
-      period: pick(periodCause, fm.period, tm.period),
-      home: {
-        registeredPlaces: pick(
-          homeCause.get('registeredPlaces'),
-          fm.home.registeredPlaces,
-          tm.home.registeredPlaces,
-        ),
-        plannedOccupancy: pick(
-          homeCause.get('plannedOccupancy'),
-          fm.home.plannedOccupancy,
-          tm.home.plannedOccupancy,
-        ),
-        fteHoursPerWeek: pick(
-          homeCause.get('fteHoursPerWeek'),
-          fm.home.fteHoursPerWeek,
-          tm.home.fteHoursPerWeek,
-        ),
-      },
-      rates,
-      cover: Object.fromEntries(
-        COVER_FIELDS.map((f) => [f, pick(coverCause.get(f), fm.cover[f], tm.cover[f])]),
-      ) as CoverFigures,
-      staffing,
-      property: buildCostLines(propertyPlans, on),
-      running: buildCostLines(runningPlans, on),
-      central: {
-        poolAnnual: pick(poolCause, fc.poolAnnual, tc.poolAnnual),
-        basis: pick(centralBasisCause, fc.basis, tc.basis),
-        homeUnits: pick(unitsCause, fc.homeUnits, tc.homeUnits),
-        totalUnits: pick(unitsCause, fc.totalUnits, tc.totalUnits),
-      },
-      surplus: {
-        rate: pick(surplusRateCause, fs.rate, ts.rate),
-        capRate: pick(capCause, fs.capRate, ts.capRate),
-      },
-    };
+          RATE_FIELDS.map((f) => [f, pick(steps.rates.byField.get(f), from.rates[f], to.rates[f])]),
+        ) as RatesBlock),
+    cover: Object.fromEntries(
+      COVER_FIELDS.map((f) => [f, pick(steps.cover.get(f), fm.cover[f], tm.cover[f])]),
+    ) as CoverFigures,
+    staffing: buildStaffing(steps.staffing, on),
+    property: buildCostLines(steps.property, on),
+    running: buildCostLines(steps.running, on),
+    central: {
+      poolAnnual: pick(central.pool, fm.central.poolAnnual, tm.central.poolAnnual),
+      basis: pick(central.basis, fm.central.basis, tm.central.basis),
+      homeUnits: pick(central.units, fm.central.homeUnits, tm.central.homeUnits),
+      totalUnits: pick(central.units, fm.central.totalUnits, tm.central.totalUnits),
+    },
+    surplus: {
+      rate: pick(surplus.rate, fm.surplus.rate, tm.surplus.rate),
+      capRate: pick(surplus.cap, fm.surplus.capRate, tm.surplus.capRate),
+    },
   };
-
-  return { fee, info, build };
 }
 
-interface CostLinePlan<T> {
-  pair: Pair<T>;
-  cause: number;
-}
-
-function planCostLines<T extends PropertyLine | RunningLine>(
-  section: 'property' | 'running',
-  fromLines: readonly T[],
-  toLines: readonly T[],
-  add: (section: FeeChangeSection, description: string, entries: Entry[]) => number,
-): CostLinePlan<T>[] {
-  const heading = section === 'property' ? 'Property line' : 'Running line';
-  return pairUp(fromLines, toLines, (line) => `${line.code}\u0000${line.description}`).map((pair) => {
+/** The staffing lines after the causes that are on: a matched line field by field. */
+function buildStaffing(plans: readonly StaffPlan[], on: (cause: number) => boolean): StaffingLine[] {
+  const staffing: StaffingLine[] = [];
+  for (const { pair, whole, groups } of plans) {
     if (pair.from !== undefined && pair.to !== undefined) {
-      const before = costFields(pair.from);
-      const after = costFields(pair.to);
-      const moved = (Object.keys(after) as (keyof typeof after)[]).filter((f) => !same(before[f], after[f]));
-      if (moved.length === 0) return { pair, cause: NONE };
-      const basisMoved = moved.includes('basis');
-      const cause = add(
-        section,
-        `${pair.to.description} ${costWords(pair.from, basisMoved)} → ${costWords(pair.to, basisMoved)}`,
-        moved.map((f) => entry(`/${section}/${pair.toIndex}/${f}`, before[f], after[f])),
-      );
-      return { pair, cause };
+      const line: Record<string, unknown> = { ...pair.from };
+      for (const [field, cause] of groups) {
+        if (!on(cause)) continue;
+        if (pair.to[field] === undefined) delete line[field];
+        else line[field] = pair.to[field];
+      }
+      staffing.push(line as StaffingLine);
+    } else if (pair.to !== undefined ? on(whole) : !on(whole)) {
+      staffing.push((pair.to ?? pair.from)!);
     }
-    const cause =
-      pair.to !== undefined
-        ? add(section, `${heading} added: ${pair.to.description} ${costWords(pair.to, false)}`, [
-            { pointer: `/${section}/${pair.toIndex}`, from: undefined, to: pair.to },
-          ])
-        : add(section, `${heading} removed: ${pair.from!.description} ${costWords(pair.from!, false)}`, [
-            { pointer: `/${section}/${pair.fromIndex}`, from: pair.from, to: undefined },
-          ]);
-    return { pair, cause };
-  });
+  }
+  return staffing;
 }
 
 function buildCostLines<T>(plans: readonly CostLinePlan<T>[], on: (cause: number) => boolean): T[] {
@@ -696,16 +786,6 @@ function buildCostLines<T>(plans: readonly CostLinePlan<T>[], on: (cause: number
     } else if (!on(cause)) lines.push(pair.from!);
   }
   return lines;
-}
-
-function costFields(line: PropertyLine | RunningLine): {
-  amount: string;
-  frequency: Frequency;
-  basis?: string;
-} {
-  return 'basis' in line || line.code.startsWith('RUNNING_')
-    ? { amount: line.amount, frequency: line.frequency, basis: basisOf(line) }
-    : { amount: line.amount, frequency: line.frequency };
 }
 
 // ── related parties (method v2 §6) ─────────────────────────────────────────────────────────────
@@ -724,6 +804,15 @@ export const RELATIONSHIP_WORDS: Record<RelatedPartyRelationship, string> = {
 type Party = NonNullable<CostModel['relatedParties']>[number];
 type Charge = NonNullable<CostModel['central']['relatedPartyCharges']>[number];
 
+/** Records one related-party change. */
+type Push = (kind: RelatedPartyChangeKind, partyId: string, description: string, entries: Entry[]) => void;
+
+/** The parties each model lists, for their names. */
+interface Parties {
+  from: readonly Party[];
+  to: readonly Party[];
+}
+
 /**
  * §6 what changed in the payments to related parties, or undefined when neither schedule lists
  * related parties. Read from the frozen models (for the pointers and raw values) and breakdowns
@@ -735,12 +824,9 @@ function relatedPartyChanges(from: PricedModel, to: PricedModel): RelatedPartyCh
   if (fb.relatedParties === undefined && tb.relatedParties === undefined) return undefined;
   const fm = from.model;
   const tm = to.model;
-  const fromParties = fm.relatedParties ?? [];
-  const toParties = tm.relatedParties ?? [];
-  const nameIn = (parties: readonly Party[], id: string) =>
-    parties.find((party) => party.id === id)?.name ?? id;
+  const parties: Parties = { from: fm.relatedParties ?? [], to: tm.relatedParties ?? [] };
   const changes: RelatedPartyChange[] = [];
-  const push = (kind: RelatedPartyChangeKind, partyId: string, description: string, entries: Entry[]) =>
+  const push: Push = (kind, partyId, description, entries) =>
     changes.push({
       kind,
       partyId,
@@ -749,170 +835,16 @@ function relatedPartyChanges(from: PricedModel, to: PricedModel): RelatedPartyCh
       from: rawValue(entries, 'from'),
       to: rawValue(entries, 'to'),
     });
-
-  // the parties, matched by id
-  for (const pair of pairUp(fromParties, toParties, (party) => party.id)) {
-    if (pair.from !== undefined && pair.to !== undefined) {
-      const a = pair.from;
-      const b = pair.to;
-      const parts: string[] = [];
-      const entries: Entry[] = [];
-      const pointer = `/relatedParties/${pair.toIndex}`;
-      if (a.name !== b.name) {
-        parts.push(`name ${a.name} → ${b.name}`);
-        entries.push(entry(`${pointer}/name`, a.name, b.name));
-      }
-      if (a.relationship !== b.relationship) {
-        parts.push(
-          `relationship ${RELATIONSHIP_WORDS[a.relationship]} → ${RELATIONSHIP_WORDS[b.relationship]}`,
-        );
-        entries.push(entry(`${pointer}/relationship`, a.relationship, b.relationship));
-      }
-      if (a.companiesHouseNumber !== b.companiesHouseNumber) {
-        parts.push(
-          `Companies House number ${a.companiesHouseNumber ?? 'none'} → ${b.companiesHouseNumber ?? 'none'}`,
-        );
-        entries.push(
-          entry(`${pointer}/companiesHouseNumber`, a.companiesHouseNumber, b.companiesHouseNumber),
-        );
-      }
-      if (entries.length > 0)
-        push('party_changed', b.id, `Related party ${b.name}: ${parts.join('; ')}`, entries);
-    } else if (pair.to !== undefined) {
-      push('party_added', pair.to.id, `Related party added: ${partyWords(pair.to)}`, [
-        { pointer: `/relatedParties/${pair.toIndex}`, from: undefined, to: pair.to },
-      ]);
-    } else {
-      push('party_removed', pair.from!.id, `Related party no longer paid: ${partyWords(pair.from!)}`, [
-        { pointer: `/relatedParties/${pair.fromIndex}`, from: pair.from, to: undefined },
-      ]);
-    }
-  }
-
-  // property and running lines, matched as for the causes by (code, description)
-  for (const section of ['property', 'running'] as const) {
-    const fromLines: readonly (PropertyLine | RunningLine)[] = fm[section];
-    const toLines: readonly (PropertyLine | RunningLine)[] = tm[section];
-    for (const pair of pairUp(fromLines, toLines, (line) => `${line.code}\u0000${line.description}`)) {
-      const a = pair.from?.relatedPartyId;
-      const b = pair.to?.relatedPartyId;
-      // a pointer into the later model while the line is there, else into the earlier one
-      const pointer = pair.to !== undefined ? `/${section}/${pair.toIndex}` : `/${section}/${pair.fromIndex}`;
-      if (a !== undefined && a !== b) {
-        const line = pair.from!;
-        const gone = pair.to === undefined ? ' (the line is removed)' : '';
-        push(
-          'payment_removed',
-          a,
-          `${lineName(line)} no longer paid to related party ${nameIn(fromParties, a)}${gone}`,
-          [entry(`${pointer}/relatedPartyId`, a, b)],
-        );
-      }
-      if (b !== undefined && b !== a) {
-        const line = pair.to!;
-        const added = pair.from === undefined ? ' (a new line)' : '';
-        push(
-          'payment_added',
-          b,
-          `${lineName(line)} now paid to related party ${nameIn(toParties, b)}${added}: ${costWords(line, false)} against a market ${marketWords(line)} (${line.marketEvidence ?? 'no evidence given'})`,
-          [entry(`${pointer}/relatedPartyId`, a, b)],
-        );
-      }
-      if (a !== undefined && a === b) {
-        const before = pair.from!;
-        const after = pair.to!;
-        const parts: string[] = [];
-        const entries: Entry[] = [];
-        if (marketWords(before) !== marketWords(after)) {
-          parts.push(`market amount ${marketWords(before)} → ${marketWords(after)}`);
-          entries.push(entry(`${pointer}/marketAmount`, before.marketAmount, after.marketAmount));
-        }
-        if (before.marketEvidence !== after.marketEvidence) {
-          parts.push(`evidence “${before.marketEvidence ?? ''}” → “${after.marketEvidence ?? ''}”`);
-          entries.push(entry(`${pointer}/marketEvidence`, before.marketEvidence, after.marketEvidence));
-        }
-        if (entries.length > 0) {
-          push(
-            'market_changed',
-            b,
-            `${lineName(after)}, paid to related party ${nameIn(toParties, b)}: ${parts.join('; ')}`,
-            entries,
-          );
-        }
-      }
-    }
-  }
-
-  // central overhead components paid to related parties, matched by description
-  const fromCharges: readonly Charge[] = fm.central.relatedPartyCharges ?? [];
-  const toCharges: readonly Charge[] = tm.central.relatedPartyCharges ?? [];
-  for (const pair of pairUp(fromCharges, toCharges, (charge) => charge.description)) {
-    const a = pair.from;
-    const b = pair.to;
-    if (a !== undefined && b !== undefined && a.relatedPartyId === b.relatedPartyId) {
-      const pointer = `/central/relatedPartyCharges/${pair.toIndex}`;
-      const name = nameIn(toParties, b.relatedPartyId);
-      if (!same(a.amountAnnual, b.amountAnnual)) {
-        push(
-          'payment_changed',
-          b.relatedPartyId,
-          `${chargeName(b)}, paid to related party ${name}: ${formatGbp(a.amountAnnual)} → ${formatGbp(b.amountAnnual)} a year (part of the central overhead pool)`,
-          [entry(`${pointer}/amountAnnual`, a.amountAnnual, b.amountAnnual)],
-        );
-      }
-      const parts: string[] = [];
-      const entries: Entry[] = [];
-      if (!same(a.marketAmountAnnual, b.marketAmountAnnual)) {
-        parts.push(
-          `market amount ${formatGbp(a.marketAmountAnnual)} → ${formatGbp(b.marketAmountAnnual)} a year`,
-        );
-        entries.push(entry(`${pointer}/marketAmountAnnual`, a.marketAmountAnnual, b.marketAmountAnnual));
-      }
-      if (a.marketEvidence !== b.marketEvidence) {
-        parts.push(`evidence “${a.marketEvidence}” → “${b.marketEvidence}”`);
-        entries.push(entry(`${pointer}/marketEvidence`, a.marketEvidence, b.marketEvidence));
-      }
-      if (entries.length > 0) {
-        push(
-          'market_changed',
-          b.relatedPartyId,
-          `${chargeName(b)}, paid to related party ${name}: ${parts.join('; ')}`,
-          entries,
-        );
-      }
-      continue;
-    }
-    if (a !== undefined) {
-      const pointer =
-        b !== undefined
-          ? `/central/relatedPartyCharges/${pair.toIndex}/relatedPartyId`
-          : `/central/relatedPartyCharges/${pair.fromIndex}`;
-      push(
-        'payment_removed',
-        a.relatedPartyId,
-        `${chargeName(a)} no longer paid to related party ${nameIn(fromParties, a.relatedPartyId)}`,
-        [b !== undefined ? entry(pointer, a.relatedPartyId, b.relatedPartyId) : entry(pointer, a, undefined)],
-      );
-    }
-    if (b !== undefined) {
-      const pointer =
-        a !== undefined
-          ? `/central/relatedPartyCharges/${pair.toIndex}/relatedPartyId`
-          : `/central/relatedPartyCharges/${pair.toIndex}`;
-      push(
-        'payment_added',
-        b.relatedPartyId,
-        `${chargeName(b)} now paid to related party ${nameIn(toParties, b.relatedPartyId)}: ${formatGbp(b.amountAnnual)} a year against a market ${formatGbp(b.marketAmountAnnual)} a year (${b.marketEvidence})`,
-        [a !== undefined ? entry(pointer, a.relatedPartyId, b.relatedPartyId) : entry(pointer, undefined, b)],
-      );
-    }
-  }
+  partyChanges(push, parties);
+  linePaymentChanges(push, 'property', fm.property, tm.property, parties);
+  linePaymentChanges(push, 'running', fm.running, tm.running, parties);
+  componentChanges(push, fm.central.relatedPartyCharges ?? [], tm.central.relatedPartyCharges ?? [], parties);
 
   const fromExcess = fb.relatedPartyExcessWeeklyPerChild ?? null;
   const toExcess = tb.relatedPartyExcessWeeklyPerChild ?? null;
   const fromRate = fb.relatedParties === undefined ? null : (fb.adjustedSurplusRate ?? null);
   const toRate = tb.relatedParties === undefined ? null : (tb.adjustedSurplusRate ?? null);
-  const excessDifference = pennies(toExcess ?? '0') - pennies(fromExcess ?? '0');
+  const excessDifference = penniesHalfUp(toExcess ?? '0') - penniesHalfUp(fromExcess ?? '0');
   return {
     fromExcessWeeklyPerChild: fromExcess,
     toExcessWeeklyPerChild: toExcess,
@@ -924,18 +856,207 @@ function relatedPartyChanges(from: PricedModel, to: PricedModel): RelatedPartyCh
   };
 }
 
+function nameIn(parties: readonly Party[], id: string): string {
+  return parties.find((party) => party.id === id)?.name ?? id;
+}
+
+/** §6 the parties, matched by id: added, no longer paid, or changed. */
+function partyChanges(push: Push, parties: Parties): void {
+  for (const pair of pairUp(parties.from, parties.to, (party) => party.id)) {
+    if (pair.from !== undefined && pair.to !== undefined) {
+      partyChanged(push, pair.from, pair.to, `/relatedParties/${pair.toIndex}`);
+    } else if (pair.to !== undefined) {
+      push('party_added', pair.to.id, `Related party added: ${partyWords(pair.to)}`, [
+        { pointer: `/relatedParties/${pair.toIndex}`, from: undefined, to: pair.to },
+      ]);
+    } else {
+      push('party_removed', pair.from!.id, `Related party no longer paid: ${partyWords(pair.from!)}`, [
+        { pointer: `/relatedParties/${pair.fromIndex}`, from: pair.from, to: undefined },
+      ]);
+    }
+  }
+}
+
+/** §6 a party both models list: its name, relationship and Companies House number, as one change. */
+function partyChanged(push: Push, a: Party, b: Party, pointer: string): void {
+  const parts: string[] = [];
+  const entries: Entry[] = [];
+  if (a.name !== b.name) {
+    parts.push(`name ${a.name} → ${b.name}`);
+    entries.push(entry(`${pointer}/name`, a.name, b.name));
+  }
+  if (a.relationship !== b.relationship) {
+    parts.push(`relationship ${RELATIONSHIP_WORDS[a.relationship]} → ${RELATIONSHIP_WORDS[b.relationship]}`);
+    entries.push(entry(`${pointer}/relationship`, a.relationship, b.relationship));
+  }
+  if (a.companiesHouseNumber !== b.companiesHouseNumber) {
+    parts.push(
+      `Companies House number ${a.companiesHouseNumber ?? 'none'} → ${b.companiesHouseNumber ?? 'none'}`,
+    );
+    entries.push(entry(`${pointer}/companiesHouseNumber`, a.companiesHouseNumber, b.companiesHouseNumber));
+  }
+  if (entries.length > 0)
+    push('party_changed', b.id, `Related party ${b.name}: ${parts.join('; ')}`, entries);
+}
+
+/** §6 property or running lines, matched as for the causes by (code, description). */
+function linePaymentChanges(
+  push: Push,
+  section: 'property' | 'running',
+  fromLines: readonly (PropertyLine | RunningLine)[],
+  toLines: readonly (PropertyLine | RunningLine)[],
+  parties: Parties,
+): void {
+  for (const pair of pairUp(fromLines, toLines, (line) => `${line.code}\u0000${line.description}`)) {
+    const a = pair.from?.relatedPartyId;
+    const b = pair.to?.relatedPartyId;
+    // a pointer into the later model while the line is there, else into the earlier one
+    const pointer = pair.to !== undefined ? `/${section}/${pair.toIndex}` : `/${section}/${pair.fromIndex}`;
+    if (a !== undefined && a !== b) {
+      const gone = pair.to === undefined ? ' (the line is removed)' : '';
+      push(
+        'payment_removed',
+        a,
+        `${lineName(pair.from!)} no longer paid to related party ${nameIn(parties.from, a)}${gone}`,
+        [entry(`${pointer}/relatedPartyId`, a, b)],
+      );
+    }
+    if (b !== undefined && b !== a) {
+      const line = pair.to!;
+      const added = pair.from === undefined ? ' (a new line)' : '';
+      push(
+        'payment_added',
+        b,
+        `${lineName(line)} now paid to related party ${nameIn(parties.to, b)}${added}: ${costWords(line, false)} against a market ${marketWords(line)} (${line.marketEvidence ?? 'no evidence given'})`,
+        [entry(`${pointer}/relatedPartyId`, a, b)],
+      );
+    }
+    if (a !== undefined && a === b)
+      lineMarketChanged(push, pair.from!, pair.to!, pointer, nameIn(parties.to, b));
+  }
+}
+
+/** §6 a line paid to the same party in both models: its market amount and evidence, as one change. */
+function lineMarketChanged(
+  push: Push,
+  before: PropertyLine | RunningLine,
+  after: PropertyLine | RunningLine,
+  pointer: string,
+  name: string,
+): void {
+  const parts: string[] = [];
+  const entries: Entry[] = [];
+  if (marketWords(before) !== marketWords(after)) {
+    parts.push(`market amount ${marketWords(before)} → ${marketWords(after)}`);
+    entries.push(entry(`${pointer}/marketAmount`, before.marketAmount, after.marketAmount));
+  }
+  if (before.marketEvidence !== after.marketEvidence) {
+    parts.push(`evidence “${before.marketEvidence ?? ''}” → “${after.marketEvidence ?? ''}”`);
+    entries.push(entry(`${pointer}/marketEvidence`, before.marketEvidence, after.marketEvidence));
+  }
+  if (entries.length > 0) {
+    push(
+      'market_changed',
+      after.relatedPartyId!,
+      `${lineName(after)}, paid to related party ${name}: ${parts.join('; ')}`,
+      entries,
+    );
+  }
+}
+
+/** §6 central overhead components paid to related parties, matched by description. */
+function componentChanges(
+  push: Push,
+  fromCharges: readonly Charge[],
+  toCharges: readonly Charge[],
+  parties: Parties,
+): void {
+  for (const pair of pairUp(fromCharges, toCharges, (charge) => charge.description)) {
+    const a = pair.from;
+    const b = pair.to;
+    if (a !== undefined && b !== undefined && a.relatedPartyId === b.relatedPartyId) {
+      componentChanged(
+        push,
+        a,
+        b,
+        `/central/relatedPartyCharges/${pair.toIndex}`,
+        nameIn(parties.to, b.relatedPartyId),
+      );
+      continue;
+    }
+    if (a !== undefined) {
+      const pointer =
+        b !== undefined
+          ? `/central/relatedPartyCharges/${pair.toIndex}/relatedPartyId`
+          : `/central/relatedPartyCharges/${pair.fromIndex}`;
+      push(
+        'payment_removed',
+        a.relatedPartyId,
+        `${chargeName(a)} no longer paid to related party ${nameIn(parties.from, a.relatedPartyId)}`,
+        [b !== undefined ? entry(pointer, a.relatedPartyId, b.relatedPartyId) : entry(pointer, a, undefined)],
+      );
+    }
+    if (b !== undefined) {
+      const pointer =
+        a !== undefined
+          ? `/central/relatedPartyCharges/${pair.toIndex}/relatedPartyId`
+          : `/central/relatedPartyCharges/${pair.toIndex}`;
+      push(
+        'payment_added',
+        b.relatedPartyId,
+        `${chargeName(b)} now paid to related party ${nameIn(parties.to, b.relatedPartyId)}: ${formatGbp(b.amountAnnual)} a year against a market ${formatGbp(b.marketAmountAnnual)} a year (${b.marketEvidence})`,
+        [a !== undefined ? entry(pointer, a.relatedPartyId, b.relatedPartyId) : entry(pointer, undefined, b)],
+      );
+    }
+  }
+}
+
+/** §6 a component paid to the same party in both: what it pays (part of the pool), then its market. */
+function componentChanged(push: Push, a: Charge, b: Charge, pointer: string, name: string): void {
+  if (!same(a.amountAnnual, b.amountAnnual)) {
+    push(
+      'payment_changed',
+      b.relatedPartyId,
+      `${chargeName(b)}, paid to related party ${name}: ${formatGbp(a.amountAnnual)} → ${formatGbp(b.amountAnnual)} a year (part of the central overhead pool)`,
+      [entry(`${pointer}/amountAnnual`, a.amountAnnual, b.amountAnnual)],
+    );
+  }
+  const parts: string[] = [];
+  const entries: Entry[] = [];
+  if (!same(a.marketAmountAnnual, b.marketAmountAnnual)) {
+    parts.push(
+      `market amount ${formatGbp(a.marketAmountAnnual)} → ${formatGbp(b.marketAmountAnnual)} a year`,
+    );
+    entries.push(entry(`${pointer}/marketAmountAnnual`, a.marketAmountAnnual, b.marketAmountAnnual));
+  }
+  if (a.marketEvidence !== b.marketEvidence) {
+    parts.push(`evidence “${a.marketEvidence}” → “${b.marketEvidence}”`);
+    entries.push(entry(`${pointer}/marketEvidence`, a.marketEvidence, b.marketEvidence));
+  }
+  if (entries.length > 0) {
+    push(
+      'market_changed',
+      b.relatedPartyId,
+      `${chargeName(b)}, paid to related party ${name}: ${parts.join('; ')}`,
+      entries,
+    );
+  }
+}
+
 /** The change in X and in the adjusted surplus rate, in words. */
 function describeExcess(fb: Breakdown, tb: Breakdown, difference: bigint): string {
-  const cap = (breakdown: Breakdown) => `the ${percent(breakdown.capRate)} cap`;
+  const cap = (breakdown: Breakdown) => `the ${formatPercent(breakdown.capRate)} cap`;
   const excess = (breakdown: Breakdown) => formatGbp(breakdown.relatedPartyExcessWeeklyPerChild ?? '0');
-  const adjusted = (breakdown: Breakdown) => percent(breakdown.adjustedSurplusRate ?? breakdown.surplusRate);
+  const adjusted = (breakdown: Breakdown) =>
+    formatPercent(breakdown.adjustedSurplusRate ?? breakdown.surplusRate);
   if (fb.relatedParties === undefined) {
-    return `Related parties declared for the first time: ${excess(tb)} a week per child paid to them above market; counting it as surplus, the adjusted surplus rate is ${adjusted(tb)} (surplus rate ${percent(tb.surplusRate)}), within ${cap(tb)}`;
+    return `Related parties declared for the first time: ${excess(tb)} a week per child paid to them above market; counting it as surplus, the adjusted surplus rate is ${adjusted(tb)} (surplus rate ${formatPercent(tb.surplusRate)}), within ${cap(tb)}`;
   }
   if (tb.relatedParties === undefined) {
     return `Related parties no longer declared (the earlier schedule paid them ${excess(fb)} a week per child above market, an adjusted surplus rate of ${adjusted(fb)})`;
   }
-  const signed = difference === 0n ? 'no change' : `${difference > 0n ? '+' : ''}${gbpPennies(difference)}`;
+  const signed =
+    difference === 0n ? 'no change' : `${difference > 0n ? '+' : ''}${formatGbpPennies(difference)}`;
   return `Paid to related parties above market, a week per child: ${excess(fb)} → ${excess(tb)} (${signed}); the adjusted surplus rate, counting it as surplus, ${adjusted(fb)} → ${adjusted(tb)}, within ${cap(tb)}`;
 }
 
@@ -968,8 +1089,8 @@ function compareLines(
 ): FeeChangeLine[] {
   return pairUp(fromLines, toLines, (line) => `${line.code}\u0000${line.description}`).map((pair) => {
     const line = (pair.to ?? pair.from)!;
-    const before = pair.from === undefined ? 0n : pennies(pair.from.weeklyPerChild);
-    const after = pair.to === undefined ? 0n : pennies(pair.to.weeklyPerChild);
+    const before = pair.from === undefined ? 0n : penniesHalfUp(pair.from.weeklyPerChild);
+    const after = pair.to === undefined ? 0n : penniesHalfUp(pair.to.weeklyPerChild);
     const status: FeeChangeLineStatus =
       pair.from === undefined
         ? 'added'
@@ -985,7 +1106,7 @@ function compareLines(
       fromWeekly: formatUnits(before, 2),
       toWeekly: formatUnits(after, 2),
       difference: formatUnits(after - before, 2),
-      percentage: percentageOf(after - before, before),
+      percentage: percentChange(after - before, before),
       status,
     };
   });
@@ -1029,19 +1150,6 @@ function pairUp<T>(fromItems: readonly T[], toItems: readonly T[], key: (item: T
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 
-const FREQUENCY_WORDS: Record<Frequency, string> = {
-  weekly: 'a week',
-  monthly: 'a month',
-  quarterly: 'a quarter',
-  annual: 'a year',
-};
-
-const CENTRAL_BASIS_WORDS: Record<CostModel['central']['basis'], string> = {
-  places: 'places',
-  staff_fte: 'staff FTE',
-  equal: 'equal shares',
-};
-
 const PENSION_BASIS_WORDS: Record<RatesBlock['pensionBasis'], string> = {
   gross: 'gross pay',
   qualifying_earnings: 'qualifying earnings',
@@ -1069,46 +1177,13 @@ const COVER_WORDS: Record<(typeof COVER_FIELDS)[number], string> = {
 /** Equal values: decimal strings by value ("0.9" = "0.90"), anything else strictly. */
 function same(a: unknown, b: unknown): boolean {
   if (typeof a === 'string' && typeof b === 'string' && DECIMAL.test(a) && DECIMAL.test(b)) {
-    return new Dec(a).eq(b);
+    return compareExact(exact(a), exact(b)) === 0;
   }
   return a === b;
 }
 
 function entry(pointer: string, from: unknown, to: unknown): Entry {
   return { pointer, from, to };
-}
-
-/** A decimal string as pennies, half-up (away from zero) beyond two places. */
-function pennies(text: string): bigint {
-  const { units, places } = exact(text);
-  if (places <= 2) return units * pow10(2 - places);
-  const divisor = pow10(places - 2);
-  return units < 0n ? -divideHalfUp(-units, divisor) : divideHalfUp(units, divisor);
-}
-
-/** difference ÷ base × 100 to 2 dp, half-up (away from zero); null when base is 0. */
-function percentageOf(difference: bigint, base: bigint): string | null {
-  if (base === 0n) return null;
-  const negative = difference < 0n !== base < 0n;
-  const hundredths = divideHalfUp(
-    (difference < 0n ? -difference : difference) * 10_000n,
-    base < 0n ? -base : base,
-  );
-  return formatUnits(negative ? -hundredths : hundredths, 2);
-}
-
-function gbpPennies(value: bigint): string {
-  return formatGbp(formatUnits(value, 2));
-}
-
-/** "0.85" → "85%", "0.005" → "0.5%". */
-function percent(rate: string): string {
-  return `${new Dec(rate).times(100).toFixed()}%`;
-}
-
-/** "37.50" → "37.5". */
-function plainNumber(value: string): string {
-  return new Dec(value).toFixed();
 }
 
 function basisOf(line: PropertyLine | RunningLine): string {
@@ -1140,12 +1215,23 @@ function describeRate(field: (typeof RATE_FIELDS)[number], a: string, b: string)
     case 'pensionQualifyingUpperAnnual':
       return `${words} ${formatGbp(a)} → ${formatGbp(b)}`;
     default:
-      return `${words} ${percent(a)} → ${percent(b)}`;
+      return `${words} ${formatPercent(a)} → ${formatPercent(b)}`;
+  }
+}
+
+function describeHome(field: HomeField, a: CostModel['home'], b: CostModel['home']): string {
+  switch (field) {
+    case 'registeredPlaces':
+      return `Registered places ${a.registeredPlaces} → ${b.registeredPlaces}`;
+    case 'plannedOccupancy':
+      return `Planned occupancy ${formatPercent(a.plannedOccupancy)} → ${formatPercent(b.plannedOccupancy)}`;
+    case 'fteHoursPerWeek':
+      return `Hours in a full-time week ${plainDecimal(a.fteHoursPerWeek)} → ${plainDecimal(b.fteHoursPerWeek)}`;
   }
 }
 
 function describeCover(field: (typeof COVER_FIELDS)[number], a: string, b: string): string {
-  const figure = field === 'agencyShare' || field === 'agencyPremiumRate' ? percent : plainNumber;
+  const figure = field === 'agencyShare' || field === 'agencyPremiumRate' ? formatPercent : plainDecimal;
   return `${COVER_WORDS[field]} ${figure(a)} → ${figure(b)}`;
 }
 
@@ -1184,7 +1270,7 @@ function payWords(line: StaffingLine): string {
 }
 
 function describeNewStaff(line: StaffingLine, lines: readonly StaffingLine[]): string {
-  return `${staffLabel(line, lines)}, ${line.headcount} × ${plainNumber(line.ftePerPerson)} FTE at ${payWords(line)}`;
+  return `${staffLabel(line, lines)}, ${line.headcount} × ${plainDecimal(line.ftePerPerson)} FTE at ${payWords(line)}`;
 }
 
 function describeStaffChange(field: StaffField, a: StaffingLine, b: StaffingLine, label: string): string {
@@ -1196,7 +1282,7 @@ function describeStaffChange(field: StaffField, a: StaffingLine, b: StaffingLine
     case 'headcount':
       return `${label} headcount ${a.headcount} → ${b.headcount}`;
     case 'ftePerPerson':
-      return `${label} FTE per person ${plainNumber(a.ftePerPerson)} → ${plainNumber(b.ftePerPerson)}`;
+      return `${label} FTE per person ${plainDecimal(a.ftePerPerson)} → ${plainDecimal(b.ftePerPerson)}`;
     case 'annualSalaryFte':
     case 'hourlyRate':
       if (a.hourlyRate !== undefined && b.hourlyRate !== undefined) {
@@ -1207,7 +1293,7 @@ function describeStaffChange(field: StaffField, a: StaffingLine, b: StaffingLine
       }
       return `${label} pay ${payWords(a)} → ${payWords(b)}`;
     case 'enhancementRate':
-      return `${label} pay enhancement ${percent(a.enhancementRate)} → ${percent(b.enhancementRate)}`;
+      return `${label} pay enhancement ${formatPercent(a.enhancementRate)} → ${formatPercent(b.enhancementRate)}`;
     case 'allowancesAnnualPerPerson':
       return `${label} allowances ${formatGbp(a.allowancesAnnualPerPerson)} → ${formatGbp(b.allowancesAnnualPerPerson)} a year per person`;
     case 'requiresCover':
@@ -1216,5 +1302,5 @@ function describeStaffChange(field: StaffField, a: StaffingLine, b: StaffingLine
 }
 
 function describeEnhancement(enhancement: Enhancement, lines: readonly StaffingLine[]): string {
-  return `${enhancement.description}, ${plainNumber(enhancement.hoursPerWeek)} hours a week of ${roleName(enhancement.roleId, lines)}`;
+  return `${enhancement.description}, ${plainDecimal(enhancement.hoursPerWeek)} hours a week of ${roleName(enhancement.roleId, lines)}`;
 }

@@ -94,6 +94,21 @@ export type PensionBasis = (typeof PENSION_BASES)[number];
 export const CENTRAL_BASES = ['places', 'staff_fte', 'equal'] as const;
 export type CentralBasis = (typeof CENTRAL_BASES)[number];
 
+/** A frequency in words, for basis sentences and causes: "£2,400.00 a month". */
+export const FREQUENCY_WORDS: Readonly<Record<Frequency, string>> = {
+  weekly: 'a week',
+  monthly: 'a month',
+  quarterly: 'a quarter',
+  annual: 'a year',
+};
+
+/** What a central pool is shared by, in words. */
+export const CENTRAL_BASIS_WORDS: Readonly<Record<CentralBasis, string>> = {
+  places: 'places',
+  staff_fte: 'staff FTE',
+  equal: 'equal shares',
+};
+
 /** §6 how a related party is related to the provider. */
 export const RELATED_PARTY_RELATIONSHIPS = [
   'parent',

@@ -6,7 +6,7 @@
 // here but by the settlement (src/domain/settlement, method §7).
 
 import { DomainValidationError, type FieldIssue } from '../errors.js';
-import { formatPennies, ratio } from '../money.js';
+import { formatPennies, percentChange } from '../money.js';
 import {
   byCodeOrder,
   type CostCategory,
@@ -46,7 +46,7 @@ export function varianceByCode(
       budget: formatPennies(planned),
       actual: formatPennies(actual),
       difference: formatPennies(difference),
-      percentage: planned === 0n ? null : ratio(difference * 100n, planned < 0n ? -planned : planned, 2),
+      percentage: percentChange(difference, planned),
     };
   });
 }

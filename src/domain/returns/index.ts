@@ -11,16 +11,15 @@
 // allowance and excess per party and code, the organisation's added up by party and code.
 
 import { type ChargeSchedule, dayOf, feesInForce, occupancy } from '../charges/index.js';
-import { exact, formatExact, formatPennies, formatUnits, penniesOf, pow10, ratio } from '../money.js';
+import { formatExact, formatPennies, formatUnits, penniesOf, pow10, ratio, unitsAt } from '../money.js';
 import type { StaffingLine } from '../pricing/index.js';
 import { type Books, type BooksHome, partiesMet, settleBooks } from '../settlement/books.js';
 import {
-  byCodeOrder,
   type CapScope,
-  COST_CATEGORIES,
   type CostCategory,
   type CostCode,
   categoryOfCost,
+  costBreakdown,
   type SettlementFigures,
   type SettlementOutcome,
   type SettlementStatus,
@@ -196,30 +195,10 @@ export interface OrganisationReturn {
 
 const RATE_PLACES = 6;
 
-/**
- * Actual costs from amounts by code (for totals): the total, every category in the method's order
- * (each the sum of its codes), and each code with spending in the method's order.
- */
+/** Actual costs from amounts by code (for totals), by the settlement's rule. */
 function costLines(byCode: ReadonlyMap<string, bigint>): Figures['actualCosts'] {
-  const byCategory = new Map<CostCategory, bigint>(COST_CATEGORIES.map((category) => [category, 0n]));
-  let total = 0n;
-  for (const [code, amount] of byCode) {
-    const category = categoryOfCost(code as CostCode);
-    total += amount;
-    byCategory.set(category, byCategory.get(category)! + amount);
-  }
-  return {
-    total: formatPennies(total),
-    byCategory: COST_CATEGORIES.map((category) => ({
-      category,
-      amount: formatPennies(byCategory.get(category)!),
-    })),
-    byCode: [...byCode.keys()].sort(byCodeOrder).map((code) => ({
-      category: categoryOfCost(code as CostCode),
-      code,
-      amount: formatPennies(byCode.get(code)!),
-    })),
-  };
+  const costs = costBreakdown(byCode as ReadonlyMap<CostCode, bigint>);
+  return { total: formatPennies(costs.total), byCategory: costs.byCategory, byCode: costs.byCode };
 }
 
 function byString(a: string, b: string): number {
@@ -228,8 +207,7 @@ function byString(a: string, b: string): number {
 
 /** Exact decimal sums kept as units at 6 places (FTE, occupancy weights). */
 function sixPlaces(text: string): bigint {
-  const { units, places } = exact(text);
-  return units * pow10(RATE_PLACES - places);
+  return unitsAt(text, RATE_PLACES);
 }
 
 function formatSix(units: bigint): string {

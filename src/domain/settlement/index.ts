@@ -56,12 +56,12 @@ import { DomainValidationError, type FieldIssue } from '../errors.js';
 import {
   allocateUnits,
   divideHalfUp,
-  exact,
   formatPennies,
   formatUnits,
   penniesOf,
   pow10,
   ratio,
+  unitsAt,
 } from '../money.js';
 import { CATEGORY_OF_CODE, type Category, LINE_CODES, type LineCode } from '../pricing/codes.js';
 
@@ -443,8 +443,7 @@ function check(input: SettlementInput): Checked {
       message: 'must be a decimal string from 0 to 1 with at most 6 decimal places, e.g. "0.05"',
     });
   } else {
-    const { units, places } = exact(input.capRate);
-    capUnits = units * pow10(RATE_PLACES - places);
+    capUnits = unitsAt(input.capRate, RATE_PLACES);
     if (capUnits > pow10(RATE_PLACES)) issues.push({ pointer: '/capRate', message: 'must not be above 1' });
   }
 
@@ -597,6 +596,35 @@ function relatedLinesOf(related: Related, names: ReadonlyMap<string, string>): R
   });
 }
 
+/**
+ * Actual costs from amounts by code: the total, every category in the method's order (each the sum of
+ * its codes), and each code with spending in the closed list's order.
+ */
+export function costBreakdown(costByCode: ReadonlyMap<CostCode, bigint>): {
+  total: bigint;
+  byCategory: CategoryCost[];
+  byCode: CodeCost[];
+} {
+  const byCategory = new Map<CostCategory, bigint>(COST_CATEGORIES.map((category) => [category, 0n]));
+  let total = 0n;
+  for (const [code, amount] of costByCode) {
+    total += amount;
+    byCategory.set(categoryOfCost(code), byCategory.get(categoryOfCost(code))! + amount);
+  }
+  return {
+    total,
+    byCategory: COST_CATEGORIES.map((category) => ({
+      category,
+      amount: formatPennies(byCategory.get(category)!),
+    })),
+    byCode: [...costByCode.keys()].sort(byCodeOrder).map((code) => ({
+      category: categoryOfCost(code),
+      code,
+      amount: formatPennies(costByCode.get(code)!),
+    })),
+  };
+}
+
 /** Income, cost, the realised surplus and rule 4's adjusted figures of a set of books, as published. */
 function figuresOf(
   charged: ReadonlyMap<string, bigint>,
@@ -606,12 +634,8 @@ function figuresOf(
 ) {
   const councils = sortedCodes(charged);
   const income = councils.reduce((sum, code) => sum + charged.get(code)!, 0n);
-  const byCategory = new Map<CostCategory, bigint>(COST_CATEGORIES.map((category) => [category, 0n]));
-  let cost = 0n;
-  for (const [code, amount] of costByCode) {
-    cost += amount;
-    byCategory.set(categoryOfCost(code), byCategory.get(categoryOfCost(code))! + amount);
-  }
+  const costs = costBreakdown(costByCode);
+  const cost = costs.total;
   const surplus = income - cost;
   const relatedExcess = relatedExcessOf(related);
   return {
@@ -625,15 +649,8 @@ function figuresOf(
         amount: formatPennies(charged.get(councilCode)!),
       })),
       actualCost: formatPennies(cost),
-      costByCategory: COST_CATEGORIES.map((category) => ({
-        category,
-        amount: formatPennies(byCategory.get(category)!),
-      })),
-      costByCode: [...costByCode.keys()].sort(byCodeOrder).map((code) => ({
-        category: categoryOfCost(code),
-        code,
-        amount: formatPennies(costByCode.get(code)!),
-      })),
+      costByCategory: costs.byCategory,
+      costByCode: costs.byCode,
       realisedSurplus: formatPennies(surplus),
       realisedRateOnCost: cost <= 0n ? null : ratio(surplus, cost, RATE_PLACES),
       realisedShareOfIncome: income === 0n ? null : ratio(surplus, income, RATE_PLACES),
