@@ -6,26 +6,28 @@ import { registerApiDocs } from './http/api-docs.js';
 import { authPlugin } from './http/auth.js';
 import { DEFAULT_FAILURE_LIMIT } from './http/auth-failures.js';
 import { createHttpApp } from './http/instance.js';
-import { actualsRoutes } from './modules/actuals/routes.js';
-import { apiKeyRoutes } from './modules/api-keys/routes.js';
-import { KeyStore } from './modules/api-keys/service.js';
-import { auditRoutes } from './modules/audit/routes.js';
-import { centralCostPoolRoutes } from './modules/central-cost-pools/routes.js';
-import { costModelRoutes } from './modules/cost-models/routes.js';
-import { councilRoutes } from './modules/councils/routes.js';
-import { proofRoutes } from './modules/fee-schedules/proof-routes.js';
-import { feeScheduleRoutes } from './modules/fee-schedules/routes.js';
-import { ephemeralSigningKey, type SigningKey } from './modules/fee-schedules/signing.js';
-import { healthRoutes } from './modules/health/routes.js';
-import { homeRoutes } from './modules/homes/routes.js';
-import { organisationRoutes } from './modules/organisations/routes.js';
-import { placementRoutes } from './modules/placements/routes.js';
-import { quoteRoutes } from './modules/quotes/routes.js';
-import { rateRoutes } from './modules/rates/routes.js';
-import { reconciliationRoutes } from './modules/reconciliations/routes.js';
-import { relatedPartyRoutes } from './modules/related-parties/routes.js';
-import { ANNUAL_RETURN_SCHEMA_PATH, returnRoutes } from './modules/returns/routes.js';
-import { statementRoutes } from './modules/statements/routes.js';
+import { actualsRoutes } from './modules/actuals/index.js';
+import { apiKeyRoutes, KeyStore } from './modules/api-keys/index.js';
+import { auditRoutes } from './modules/audit/index.js';
+import { centralCostPoolRoutes } from './modules/central-cost-pools/index.js';
+import { costModelRoutes } from './modules/cost-models/index.js';
+import { councilRoutes } from './modules/councils/index.js';
+import {
+  ephemeralSigningKey,
+  feeScheduleRoutes,
+  proofRoutes,
+  type SigningKey,
+} from './modules/fee-schedules/index.js';
+import { healthRoutes } from './modules/health/index.js';
+import { homeRoutes } from './modules/homes/index.js';
+import { organisationRoutes } from './modules/organisations/index.js';
+import { placementRoutes } from './modules/placements/index.js';
+import { quoteRoutes } from './modules/quotes/index.js';
+import { rateRoutes } from './modules/rates/index.js';
+import { reconciliationRoutes } from './modules/reconciliations/index.js';
+import { relatedPartyRoutes } from './modules/related-parties/index.js';
+import { ANNUAL_RETURN_SCHEMA_PATH, returnRoutes } from './modules/returns/index.js';
+import { statementRoutes } from './modules/statements/index.js';
 import { transparencyRoutes } from './web/routes.js';
 
 export interface AppDependencies {

@@ -16,8 +16,7 @@ import {
 import { prepareSchema } from './db/roles.js';
 import { StartupError, startupSteps } from './db/startup.js';
 import { loggerOptions } from './http/logger.js';
-import { registerSigningKey } from './modules/fee-schedules/proofs.js';
-import { loadOrCreateSigningKey } from './modules/fee-schedules/signing.js';
+import { loadOrCreateSigningKey, registerSigningKey } from './modules/fee-schedules/index.js';
 
 /**
  * Process entry: config → data folder lock (PGlite) → database → migrations → signing key → app →

@@ -132,24 +132,7 @@ export async function setUpRoles(options: SetUpRolesOptions): Promise<SetUpRoles
 
     await client.query('begin');
     for (const role of [owner, service]) {
-      const existing = (
-        await client.query<{ rolsuper: boolean }>('select rolsuper from pg_roles where rolname = $1', [role])
-      ).rows[0];
-      if (existing?.rolsuper) {
-        throw new Error(
-          `${role} is a superuser: a superuser can disable any trigger. Choose another name, or make it NOSUPERUSER yourself`,
-        );
-      }
-      if (!existing || options.newPasswords) {
-        const password = randomBytes(24).toString('base64url');
-        passwords.set(role, password);
-        await client.query(
-          `${existing ? 'alter' : 'create'} role ${id(role)} login password ${client.escapeLiteral(password)}`,
-        );
-      } else {
-        await client.query(`alter role ${id(role)} login`);
-        notes.push(`${role} existed: its password is unchanged (--new-passwords sets new ones)`);
-      }
+      await makeLoginRole(client, role, options.newPasswords, passwords, notes);
     }
     await client.query(
       `alter role ${id(service)} nosuperuser nocreatedb nocreaterole noreplication nobypassrls`,
@@ -210,6 +193,38 @@ export async function setUpRoles(options: SetUpRolesOptions): Promise<SetUpRoles
   const ownerUrl = urlFor(owner);
   const serviceUrl = urlFor(service);
   return { database, ownerUrl, serviceUrl, ownedObjects, grants, notes };
+}
+
+/**
+ * Creates the role with LOGIN (or gives an existing one LOGIN), refusing a superuser. A new role, or any
+ * role with --new-passwords, gets a random password, recorded in `passwords`; an existing role keeps its own.
+ */
+async function makeLoginRole(
+  client: pg.Client,
+  role: string,
+  newPasswords: boolean,
+  passwords: Map<string, string>,
+  notes: string[],
+): Promise<void> {
+  const id = (name: string) => client.escapeIdentifier(name);
+  const existing = (
+    await client.query<{ rolsuper: boolean }>('select rolsuper from pg_roles where rolname = $1', [role])
+  ).rows[0];
+  if (existing?.rolsuper) {
+    throw new Error(
+      `${role} is a superuser: a superuser can disable any trigger. Choose another name, or make it NOSUPERUSER yourself`,
+    );
+  }
+  if (!existing || newPasswords) {
+    const password = randomBytes(24).toString('base64url');
+    passwords.set(role, password);
+    await client.query(
+      `${existing ? 'alter' : 'create'} role ${id(role)} login password ${client.escapeLiteral(password)}`,
+    );
+  } else {
+    await client.query(`alter role ${id(role)} login`);
+    notes.push(`${role} existed: its password is unchanged (--new-passwords sets new ones)`);
+  }
 }
 
 /** Gives the owner every table, view, sequence, function and type in the schema; counts them. */

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { DomainValidationError, type FieldIssue, zodIssuesToFieldIssues } from '../domain/errors.js';
 import { Dec, groupThousands } from '../domain/money.js';
 import { type Breakdown, costModelSchema } from '../domain/pricing/index.js';
-import { quote, quoteCsv } from '../modules/quotes/service.js';
+import { quote, quoteCsv } from '../modules/quotes/index.js';
 
 /** `quote FILE.json [--json | --csv]`: exit 0 with the breakdown, 2 with the problem list. */
 export async function quoteCommand(args: string[]): Promise<number> {

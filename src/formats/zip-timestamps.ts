@@ -305,30 +305,41 @@ export class ZipTimestampRewriter {
       if (id === ZIP64_EXTRA) {
         throw new ZipFormatError(`the header at byte ${at} is Zip64, which is not supported`);
       }
-      if (id === EXTENDED_TIMESTAMP) {
-        // a flags byte, then the times it announces (all three in a local header, mtime alone in the directory)
-        for (let time = data + 1; time + 4 <= data + size; time += 4) {
-          header.writeUInt32LE(this.unixSeconds, time);
-        }
-      } else if (id === NTFS) {
-        // 4 reserved bytes, then attributes (tag, size, value); tag 1 holds mtime, atime and ctime
-        let attribute = data + 4;
-        while (attribute + 4 <= data + size) {
-          const tag = header.readUInt16LE(attribute);
-          const tagSize = header.readUInt16LE(attribute + 2);
-          const value = attribute + 4;
-          if (value + tagSize > data + size) {
-            throw new ZipFormatError(`a malformed NTFS extra field in the header at byte ${at}`);
-          }
-          if (tag === 1) {
-            for (let time = value; time + 8 <= value + tagSize; time += 8) {
-              header.writeBigUInt64LE(this.filetime, time);
-            }
-          }
-          attribute = value + tagSize;
+      if (id === EXTENDED_TIMESTAMP) this.fixExtendedTimestamp(header, data, size);
+      else if (id === NTFS) this.fixNtfsTimes(header, data, size, at);
+      field = data + size;
+    }
+  }
+
+  /**
+   * An extended timestamp (0x5455): a flags byte, then the times it announces as Unix seconds (all
+   * three in a local header, mtime alone in the directory).
+   */
+  private fixExtendedTimestamp(header: Buffer, data: number, size: number): void {
+    for (let time = data + 1; time + 4 <= data + size; time += 4) {
+      header.writeUInt32LE(this.unixSeconds, time);
+    }
+  }
+
+  /**
+   * An NTFS extra field (0x000a): 4 reserved bytes, then attributes (tag, size, value); tag 1 holds
+   * mtime, atime and ctime as FILETIMEs.
+   */
+  private fixNtfsTimes(header: Buffer, data: number, size: number, at: number): void {
+    let attribute = data + 4;
+    while (attribute + 4 <= data + size) {
+      const tag = header.readUInt16LE(attribute);
+      const tagSize = header.readUInt16LE(attribute + 2);
+      const value = attribute + 4;
+      if (value + tagSize > data + size) {
+        throw new ZipFormatError(`a malformed NTFS extra field in the header at byte ${at}`);
+      }
+      if (tag === 1) {
+        for (let time = value; time + 8 <= value + tagSize; time += 8) {
+          header.writeBigUInt64LE(this.filetime, time);
         }
       }
-      field = data + size;
+      attribute = value + tagSize;
     }
   }
 }

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { type Principal, sha256 } from '../core/principal.js';
 import type { Role } from '../db/schema.js';
@@ -15,9 +15,6 @@ import { problem, problemSchema, problemTypes } from './problem.js';
  *   organisation, a commissioner its councils) is then the service's job, answering 404 for others.
  */
 export type Access = { public: true } | { transparency: true } | { roles: readonly Role[] };
-
-export { notFound } from '../core/errors.js';
-export { assertOrganisation, type Principal, ROLES, sha256 } from '../core/principal.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -91,66 +88,38 @@ export const authPlugin = fp<AuthOptions>(
       for (const method of methods)
         if (method !== 'HEAD') app.accessTable.push({ method, url: route.url, access });
       if (!route.schema || route.schema.hide) return;
-      const schema = route.schema as Record<string, unknown> & { response?: Record<string, unknown> };
-      // A GET's HEAD route shares its schema object: say who may call it once.
-      const said = `**Access.** ${describeAccess(access)}`;
-      if (typeof schema.description !== 'string' || !schema.description.includes(said))
-        schema.description = [schema.description, said].filter(Boolean).join('\n\n');
-      if ('roles' in access) {
-        schema.security = [{ apiKey: [] }];
-        schema.response = { ...schema.response, 401: problemSchema, 403: problemSchema, 429: problemSchema };
-      } else if ('transparency' in access) {
-        schema.security = [{}, { apiKey: [] }];
-      }
+      documentAccess(route.schema as RouteSchema, access);
     });
 
     app.addHook('onRequest', async (request, reply) => {
       const access = request.routeOptions.config?.access;
       const header = request.headers.authorization;
-      if (header !== undefined) {
-        // An address that keeps failing is refused before any key is looked up (no database query).
-        const blockedMs = failures.blockedFor(request.ip);
-        if (blockedMs > 0) {
-          const seconds = Math.max(1, Math.ceil(blockedMs / 1000));
-          reply.header('retry-after', String(seconds));
-          throw new ProblemError(
-            problem(
-              429,
-              `Too many failed authentications from this address; try again in ${seconds} s`,
-              problemTypes.rateLimited,
-            ),
-          );
-        }
-        const presented = presentedKey(header);
-        if (!presented) {
-          failures.recordFailure(request.ip);
-          reply.header('www-authenticate', 'Bearer');
-          throw unauthorised('The Authorization header must be "Bearer <key>"');
-        }
-        const principal = await authenticate(presented);
-        if (!principal) {
-          failures.recordFailure(request.ip);
-          reply.header('www-authenticate', 'Bearer error="invalid_token"');
-          throw unauthorised('The API key is not valid: unknown, revoked or expired');
-        }
-        request.principal = principal;
-      }
-      if (!access || 'public' in access) return;
-      if ('transparency' in access && options.publicTransparency) return;
-      if (!request.principal) {
-        reply.header('www-authenticate', 'Bearer');
-        throw unauthorised('An API key is required: send "Authorization: Bearer <key>"');
-      }
-      if ('roles' in access && !access.roles.includes(request.principal.role)) {
-        throw new ProblemError(
-          problem(
-            403,
-            `A ${request.principal.role} key may not do this; it needs one of: ${access.roles.join(', ')}`,
-            { type: '/problems/forbidden', title: 'Forbidden' },
-          ),
-        );
-      }
+      if (header !== undefined) request.principal = await identify(header, request, reply);
+      enforceAccess(access, options.publicTransparency, request, reply);
     });
+
+    /** The principal of the key in an Authorization header; a failure counts against the address. */
+    async function identify(
+      header: string,
+      request: FastifyRequest,
+      reply: FastifyReply,
+    ): Promise<Principal> {
+      // An address that keeps failing is refused before any key is looked up (no database query).
+      refuseWhileBlocked(failures.blockedFor(request.ip), reply);
+      const presented = presentedKey(header);
+      if (!presented) {
+        failures.recordFailure(request.ip);
+        reply.header('www-authenticate', 'Bearer');
+        throw unauthorised('The Authorization header must be "Bearer <key>"');
+      }
+      const principal = await authenticate(presented);
+      if (!principal) {
+        failures.recordFailure(request.ip);
+        reply.header('www-authenticate', 'Bearer error="invalid_token"');
+        throw unauthorised('The API key is not valid: unknown, revoked or expired');
+      }
+      return principal;
+    }
 
     async function authenticate(presented: string): Promise<Principal | null> {
       if (adminKeyHash) {
@@ -171,3 +140,57 @@ export const authPlugin = fp<AuthOptions>(
   },
   { name: 'auth' },
 );
+
+type RouteSchema = Record<string, unknown> & { response?: Record<string, unknown> };
+
+/** Writes who may call a route into its OpenAPI schema: the access sentence, security and error responses. */
+function documentAccess(schema: RouteSchema, access: Access): void {
+  // A GET's HEAD route shares its schema object: say who may call it once.
+  const said = `**Access.** ${describeAccess(access)}`;
+  if (typeof schema.description !== 'string' || !schema.description.includes(said))
+    schema.description = [schema.description, said].filter(Boolean).join('\n\n');
+  if ('roles' in access) {
+    schema.security = [{ apiKey: [] }];
+    schema.response = { ...schema.response, 401: problemSchema, 403: problemSchema, 429: problemSchema };
+  } else if ('transparency' in access) {
+    schema.security = [{}, { apiKey: [] }];
+  }
+}
+
+/** 429 with Retry-After while an address that keeps failing is blocked (`blockedMs` > 0). */
+function refuseWhileBlocked(blockedMs: number, reply: FastifyReply): void {
+  if (blockedMs <= 0) return;
+  const seconds = Math.max(1, Math.ceil(blockedMs / 1000));
+  reply.header('retry-after', String(seconds));
+  throw new ProblemError(
+    problem(
+      429,
+      `Too many failed authentications from this address; try again in ${seconds} s`,
+      problemTypes.rateLimited,
+    ),
+  );
+}
+
+/** Refuses a request its route's access does not let through: 401 without a key, 403 for the wrong role. */
+function enforceAccess(
+  access: Access | undefined,
+  publicTransparency: boolean,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  if (!access || 'public' in access) return;
+  if ('transparency' in access && publicTransparency) return;
+  if (!request.principal) {
+    reply.header('www-authenticate', 'Bearer');
+    throw unauthorised('An API key is required: send "Authorization: Bearer <key>"');
+  }
+  if ('roles' in access && !access.roles.includes(request.principal.role)) {
+    throw new ProblemError(
+      problem(
+        403,
+        `A ${request.principal.role} key may not do this; it needs one of: ${access.roles.join(', ')}`,
+        { type: '/problems/forbidden', title: 'Forbidden' },
+      ),
+    );
+  }
+}

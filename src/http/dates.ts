@@ -11,19 +11,6 @@ import {
   yearWritten,
 } from '../core/dates.js';
 
-export {
-  DATE_RANGE_MESSAGE,
-  FIRST_DAY,
-  FIRST_YEAR,
-  INSTANT_RANGE_MESSAGE,
-  isDateInRange,
-  isInstantInRange,
-  isMonthInRange,
-  LAST_DAY,
-  LAST_YEAR,
-  MONTH_RANGE_MESSAGE,
-} from '../core/dates.js';
-
 /** A calendar date `YYYY-MM-DD` of the years 1900–2200. */
 export const isoDate = z.iso
   .date({ message: 'must be a date such as 2026-04-01' })

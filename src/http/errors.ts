@@ -25,9 +25,6 @@ import {
   problemTypes,
 } from './problem.js';
 
-// (until every module imports them from src/core)
-export { conflictOnUniqueViolation, invalidField } from '../core/errors.js';
-
 /** Thrown by the HTTP layer for an expected failure that the client should see as it is (404, 409 …). */
 export class ProblemError extends Error {
   constructor(readonly problem: Problem) {

@@ -27,6 +27,3 @@ export function idempotencyKeyOf(request: FastifyRequest): string {
   }
   return key;
 }
-
-// (until every module imports them from src/modules/idempotency)
-export { claimIdempotencyKey, priorUse, requestHash } from '../modules/idempotency/index.js';

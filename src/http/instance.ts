@@ -5,7 +5,8 @@ import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { presentedKey, sha256 } from './auth.js';
+import { sha256 } from '../core/principal.js';
+import { presentedKey } from './auth.js';
 import { errorHandlerPlugin, ProblemError, sendProblem, toProblem } from './errors.js';
 import { loggerOptions } from './logger.js';
 import { problem, problemTypes } from './problem.js';

@@ -1,8 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { ClientGoneError, WorkTimeoutError } from '../core/lifetime.js';
 
-export { ClientGoneError, checkLifetime, WorkTimeoutError } from '../core/lifetime.js';
-
 /**
  * A signal for work done on a request's behalf (an import, an export): aborted when the client goes
  * away before its answer has been sent, or when `ms` have passed, whichever comes first. Work that

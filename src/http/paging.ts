@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { MAX_CURSOR_LENGTH } from '../core/paging.js';
 
-export { type CursorKind, decodeCursor, encodeCursor, MAX_CURSOR_TEXT, pageOf } from '../core/paging.js';
-
 export const pageQuery = {
   cursor: z.string().max(MAX_CURSOR_LENGTH).optional().describe('The `nextCursor` of the previous page'),
   limit: z.coerce.number().int().min(1).max(200).default(50).describe('Items per page (1–200, default 50)'),

@@ -1,19 +1,34 @@
 import type { Selectable } from 'kysely';
-import type { DatabaseHandle } from '../db/database.js';
+import type { PublicContext } from '../core/context.js';
+import { notFound } from '../core/errors.js';
+import { assertOrganisation, type Principal } from '../core/principal.js';
 import type { HomesTable, OrganisationsTable } from '../db/schema.js';
 import type { FeeChange } from '../domain/pricing/index.js';
-import { notFound, type Principal } from '../http/auth.js';
-import { getProof, type ScheduleProof } from '../modules/fee-schedules/proofs.js';
+import type { FeeSchedule, FeeScheduleSummary } from '../modules/fee-schedules/index.js';
 import {
+  compareSchedules,
+  getProof,
   listSchedules,
   plainRate,
+  type ScheduleCache,
+  type ScheduleProof,
   scheduleInForce,
+  todayInEngland,
   toFeeSchedule,
-} from '../modules/fee-schedules/repository.js';
-import type { FeeSchedule, FeeScheduleSummary } from '../modules/fee-schedules/schemas.js';
-import { compareSchedules, type ScheduleCache } from '../modules/fee-schedules/service.js';
-import { visibleHome } from '../modules/homes/service.js';
-import { findOrganisation } from '../modules/organisations/repository.js';
+} from '../modules/fee-schedules/index.js';
+import { visibleHome } from '../modules/homes/index.js';
+import { findOrganisation } from '../modules/organisations/index.js';
+import { findReconciliation } from '../modules/reconciliations/index.js';
+import type { ReconciliationSummary } from './reconciliation-page.js';
+import { firstSchedule, homeName, homeNamesOf, listedOrganisations, organisationName } from './repository.js';
+
+/**
+ * What a transparency page is served with: the public context, and the key presented if any (the
+ * pages are public unless PUBLIC_TRANSPARENCY=false; a finance key sees its own organisation only).
+ */
+export interface TransparencyContext extends PublicContext {
+  principal: Principal | undefined;
+}
 
 /** How many versions the home page lists; the API pages through all of them. */
 export const HISTORY_LIMIT = 100;
@@ -27,6 +42,12 @@ export interface IndexHome {
   inForce: boolean;
 }
 
+export interface IndexPage {
+  organisations: IndexOrganisation[];
+  /** Today in England: the day the fees in force are shown for. */
+  today: string;
+}
+
 export interface IndexOrganisation {
   id: string;
   name: string;
@@ -36,27 +57,20 @@ export interface IndexOrganisation {
 }
 
 /** The organisations the principal may see (a finance key: its own), each with its homes and current fee. */
-export async function transparencyIndex(
-  database: DatabaseHandle,
-  principal: Principal | undefined,
-  today: string,
-): Promise<IndexOrganisation[]> {
-  const { db } = database;
-  const own = principal?.role === 'finance' ? principal.organisationId : undefined;
-  let organisationsQuery = db.selectFrom('organisations').selectAll().orderBy('name').orderBy('id');
-  let homesQuery = db.selectFrom('homes').selectAll().orderBy('name').orderBy('id');
-  if (principal?.role === 'finance') {
-    // a finance key without an organisation sees nothing rather than everything
-    organisationsQuery = organisationsQuery.where('id', '=', own ?? '00000000-0000-0000-0000-000000000000');
-    homesQuery = homesQuery.where('organisation_id', '=', own ?? '00000000-0000-0000-0000-000000000000');
-  }
-  const organisations = await organisationsQuery.execute();
-  const homes = await homesQuery.execute();
+export async function transparencyIndex(ctx: TransparencyContext): Promise<IndexPage> {
+  const { database, principal } = ctx;
+  const today = todayInEngland(ctx.clock());
+  // a finance key without an organisation sees nothing rather than everything
+  const only =
+    principal?.role === 'finance'
+      ? (principal.organisationId ?? '00000000-0000-0000-0000-000000000000')
+      : undefined;
+  const { organisations, homes } = await listedOrganisations(database.db, only);
   const result: IndexOrganisation[] = [];
   for (const organisation of organisations) {
     const entries: IndexHome[] = [];
     for (const home of homes.filter((h) => h.organisation_id === organisation.id)) {
-      entries.push(await indexHome(database, home, today));
+      entries.push(await indexHome(ctx, home, today));
     }
     result.push({
       id: organisation.id,
@@ -66,21 +80,16 @@ export async function transparencyIndex(
       homes: entries,
     });
   }
-  return result;
+  return { organisations: result, today };
 }
 
-async function indexHome(database: DatabaseHandle, home: Selectable<HomesTable>, today: string) {
-  const current = await scheduleInForce(database.db, home.id, today);
-  const row =
-    current ??
-    (await database.db
-      .selectFrom('fee_schedules')
-      .selectAll()
-      .where('home_id', '=', home.id)
-      .orderBy('effective_from', 'asc')
-      .orderBy('published_at', 'desc')
-      .limit(1)
-      .executeTakeFirst());
+async function indexHome(
+  ctx: PublicContext,
+  home: Selectable<HomesTable>,
+  today: string,
+): Promise<IndexHome> {
+  const current = await scheduleInForce(ctx.database.db, home.id, today);
+  const row = current ?? (await firstSchedule(ctx.database.db, home.id));
   return {
     id: home.id,
     name: home.name,
@@ -111,14 +120,14 @@ export interface HomePage {
   moreHistory: boolean;
 }
 
+/** A home's page: the fee schedule in force on `on` (today when left out), its proof and the versions. */
 export async function transparencyHome(
-  database: DatabaseHandle,
-  principal: Principal | undefined,
-  homeId: string,
-  on: string | undefined,
-  today: string,
+  ctx: TransparencyContext,
+  { homeId, on }: { homeId: string; on?: string | undefined },
 ): Promise<HomePage> {
-  const home = await visibleHome(database, principal, homeId);
+  const { database } = ctx;
+  const today = todayInEngland(ctx.clock());
+  const home = await visibleHome(ctx, homeId);
   const organisation = await findOrganisation(database.db, home.organisation_id);
   if (!organisation) throw notFound('Home');
   const day = on ?? today;
@@ -147,18 +156,39 @@ export interface ChangesPage {
   change: FeeChange;
 }
 
+/** Why a fee changed: a schedule against the one before it (or the one named by `fromId`). */
 export async function transparencyChanges(
-  cache: ScheduleCache,
-  database: DatabaseHandle,
-  principal: Principal | undefined,
-  id: string,
-  fromId: string | undefined,
+  ctx: TransparencyContext,
+  { cache, id, fromId }: { cache: ScheduleCache; id: string; fromId?: string | undefined },
 ): Promise<ChangesPage> {
+  const { database, principal } = ctx;
   const { from, to, change } = await compareSchedules(cache, database, principal, id, fromId);
-  const home = await database.db
-    .selectFrom('homes')
-    .select('name')
-    .where('id', '=', to.homeId)
-    .executeTakeFirst();
-  return { from, to, homeName: home?.name ?? 'Unknown home', change };
+  const name = await homeName(database.db, to.homeId);
+  return { from, to, homeName: name ?? 'Unknown home', change };
+}
+
+/** A frozen reconciliation as its public page shows it, with the names of its organisation and homes. */
+export async function transparencyReconciliation(
+  ctx: TransparencyContext,
+  id: string,
+): Promise<ReconciliationSummary> {
+  const frozen = await findReconciliation(ctx, id);
+  if (!frozen) throw notFound('Reconciliation');
+  assertOrganisation(ctx.principal, frozen.organisationId, 'Reconciliation');
+  const { db } = ctx.database;
+  const name = await organisationName(db, frozen.organisationId);
+  const homeNames = await homeNamesOf(db, frozen.organisationId);
+  return {
+    id: frozen.id,
+    period: frozen.period,
+    hash: frozen.hash,
+    keyId: frozen.keyId,
+    ruleVersion: frozen.ruleVersion,
+    supersedes: frozen.supersedes,
+    supersededBy: frozen.supersededBy,
+    organisationName: name,
+    homeName: frozen.homeId ? (homeNames.get(frozen.homeId) ?? null) : null,
+    homeNames,
+    reconciliation: frozen.reconciliation,
+  };
 }

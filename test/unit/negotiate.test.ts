@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { attachment, safeCell, toCsv } from '../../src/http/csv.js';
+import { safeCell, toCsv } from '../../src/formats/csv.js';
+import { attachment } from '../../src/formats/download.js';
 import { ProblemError } from '../../src/http/errors.js';
 import { negotiate } from '../../src/http/negotiate.js';
 

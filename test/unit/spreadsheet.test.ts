@@ -1,8 +1,8 @@
 import ExcelJS from 'exceljs';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CSV_NEEDS_QUOTES, safeCell, toCsv } from '../../src/formats/csv.js';
 import { SHEET_NAME_MAX, safeSheetName } from '../../src/formats/spreadsheet.js';
-import { CSV_NEEDS_QUOTES, safeCell, toCsv } from '../../src/http/csv.js';
 
 const name = (wanted: string, used: string[] = [], fallback?: string) =>
   safeSheetName(wanted, new Set(used), fallback);

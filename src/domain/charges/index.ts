@@ -286,35 +286,8 @@ function validate(input: ChargesInput): {
     const enhancements: CheckedEnhancement[] = [];
     const enhancementIds = new Set<string>();
     (placement.enhancements ?? []).forEach((enhancement, j) => {
-      const eat = `${at}/enhancements/${j}`;
-      if (enhancementIds.has(enhancement.id)) issue(`${eat}/id`, 'is the id of an earlier enhancement');
-      enhancementIds.add(enhancement.id);
-      const hoursOk =
-        typeof enhancement.hoursPerWeek === 'string' &&
-        QUANTITY.test(enhancement.hoursPerWeek) &&
-        exact(enhancement.hoursPerWeek).units > 0n;
-      if (!hoursOk) {
-        issue(`${eat}/hoursPerWeek`, 'must be a decimal string above 0 with at most 6 decimals');
-      }
-      const eStart = dayAt(enhancement.start, `${eat}/start`);
-      const eEnd = enhancement.end === null ? FAR_FUTURE : dayAt(enhancement.end, `${eat}/end`);
-      if (eStart === undefined || eEnd === undefined) return;
-      if (eEnd < eStart) {
-        issue(`${eat}/end`, 'must not be before start');
-        return;
-      }
-      if (start !== undefined && end !== undefined && end >= start && (eEnd < start || eStart > end)) {
-        issue(eat, 'has no day in common with its placement');
-        return;
-      }
-      if (!hoursOk) return;
-      enhancements.push({
-        enhancement,
-        index: j,
-        start: eStart,
-        end: eEnd,
-        hoursKey: plainDecimal(enhancement.hoursPerWeek),
-      });
+      const checked = checkEnhancement(enhancement, j, at, { start, end }, enhancementIds, { issue, dayAt });
+      if (checked !== undefined) enhancements.push(checked);
     });
     if (start === undefined || end === undefined) return;
     placements.push({ placement, start, end, enhancements });
@@ -322,6 +295,56 @@ function validate(input: ChargesInput): {
 
   if (issues.length > 0 || from === undefined || to === undefined) throw new DomainValidationError(issues);
   return { from, to, schedules, placements };
+}
+
+/** The issue recorder and date reader of one validation, shared with its helpers. */
+interface Checker {
+  issue: (pointer: string, message: string) => void;
+  dayAt: (value: unknown, pointer: string) => number | undefined;
+}
+
+/**
+ * Checks enhancement `index` of the placement at `at` (its days as far as they are known), recording
+ * its issues in order; the checked enhancement, or undefined when it is refused.
+ */
+function checkEnhancement(
+  enhancement: ChargeEnhancement,
+  index: number,
+  at: string,
+  placementDays: { start: number | undefined; end: number | undefined },
+  earlierIds: Set<string>,
+  { issue, dayAt }: Checker,
+): CheckedEnhancement | undefined {
+  const eat = `${at}/enhancements/${index}`;
+  if (earlierIds.has(enhancement.id)) issue(`${eat}/id`, 'is the id of an earlier enhancement');
+  earlierIds.add(enhancement.id);
+  const hoursOk =
+    typeof enhancement.hoursPerWeek === 'string' &&
+    QUANTITY.test(enhancement.hoursPerWeek) &&
+    exact(enhancement.hoursPerWeek).units > 0n;
+  if (!hoursOk) {
+    issue(`${eat}/hoursPerWeek`, 'must be a decimal string above 0 with at most 6 decimals');
+  }
+  const eStart = dayAt(enhancement.start, `${eat}/start`);
+  const eEnd = enhancement.end === null ? FAR_FUTURE : dayAt(enhancement.end, `${eat}/end`);
+  if (eStart === undefined || eEnd === undefined) return undefined;
+  if (eEnd < eStart) {
+    issue(`${eat}/end`, 'must not be before start');
+    return undefined;
+  }
+  const { start, end } = placementDays;
+  if (start !== undefined && end !== undefined && end >= start && (eEnd < start || eStart > end)) {
+    issue(eat, 'has no day in common with its placement');
+    return undefined;
+  }
+  if (!hoursOk) return undefined;
+  return {
+    enhancement,
+    index,
+    start: eStart,
+    end: eEnd,
+    hoursKey: plainDecimal(enhancement.hoursPerWeek),
+  };
 }
 
 // ── schedules in force ──────────────────────────────────────────────────────────────────────────
@@ -475,174 +498,18 @@ interface ExactLine {
 export function computeCharges(input: ChargesInput): Charges {
   const { from, to, schedules, placements } = validate(input);
   const byHome = timelines(schedules);
-
-  // rule 3: an enhancement's weekly charge per schedule, role and hours (the engine prices the whole model)
-  const enhancementCharges = new Map<string, bigint>();
-  const weeklyEnhancementPennies = (
-    schedule: CheckedSchedule,
-    enhancement: CheckedEnhancement,
-  ): bigint | undefined => {
-    const { roleId, description, hoursPerWeek } = enhancement.enhancement;
-    if (!schedule.roles.has(roleId)) return undefined;
-    const key = `${schedule.schedule.id}\u0000${roleId}\u0000${enhancement.hoursKey}`;
-    const known = enhancementCharges.get(key);
-    if (known !== undefined) return known;
-    let pennies: bigint;
-    try {
-      const breakdown = priceCostModel(
-        { ...schedule.schedule.model, enhancements: [{ description, roleId, hoursPerWeek }] },
-        { rateTables: input.rateTables },
-      );
-      pennies = penniesOf(breakdown.enhancements[0]!.weeklyCharge);
-    } catch (error) {
-      if (error instanceof DomainValidationError) {
-        throw new DomainValidationError(
-          error.issues.map((found) => ({
-            pointer: `/schedules/${schedule.index}/model${found.pointer}`,
-            message: found.message,
-          })),
-        );
-      }
-      throw error;
-    }
-    enhancementCharges.set(key, pennies);
-    return pennies;
-  };
+  const weeklyEnhancementPennies = enhancementPricer(input.rateTables);
 
   const results: PlacementCharges[] = [];
-  const homes = new Map<
-    string,
-    { placements: number; daysCharged: number; heldOverDays: number; unpricedDays: number; total: bigint }
-  >();
+  const homes = new Map<string, HomeTally>();
   let grandTotal = 0n;
 
   for (const checked of placements) {
-    const { placement } = checked;
-    const windowFrom = Math.max(checked.start, from);
-    const windowTo = Math.min(checked.end, to);
-    if (windowTo < windowFrom) continue; // does not overlap the range
-    const timeline = byHome.get(placement.homeId);
-
-    const lines: ExactLine[] = [];
-    const unpriced: (UnpricedRun & { start: number; order: number })[] = [];
-    let daysCharged = 0;
-    let heldOverDays = 0;
-    let unpricedDays = 0;
-
-    for (const piece of piecesOf(timeline, windowFrom, windowTo)) {
-      const days = piece.to - piece.from + 1;
-      if (piece.schedule === null) {
-        unpricedDays += days;
-        unpriced.push(unpricedRun('fee', undefined, piece, 'no_schedule', 0));
-        continue;
-      }
-      daysCharged += days;
-      // rule 4: held-over days get lines of their own; the total is unchanged (rule 5 rounds the exact sum once)
-      for (const run of runsOf({ ...piece, schedule: piece.schedule })) {
-        if (run.heldOver) heldOverDays += run.to - run.from + 1;
-        lines.push({
-          kind: 'fee',
-          order: 0,
-          description: `Weekly fee per child, ${piece.schedule.schedule.periodLabel}`,
-          ...run,
-          schedule: piece.schedule,
-          weeklyPennies: piece.schedule.weeklyPennies,
-        });
-      }
-    }
-
-    for (const enhancement of checked.enhancements) {
-      const eFrom = Math.max(enhancement.start, windowFrom);
-      const eTo = Math.min(enhancement.end, windowTo);
-      if (eTo < eFrom) continue;
-      const id = enhancement.enhancement.id;
-      const order = 1 + enhancement.index;
-      for (const piece of piecesOf(timeline, eFrom, eTo)) {
-        if (piece.schedule === null) {
-          unpriced.push(unpricedRun('enhancement', id, piece, 'no_schedule', order));
-          continue;
-        }
-        const weekly = weeklyEnhancementPennies(piece.schedule, enhancement);
-        if (weekly === undefined) {
-          const run = unpricedRun('enhancement', id, piece, 'unknown_role', order);
-          run.scheduleId = piece.schedule.schedule.id;
-          unpriced.push(run);
-          continue;
-        }
-        for (const run of runsOf({ ...piece, schedule: piece.schedule })) {
-          lines.push({
-            kind: 'enhancement',
-            order,
-            enhancementId: id,
-            description: enhancement.enhancement.description,
-            ...run,
-            schedule: piece.schedule,
-            weeklyPennies: weekly,
-          });
-        }
-      }
-    }
-
-    // rule 4 order, then rule 5: numerators are pennies × 7 (weekly pennies × days), exact
-    lines.sort((a, b) => a.from - b.from || a.order - b.order);
-    unpriced.sort((a, b) => a.start - b.start || a.order - b.order);
-    const numerators = lines.map((line) => line.weeklyPennies * BigInt(line.to - line.from + 1));
-    let sum = 0n;
-    for (const numerator of numerators) sum += numerator;
-    const total = divideHalfUp(sum, 7n);
-    const amounts = allocateUnits(numerators, 7n, 1n, total);
-    let feeTotal = 0n;
-    let enhancementTotal = 0n;
-    const published: ChargeLine[] = lines.map((line, i) => {
-      const amount = amounts[i]!;
-      if (line.kind === 'fee') feeTotal += amount;
-      else enhancementTotal += amount;
-      return {
-        kind: line.kind,
-        ...(line.enhancementId !== undefined ? { enhancementId: line.enhancementId } : {}),
-        description: line.description,
-        from: isoOf(line.from),
-        to: isoOf(line.to),
-        days: line.to - line.from + 1,
-        scheduleId: line.schedule.schedule.id,
-        scheduleVersion: line.schedule.schedule.version,
-        weeklyRate: formatPennies(line.weeklyPennies),
-        amount: formatPennies(amount),
-        heldOver: line.heldOver,
-      };
-    });
-
-    results.push({
-      placementId: placement.id,
-      homeId: placement.homeId,
-      councilCode: placement.councilCode,
-      reference: placement.reference,
-      from: isoOf(windowFrom),
-      to: isoOf(windowTo),
-      daysCharged,
-      heldOverDays,
-      unpricedDays,
-      unpriced: unpriced.map(({ start: _start, order: _order, ...run }) => run),
-      lines: published,
-      feeTotal: formatPennies(feeTotal),
-      enhancementTotal: formatPennies(enhancementTotal),
-      total: formatPennies(total),
-    });
-
-    const home = homes.get(placement.homeId) ?? {
-      placements: 0,
-      daysCharged: 0,
-      heldOverDays: 0,
-      unpricedDays: 0,
-      total: 0n,
-    };
-    home.placements += 1;
-    home.daysCharged += daysCharged;
-    home.heldOverDays += heldOverDays;
-    home.unpricedDays += unpricedDays;
-    home.total += total;
-    homes.set(placement.homeId, home);
-    grandTotal += total;
+    const charged = chargePlacement(checked, from, to, byHome, weeklyEnhancementPennies);
+    if (charged === undefined) continue; // does not overlap the range
+    results.push(charged.charges);
+    addToHome(homes, charged.charges, charged.total);
+    grandTotal += charged.total;
   }
 
   return {
@@ -662,13 +529,243 @@ export function computeCharges(input: ChargesInput): Charges {
   };
 }
 
+/** An enhancement's weekly charge in pennies under a schedule; undefined when its model has no such role. */
+type EnhancementPricer = (schedule: CheckedSchedule, enhancement: CheckedEnhancement) => bigint | undefined;
+
+/**
+ * Rule 3: an enhancement's weekly charge per schedule, role and hours (the engine prices the whole
+ * model), remembered so that each is priced once. A model that cannot be priced is refused with
+ * pointers under its schedule's `/model`.
+ */
+function enhancementPricer(rateTables: RateTables | undefined): EnhancementPricer {
+  const enhancementCharges = new Map<string, bigint>();
+  return (schedule, enhancement) => {
+    const { roleId, description, hoursPerWeek } = enhancement.enhancement;
+    if (!schedule.roles.has(roleId)) return undefined;
+    const key = `${schedule.schedule.id}\u0000${roleId}\u0000${enhancement.hoursKey}`;
+    const known = enhancementCharges.get(key);
+    if (known !== undefined) return known;
+    let pennies: bigint;
+    try {
+      const breakdown = priceCostModel(
+        { ...schedule.schedule.model, enhancements: [{ description, roleId, hoursPerWeek }] },
+        { rateTables },
+      );
+      pennies = penniesOf(breakdown.enhancements[0]!.weeklyCharge);
+    } catch (error) {
+      if (error instanceof DomainValidationError) {
+        throw new DomainValidationError(
+          error.issues.map((found) => ({
+            pointer: `/schedules/${schedule.index}/model${found.pointer}`,
+            message: found.message,
+          })),
+        );
+      }
+      throw error;
+    }
+    enhancementCharges.set(key, pennies);
+    return pennies;
+  };
+}
+
+type PendingUnpriced = UnpricedRun & { start: number; order: number };
+
+/** A placement's lines before rounding, and the days it is charged, held over and not charged. */
+interface PlacementDays {
+  lines: ExactLine[];
+  unpriced: PendingUnpriced[];
+  daysCharged: number;
+  heldOverDays: number;
+  unpricedDays: number;
+}
+
+/**
+ * One placement's charges over its days inside `from`..`to`, with its exact total in pennies;
+ * undefined when the placement has no day in the range.
+ */
+function chargePlacement(
+  checked: CheckedPlacement,
+  from: number,
+  to: number,
+  byHome: ReadonlyMap<string, Timeline>,
+  weeklyEnhancementPennies: EnhancementPricer,
+): { charges: PlacementCharges; total: bigint } | undefined {
+  const { placement } = checked;
+  const windowFrom = Math.max(checked.start, from);
+  const windowTo = Math.min(checked.end, to);
+  if (windowTo < windowFrom) return undefined;
+  const timeline = byHome.get(placement.homeId);
+
+  const days = feeDays(timeline, windowFrom, windowTo);
+  for (const enhancement of checked.enhancements) {
+    addEnhancementDays(days, timeline, enhancement, windowFrom, windowTo, weeklyEnhancementPennies);
+  }
+
+  // rule 4 order, then rule 5
+  days.lines.sort((a, b) => a.from - b.from || a.order - b.order);
+  days.unpriced.sort((a, b) => a.start - b.start || a.order - b.order);
+  const { published, feeTotal, enhancementTotal, total } = allocateLines(days.lines);
+
+  const charges: PlacementCharges = {
+    placementId: placement.id,
+    homeId: placement.homeId,
+    councilCode: placement.councilCode,
+    reference: placement.reference,
+    from: isoOf(windowFrom),
+    to: isoOf(windowTo),
+    daysCharged: days.daysCharged,
+    heldOverDays: days.heldOverDays,
+    unpricedDays: days.unpricedDays,
+    unpriced: days.unpriced.map(({ start: _start, order: _order, ...run }) => run),
+    lines: published,
+    feeTotal: formatPennies(feeTotal),
+    enhancementTotal: formatPennies(enhancementTotal),
+    total: formatPennies(total),
+  };
+  return { charges, total };
+}
+
+/** The fee lines of a placement's days `from`..`to`, and its days with no schedule in force. */
+function feeDays(timeline: Timeline | undefined, from: number, to: number): PlacementDays {
+  const result: PlacementDays = { lines: [], unpriced: [], daysCharged: 0, heldOverDays: 0, unpricedDays: 0 };
+  for (const piece of piecesOf(timeline, from, to)) {
+    const days = piece.to - piece.from + 1;
+    if (piece.schedule === null) {
+      result.unpricedDays += days;
+      result.unpriced.push(unpricedRun('fee', undefined, piece, 'no_schedule', 0));
+      continue;
+    }
+    result.daysCharged += days;
+    // rule 4: held-over days get lines of their own; the total is unchanged (rule 5 rounds the exact sum once)
+    for (const run of runsOf({ ...piece, schedule: piece.schedule })) {
+      if (run.heldOver) result.heldOverDays += run.to - run.from + 1;
+      result.lines.push({
+        kind: 'fee',
+        order: 0,
+        description: `Weekly fee per child, ${piece.schedule.schedule.periodLabel}`,
+        ...run,
+        schedule: piece.schedule,
+        weeklyPennies: piece.schedule.weeklyPennies,
+      });
+    }
+  }
+  return result;
+}
+
+/**
+ * Adds an enhancement's lines over its days inside the placement's `windowFrom`..`windowTo` (rule 1),
+ * and its runs with no schedule in force or no such role in the schedule's model (rule 3).
+ */
+function addEnhancementDays(
+  days: PlacementDays,
+  timeline: Timeline | undefined,
+  enhancement: CheckedEnhancement,
+  windowFrom: number,
+  windowTo: number,
+  weeklyEnhancementPennies: EnhancementPricer,
+): void {
+  const eFrom = Math.max(enhancement.start, windowFrom);
+  const eTo = Math.min(enhancement.end, windowTo);
+  if (eTo < eFrom) return;
+  const id = enhancement.enhancement.id;
+  const order = 1 + enhancement.index;
+  for (const piece of piecesOf(timeline, eFrom, eTo)) {
+    if (piece.schedule === null) {
+      days.unpriced.push(unpricedRun('enhancement', id, piece, 'no_schedule', order));
+      continue;
+    }
+    const weekly = weeklyEnhancementPennies(piece.schedule, enhancement);
+    if (weekly === undefined) {
+      const run = unpricedRun('enhancement', id, piece, 'unknown_role', order);
+      run.scheduleId = piece.schedule.schedule.id;
+      days.unpriced.push(run);
+      continue;
+    }
+    for (const run of runsOf({ ...piece, schedule: piece.schedule })) {
+      days.lines.push({
+        kind: 'enhancement',
+        order,
+        enhancementId: id,
+        description: enhancement.enhancement.description,
+        ...run,
+        schedule: piece.schedule,
+        weeklyPennies: weekly,
+      });
+    }
+  }
+}
+
+/**
+ * Rule 5: the placement's total is the exact sum of its lines rounded half-up to the penny, allocated
+ * to the lines by largest remainder. Numerators are pennies × 7 (weekly pennies × days), exact.
+ */
+function allocateLines(lines: readonly ExactLine[]): {
+  published: ChargeLine[];
+  feeTotal: bigint;
+  enhancementTotal: bigint;
+  total: bigint;
+} {
+  const numerators = lines.map((line) => line.weeklyPennies * BigInt(line.to - line.from + 1));
+  let sum = 0n;
+  for (const numerator of numerators) sum += numerator;
+  const total = divideHalfUp(sum, 7n);
+  // rule 5: largest remainder, ties to the earlier line
+  const amounts = allocateUnits(numerators, 7n, 1n, total);
+  let feeTotal = 0n;
+  let enhancementTotal = 0n;
+  const published: ChargeLine[] = lines.map((line, i) => {
+    const amount = amounts[i]!;
+    if (line.kind === 'fee') feeTotal += amount;
+    else enhancementTotal += amount;
+    return {
+      kind: line.kind,
+      ...(line.enhancementId !== undefined ? { enhancementId: line.enhancementId } : {}),
+      description: line.description,
+      from: isoOf(line.from),
+      to: isoOf(line.to),
+      days: line.to - line.from + 1,
+      scheduleId: line.schedule.schedule.id,
+      scheduleVersion: line.schedule.schedule.version,
+      weeklyRate: formatPennies(line.weeklyPennies),
+      amount: formatPennies(amount),
+      heldOver: line.heldOver,
+    };
+  });
+  return { published, feeTotal, enhancementTotal, total };
+}
+
+interface HomeTally {
+  placements: number;
+  daysCharged: number;
+  heldOverDays: number;
+  unpricedDays: number;
+  total: bigint;
+}
+
+/** Adds a placement to its home's subtotal (a sum of placement totals, rule 5). */
+function addToHome(homes: Map<string, HomeTally>, charges: PlacementCharges, total: bigint): void {
+  const home = homes.get(charges.homeId) ?? {
+    placements: 0,
+    daysCharged: 0,
+    heldOverDays: 0,
+    unpricedDays: 0,
+    total: 0n,
+  };
+  home.placements += 1;
+  home.daysCharged += charges.daysCharged;
+  home.heldOverDays += charges.heldOverDays;
+  home.unpricedDays += charges.unpricedDays;
+  home.total += total;
+  homes.set(charges.homeId, home);
+}
+
 function unpricedRun(
   kind: 'fee' | 'enhancement',
   enhancementId: string | undefined,
   piece: Piece,
   reason: UnpricedReason,
   order: number,
-): UnpricedRun & { start: number; order: number } {
+): PendingUnpriced {
   return {
     kind,
     ...(enhancementId !== undefined ? { enhancementId } : {}),

@@ -32,20 +32,7 @@ export function budgetFromSchedules(
   }
   const totals = new Map<string, InstanceType<typeof Dec>>();
   for (const list of byHome.values()) {
-    // latest effectiveFrom first; equal days: later published, then higher version
-    const ordered = [...list].sort(
-      (a, b) =>
-        b.effectiveFrom.localeCompare(a.effectiveFrom) ||
-        Date.parse(b.publishedAt) - Date.parse(a.publishedAt) ||
-        b.version - a.version,
-    );
-    const daysInForce = new Map<BudgetSchedule, number>();
-    for (let day = first; day <= last; day++) {
-      const iso = isoOf(day);
-      const inForce = ordered.find((schedule) => schedule.effectiveFrom <= iso);
-      if (inForce) daysInForce.set(inForce, (daysInForce.get(inForce) ?? 0) + 1);
-    }
-    for (const [schedule, days] of daysInForce) {
+    for (const [schedule, days] of daysInForce(list, first, last)) {
       for (const line of schedule.breakdown.lines) {
         if (line.code === 'SURPLUS') continue;
         const share = new Dec(line.annualAmount).times(days).div(schedule.breakdown.daysInPeriod);
@@ -57,4 +44,28 @@ export function budgetFromSchedules(
     code,
     amount: amount.toDecimalPlaces(2, Dec.ROUND_HALF_UP).toFixed(2),
   }));
+}
+
+/**
+ * How many of the days `first`..`last` each of one home's schedules is in force: the latest
+ * effectiveFrom on or before the day; equal days: later published, then higher version.
+ */
+function daysInForce(
+  schedules: readonly BudgetSchedule[],
+  first: number,
+  last: number,
+): Map<BudgetSchedule, number> {
+  const ordered = [...schedules].sort(
+    (a, b) =>
+      b.effectiveFrom.localeCompare(a.effectiveFrom) ||
+      Date.parse(b.publishedAt) - Date.parse(a.publishedAt) ||
+      b.version - a.version,
+  );
+  const days = new Map<BudgetSchedule, number>();
+  for (let day = first; day <= last; day++) {
+    const iso = isoOf(day);
+    const inForce = ordered.find((schedule) => schedule.effectiveFrom <= iso);
+    if (inForce) days.set(inForce, (days.get(inForce) ?? 0) + 1);
+  }
+  return days;
 }

@@ -264,8 +264,7 @@ interface Books {
   charged: Map<string, bigint>;
   /** Cost code → pennies spent. */
   costByCode: Map<CostCode, bigint>;
-  /** Rule 4: party id → code → pennies paid and allowed. */
-  related: Map<string, Map<CostCode, { paid: bigint; allowance: bigint }>>;
+  related: RelatedByParty;
   missingMonths: string[];
 }
 
@@ -361,41 +360,9 @@ function checkHome(
   });
 
   const costByCode = costsByCode(home.actualCosts, `${at}/actualCosts`, issues);
-  const related = new Map<string, Map<CostCode, { paid: bigint; allowance: bigint }>>();
-  const relatedLines = (
-    lines: SettlementHomeInput['relatedPartyPaid'],
-    field: 'relatedPartyPaid' | 'relatedPartyAllowances',
-  ) => {
-    (lines ?? []).forEach((line, index) => {
-      const pointer = `${at}/${field}/${index}`;
-      let ok = true;
-      if (typeof line.partyId !== 'string' || line.partyId.length === 0) {
-        ok = false;
-        issues.push({ pointer: `${pointer}/partyId`, message: 'must be a non-empty string' });
-      }
-      if (!isCostCode(line.code)) {
-        ok = false;
-        issues.push({ pointer: `${pointer}/code`, message: 'is not a cost code of the closed list' });
-      }
-      if (typeof line.amount !== 'string' || !MONEY.test(line.amount)) {
-        ok = false;
-        issues.push({ pointer: `${pointer}/amount`, message: MONEY_MESSAGE });
-      } else if (field === 'relatedPartyAllowances' && penniesOf(line.amount) < 0n) {
-        ok = false;
-        issues.push({ pointer: `${pointer}/amount`, message: 'must not be negative' });
-      }
-      if (!ok) return;
-      const code = line.code as CostCode;
-      const byCode = related.get(line.partyId) ?? new Map<CostCode, { paid: bigint; allowance: bigint }>();
-      const entry = byCode.get(code) ?? { paid: 0n, allowance: 0n };
-      if (field === 'relatedPartyPaid') entry.paid += penniesOf(line.amount);
-      else entry.allowance += penniesOf(line.amount);
-      byCode.set(code, entry);
-      related.set(line.partyId, byCode);
-    });
-  };
-  relatedLines(home.relatedPartyPaid, 'relatedPartyPaid');
-  relatedLines(home.relatedPartyAllowances, 'relatedPartyAllowances');
+  const related: RelatedByParty = new Map();
+  addRelatedPartyLines(home.relatedPartyPaid, at, 'relatedPartyPaid', related, issues);
+  addRelatedPartyLines(home.relatedPartyAllowances, at, 'relatedPartyAllowances', related, issues);
 
   // §7 complete books: every month the home was open in the period
   let missingMonths: string[] = [];
@@ -406,6 +373,57 @@ function checkHome(
     if (from <= to) missingMonths = monthsBetween(from, to).filter((month) => !imported.has(month));
   }
   return { id: home.id, charged, costByCode, related, missingMonths };
+}
+
+/** Rule 4: party id → code → pennies paid and allowed. */
+type RelatedByParty = Map<string, Map<CostCode, { paid: bigint; allowance: bigint }>>;
+
+type RelatedPartyField = 'relatedPartyPaid' | 'relatedPartyAllowances';
+
+/** Checks a home's related-party payments or allowances, adding the valid lines to `related` (rule 4). */
+function addRelatedPartyLines(
+  lines: SettlementHomeInput['relatedPartyPaid'],
+  at: string,
+  field: RelatedPartyField,
+  related: RelatedByParty,
+  issues: FieldIssue[],
+): void {
+  (lines ?? []).forEach((line, index) => {
+    if (!relatedPartyLineOk(line, `${at}/${field}/${index}`, field, issues)) return;
+    const code = line.code as CostCode;
+    const byCode = related.get(line.partyId) ?? new Map<CostCode, { paid: bigint; allowance: bigint }>();
+    const entry = byCode.get(code) ?? { paid: 0n, allowance: 0n };
+    if (field === 'relatedPartyPaid') entry.paid += penniesOf(line.amount);
+    else entry.allowance += penniesOf(line.amount);
+    byCode.set(code, entry);
+    related.set(line.partyId, byCode);
+  });
+}
+
+/** Records the issues of one related-party line, in order; whether it has none. */
+function relatedPartyLineOk(
+  line: NonNullable<SettlementHomeInput['relatedPartyPaid']>[number],
+  pointer: string,
+  field: RelatedPartyField,
+  issues: FieldIssue[],
+): boolean {
+  let ok = true;
+  if (typeof line.partyId !== 'string' || line.partyId.length === 0) {
+    ok = false;
+    issues.push({ pointer: `${pointer}/partyId`, message: 'must be a non-empty string' });
+  }
+  if (!isCostCode(line.code)) {
+    ok = false;
+    issues.push({ pointer: `${pointer}/code`, message: 'is not a cost code of the closed list' });
+  }
+  if (typeof line.amount !== 'string' || !MONEY.test(line.amount)) {
+    ok = false;
+    issues.push({ pointer: `${pointer}/amount`, message: MONEY_MESSAGE });
+  } else if (field === 'relatedPartyAllowances' && penniesOf(line.amount) < 0n) {
+    ok = false;
+    issues.push({ pointer: `${pointer}/amount`, message: 'must not be negative' });
+  }
+  return ok;
 }
 
 interface Checked {
@@ -770,12 +788,34 @@ function homeScopeTotals(
   let allowed = 0n;
   let excess = 0n;
   let shortfall = 0n;
-  const rebateByCouncil = new Map<string, bigint>();
-  const chargedByCouncil = new Map<string, bigint>();
   for (const home of settled) {
     allowed += penniesOf(home.allowedSurplus!);
     excess += penniesOf(home.excess!);
     shortfall += penniesOf(home.shortfall!);
+  }
+  const rebates = excess > 0n ? homeScopeRebates(homes, settled, excess) : [];
+  const outcome = homeScopeOutcome(homes, settled.length, excess, surplus, status);
+  return {
+    allowedSurplus: formatPennies(allowed),
+    excess: formatPennies(excess),
+    shortfall: formatPennies(shortfall),
+    outcome,
+    rebates,
+  };
+}
+
+/**
+ * Rule 6 under the `home` scope: the provider's rebate to a council is the sum of its settled homes'
+ * rebates to it, each council listed with what all the homes charged it and its share of the excess.
+ */
+function homeScopeRebates(
+  homes: readonly HomeSettlement[],
+  settled: readonly HomeSettlement[],
+  excess: bigint,
+): Rebate[] {
+  const rebateByCouncil = new Map<string, bigint>();
+  const chargedByCouncil = new Map<string, bigint>();
+  for (const home of settled) {
     for (const line of home.rebates) {
       rebateByCouncil.set(
         line.councilCode,
@@ -791,33 +831,27 @@ function homeScopeTotals(
       );
     }
   }
-  let rebates: Rebate[] = [];
-  if (excess > 0n) {
-    const councils = sortedCodes(chargedByCouncil);
-    const amounts = councils.map((code) => rebateByCouncil.get(code) ?? 0n);
-    const shares = sharesOf(amounts, excess);
-    rebates = councils.map((councilCode, index) => ({
-      councilCode,
-      charged: formatPennies(chargedByCouncil.get(councilCode)!),
-      share: shares[index]!,
-      rebate: formatPennies(amounts[index]!),
-    }));
-  }
-  const outcome: SettlementOutcome =
-    status === 'incomplete'
-      ? 'incomplete'
-      : settled.length === 0 && homes.some((home) => home.outcome === 'not_assessed')
-        ? 'not_assessed'
-        : excess > 0n
-          ? 'excess_rebated'
-          : surplus < 0n
-            ? 'overspent'
-            : 'within_cap';
-  return {
-    allowedSurplus: formatPennies(allowed),
-    excess: formatPennies(excess),
-    shortfall: formatPennies(shortfall),
-    outcome,
-    rebates,
-  };
+  const councils = sortedCodes(chargedByCouncil);
+  const amounts = councils.map((code) => rebateByCouncil.get(code) ?? 0n);
+  const shares = sharesOf(amounts, excess);
+  return councils.map((councilCode, index) => ({
+    councilCode,
+    charged: formatPennies(chargedByCouncil.get(councilCode)!),
+    share: shares[index]!,
+    rebate: formatPennies(amounts[index]!),
+  }));
+}
+
+/** The provider's outcome under the `home` scope, from its homes' (settled: those given an allowed surplus). */
+function homeScopeOutcome(
+  homes: readonly HomeSettlement[],
+  settledHomes: number,
+  excess: bigint,
+  surplus: bigint,
+  status: SettlementStatus,
+): SettlementOutcome {
+  if (status === 'incomplete') return 'incomplete';
+  if (settledHomes === 0 && homes.some((home) => home.outcome === 'not_assessed')) return 'not_assessed';
+  if (excess > 0n) return 'excess_rebated';
+  return surplus < 0n ? 'overspent' : 'within_cap';
 }

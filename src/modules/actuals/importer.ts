@@ -1,7 +1,7 @@
 import { Decimal } from 'decimal.js';
+import { isMonthInRange, MONTH_RANGE_MESSAGE } from '../../core/dates.js';
+import type { Issue } from '../../core/errors.js';
 import { CATEGORY_OF_CODE, type LineCode } from '../../domain/pricing/index.js';
-import { isMonthInRange, MONTH_RANGE_MESSAGE } from '../../http/dates.js';
-import type { ProblemIssue } from '../../http/problem.js';
 
 /** Codes a provider may report actual spending against: every cost code of the method. */
 const ACTUAL_CODES = new Set(
@@ -64,7 +64,7 @@ export interface CheckedMonth {
  * N from 1); when there are none, `months()` gives what to write.
  */
 export class ActualsChecker {
-  readonly issues: ProblemIssue[] = [];
+  readonly issues: Issue[] = [];
   private issueCount = 0;
   private rows = 0;
   /** Each month met: its NIL row, its first row of spending, and its lines. */
@@ -113,46 +113,15 @@ export class ActualsChecker {
         'month',
         `must be a month such as 2026-04 (${MONTH_RANGE_MESSAGE.replace('must be ', '')})`,
       );
-    let code = typeof raw.code === 'string' ? raw.code.trim() : '';
+    const given = typeof raw.code === 'string' ? raw.code.trim() : '';
     const nominal = typeof raw.nominal_code === 'string' ? raw.nominal_code.trim() : '';
     const relatedParty = this.relatedPartyOf(raw, row, month);
-    if (code === NIL_CODE || (!code && nominal === NIL_CODE)) {
-      if (relatedParty !== null)
-        this.problem(row, this.partyField, `must be empty on a ${NIL_CODE} row (a month with no spending)`);
-      this.addNilMonth(raw, row, month);
+    if (given === NIL_CODE || (!given && nominal === NIL_CODE)) {
+      this.addNilMonth(raw, row, month, relatedParty);
       return;
     }
-    if (!code && nominal) {
-      code = this.mapping.get(nominal) ?? '';
-      if (!code)
-        this.problem(
-          row,
-          'nominal_code',
-          `has no mapping to a method code (set it: PUT /v1/organisations/{id}/nominal-codes)`,
-        );
-    } else if (!ACTUAL_CODES.has(code)) {
-      this.problem(
-        row,
-        'code',
-        code
-          ? `is not a cost code of the method (or ${NIL_CODE} for a month with no spending)`
-          : 'is required (or give nominal_code)',
-      );
-    }
-    const amount =
-      typeof raw.amount === 'string' ? raw.amount.trim() : typeof raw.amount === 'number' ? 'number' : '';
-    const amountOk = amount !== 'number' && MONEY.test(amount);
-    if (amount === 'number')
-      this.problem(row, 'amount', 'must be a decimal string such as "1234.50", not a JSON number');
-    else if (!amountOk) {
-      this.problem(
-        row,
-        'amount',
-        /^-?\d+\.\d{3,}$/.test(amount)
-          ? 'must have at most 2 decimal places'
-          : 'must be an amount such as 1234.50',
-      );
-    }
+    const code = this.methodCodeOf(given, nominal, row);
+    const amount = this.amountOf(raw, row);
     const description = typeof raw.description === 'string' ? raw.description.slice(0, 200) : null;
     if (description?.includes('\u0000'))
       this.problem(row, 'description', 'must not contain a NUL character (U+0000)');
@@ -165,22 +134,77 @@ export class ActualsChecker {
         `is in ${month}, which row ${seen.nilRow} says had no spending (${NIL_CODE})`,
       );
     seen.firstLine ??= row;
-    if (this.issueCount > 0 || !amountOk) return; // once anything is wrong nothing is kept: keep checking
-    seen.lines.push({ line: row, code, amount, nominalCode: nominal || null, description, relatedParty });
-    // The same month, code, nominal code, description, party and amount twice is a double export.
+    if (this.issueCount > 0 || amount === null) return; // once anything is wrong nothing is kept: keep checking
+    const line = { line: row, code, amount, nominalCode: nominal || null, description, relatedParty };
+    seen.lines.push(line);
+    this.countAlike(month, nominal, line);
+  }
+
+  /**
+   * The method code of a row: its `code`, or the code its `nominal_code` is mapped to when it has no
+   * `code`; a problem (and an empty or unknown code) when neither gives a cost code of the method.
+   */
+  private methodCodeOf(given: string, nominal: string, row: number): string {
+    if (!given && nominal) {
+      const code = this.mapping.get(nominal) ?? '';
+      if (!code)
+        this.problem(
+          row,
+          'nominal_code',
+          `has no mapping to a method code (set it: PUT /v1/organisations/{id}/nominal-codes)`,
+        );
+      return code;
+    }
+    if (!ACTUAL_CODES.has(given)) {
+      this.problem(
+        row,
+        'code',
+        given
+          ? `is not a cost code of the method (or ${NIL_CODE} for a month with no spending)`
+          : 'is required (or give nominal_code)',
+      );
+    }
+    return given;
+  }
+
+  /** A row's amount as written (a decimal string, at most 2 places); null, with a problem, otherwise. */
+  private amountOf(raw: RawRow, row: number): string | null {
+    // a JSON number is marked 'number' (and so, as always, is the text "number")
+    const amount =
+      typeof raw.amount === 'string' ? raw.amount.trim() : typeof raw.amount === 'number' ? 'number' : '';
+    if (amount === 'number') {
+      this.problem(row, 'amount', 'must be a decimal string such as "1234.50", not a JSON number');
+      return null;
+    }
+    if (MONEY.test(amount)) return amount;
+    this.problem(
+      row,
+      'amount',
+      /^-?\d+\.\d{3,}$/.test(amount)
+        ? 'must have at most 2 decimal places'
+        : 'must be an amount such as 1234.50',
+    );
+    return null;
+  }
+
+  /**
+   * Counts a kept line among the lines alike: the same month, code, nominal code, description, party
+   * and amount twice is a double export (reported by `finish`).
+   */
+  private countAlike(month: string, nominal: string, line: CheckedLine): void {
     const key = [
       month,
-      code,
+      line.code,
       nominal,
-      description ?? '\u0000',
-      relatedParty ?? '\u0000',
-      pennies(amount),
+      line.description ?? '\u0000',
+      line.relatedParty ?? '\u0000',
+      pennies(line.amount),
     ].join('\u0001');
     const group = this.alike.get(key);
     if (group) {
-      group.last = row;
+      group.last = line.line;
       group.count += 1;
-    } else this.alike.set(key, { first: row, last: row, count: 1 });
+    } else this.alike.set(key, { first: line.line, last: line.line, count: 1 });
   }
 
   /**
@@ -240,9 +264,12 @@ export class ActualsChecker {
 
   /**
    * A nil month: the month is imported as a new version with no lines, so that its books are complete
-   * with nothing spent. The amount, if given, must be zero; no other row of the import may be in it.
+   * with nothing spent. The amount, if given, must be zero; no related party may be named; no other
+   * row of the import may be in it.
    */
-  private addNilMonth(raw: RawRow, row: number, month: string): void {
+  private addNilMonth(raw: RawRow, row: number, month: string, relatedParty: string | null): void {
+    if (relatedParty !== null)
+      this.problem(row, this.partyField, `must be empty on a ${NIL_CODE} row (a month with no spending)`);
     const amount = typeof raw.amount === 'string' ? raw.amount.trim() : raw.amount === undefined ? '' : 'x';
     if (amount !== '' && !/^-?0+(\.0{1,2})?$/.test(amount))
       this.problem(row, 'amount', `must be empty or 0 on a ${NIL_CODE} row (a month with no spending)`);

@@ -22,13 +22,53 @@ export async function nominalCodeMapping(db: Db, organisationId: string): Promis
   return new Map(rows.map((row) => [row.nominal_code, row.spec_code]));
 }
 
+/** The organisation's mapping as stored (in no particular order), for the audit trail of a change. */
+export async function nominalCodeRows(db: Db, organisationId: string) {
+  return db
+    .selectFrom('nominal_code_mappings')
+    .selectAll()
+    .where('organisation_id', '=', organisationId)
+    .execute();
+}
+
+/** The organisation's mapping in the order of its nominal codes. */
+export async function listNominalCodes(db: Db, organisationId: string) {
+  return db
+    .selectFrom('nominal_code_mappings')
+    .selectAll()
+    .where('organisation_id', '=', organisationId)
+    .orderBy('nominal_code')
+    .execute();
+}
+
+/** Replaces the organisation's whole mapping, inside the caller's transaction. */
+export async function replaceNominalCodes(
+  trx: Transaction<Database>,
+  organisationId: string,
+  mappings: ReadonlyArray<{ nominalCode: string; code: string }>,
+): Promise<void> {
+  await trx.deleteFrom('nominal_code_mappings').where('organisation_id', '=', organisationId).execute();
+  if (mappings.length === 0) return;
+  await trx
+    .insertInto('nominal_code_mappings')
+    .values(
+      mappings.map((m) => ({
+        organisation_id: organisationId,
+        nominal_code: m.nominalCode,
+        spec_code: m.code,
+      })),
+    )
+    .execute();
+}
+
 /**
- * Starts writing an import: a new version of each month (after every earlier one, finished or not,
- * so that a number is never given twice), and the batch listed as pending. The home's row is locked
- * while the versions are numbered, so that two imports of one home never take the same number.
+ * Starts writing an import, inside the caller's (short) transaction: a new version of each month
+ * (after every earlier one, finished or not, so that a number is never given twice), and the batch
+ * listed as pending. The home's row is locked while the versions are numbered, so that two imports
+ * of one home never take the same number.
  */
 export async function beginImport(
-  db: Kysely<Database>,
+  trx: Transaction<Database>,
   input: {
     batchId: string;
     home: { id: string; organisation_id: string };
@@ -37,40 +77,38 @@ export async function beginImport(
     importedBy: string;
   },
 ): Promise<Map<string, { importId: string; version: number }>> {
-  return db.transaction().execute(async (trx) => {
-    await trx.selectFrom('homes').select('id').where('id', '=', input.home.id).forUpdate().execute();
-    await trx
-      .insertInto('actuals_pending')
-      .values({ batch_id: input.batchId, home_id: input.home.id })
-      .execute();
-    const previous = await trx
-      .selectFrom('actuals_imports')
-      .select(['month', sql<number>`max(version)`.as('version')])
-      .where('home_id', '=', input.home.id)
-      .where('month', 'in', [...input.months])
-      .groupBy('month')
-      .execute();
-    const last = new Map(previous.map((row) => [row.month, Number(row.version)]));
-    const created = new Map<string, { importId: string; version: number }>();
-    for (const month of input.months) {
-      const version = (last.get(month) ?? 0) + 1;
-      const row = await trx
-        .insertInto('actuals_imports')
-        .values({
-          batch_id: input.batchId,
-          organisation_id: input.home.organisation_id,
-          home_id: input.home.id,
-          month,
-          version,
-          source: input.source,
-          imported_by: input.importedBy,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      created.set(month, { importId: row.id, version });
-    }
-    return created;
-  });
+  await trx.selectFrom('homes').select('id').where('id', '=', input.home.id).forUpdate().execute();
+  await trx
+    .insertInto('actuals_pending')
+    .values({ batch_id: input.batchId, home_id: input.home.id })
+    .execute();
+  const previous = await trx
+    .selectFrom('actuals_imports')
+    .select(['month', sql<number>`max(version)`.as('version')])
+    .where('home_id', '=', input.home.id)
+    .where('month', 'in', [...input.months])
+    .groupBy('month')
+    .execute();
+  const last = new Map(previous.map((row) => [row.month, Number(row.version)]));
+  const created = new Map<string, { importId: string; version: number }>();
+  for (const month of input.months) {
+    const version = (last.get(month) ?? 0) + 1;
+    const row = await trx
+      .insertInto('actuals_imports')
+      .values({
+        batch_id: input.batchId,
+        organisation_id: input.home.organisation_id,
+        home_id: input.home.id,
+        month,
+        version,
+        source: input.source,
+        imported_by: input.importedBy,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    created.set(month, { importId: row.id, version });
+  }
+  return created;
 }
 
 /** A slice of an import's lines, as columns. */

@@ -1,19 +1,22 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { assertOrganisation, notFound, principalOf } from '../../http/auth.js';
+import { invalidField } from '../../core/errors.js';
+import { contextOf } from '../../http/context.js';
 import { isoMonth } from '../../http/dates.js';
-import { invalidField } from '../../http/errors.js';
 import { idempotencyKeyOf } from '../../http/idempotency.js';
 import { requestLifetime } from '../../http/lifetime.js';
 import { problemSchema } from '../../http/problem.js';
 import { findUnstorable } from '../../http/validation.js';
-import { recordAudit } from '../audit/repository.js';
-import { visibleHome } from '../homes/service.js';
-import { findOrganisation } from '../organisations/repository.js';
-import { isActualCode, MAX_ROWS, type RawRow } from './importer.js';
-import { latestMonth } from './repository.js';
-import { importActuals, MAX_CSV_BYTES } from './service.js';
+import { MAX_ROWS, type RawRow } from './importer.js';
+import {
+  type ActualsInput,
+  actualsForMonth,
+  getNominalCodeMapping,
+  importActuals,
+  MAX_CSV_BYTES,
+  replaceNominalCodeMapping,
+} from './service.js';
 
 const finance = { access: { roles: ['admin', 'finance'] as const } };
 const summarySchema = z
@@ -54,57 +57,11 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: mappingSchema, 404: problemSchema, 422: problemSchema },
       },
     },
-    async (request) => {
-      const principal = principalOf(request);
-      assertOrganisation(principal, request.params.id, 'Organisation');
-      const { mappings } = request.body;
-      mappings.forEach((mapping, index) => {
-        if (!isActualCode(mapping.code))
-          throw invalidField(`/mappings/${index}/code`, 'is not a cost code of the method');
-      });
-      const seen = new Set<string>();
-      mappings.forEach((mapping, index) => {
-        if (seen.has(mapping.nominalCode))
-          throw invalidField(`/mappings/${index}/nominalCode`, 'is mapped twice');
-        seen.add(mapping.nominalCode);
-      });
-      await app.database.db.transaction().execute(async (trx) => {
-        // An admin may name any organisation: one that does not exist is a 404, not a foreign key violation.
-        if (!(await findOrganisation(trx, request.params.id))) throw notFound('Organisation');
-        const before = await trx
-          .selectFrom('nominal_code_mappings')
-          .selectAll()
-          .where('organisation_id', '=', request.params.id)
-          .execute();
-        await trx
-          .deleteFrom('nominal_code_mappings')
-          .where('organisation_id', '=', request.params.id)
-          .execute();
-        if (mappings.length) {
-          await trx
-            .insertInto('nominal_code_mappings')
-            .values(
-              mappings.map((m) => ({
-                organisation_id: request.params.id,
-                nominal_code: m.nominalCode,
-                spec_code: m.code,
-              })),
-            )
-            .execute();
-        }
-        await recordAudit(trx, {
-          principal,
-          requestId: request.id,
-          action: 'update',
-          resourceType: 'nominal_code_mapping',
-          resourceId: request.params.id,
-          organisationId: request.params.id,
-          before: before.map((m) => ({ nominalCode: m.nominal_code, code: m.spec_code })),
-          after: mappings,
-        });
-      });
-      return { mappings };
-    },
+    async (request) =>
+      replaceNominalCodeMapping(contextOf(app, request), {
+        organisationId: request.params.id,
+        mappings: request.body.mappings,
+      }),
   );
 
   app.get(
@@ -118,16 +75,7 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: mappingSchema, 404: problemSchema },
       },
     },
-    async (request) => {
-      assertOrganisation(principalOf(request), request.params.id, 'Organisation');
-      const rows = await app.database.db
-        .selectFrom('nominal_code_mappings')
-        .selectAll()
-        .where('organisation_id', '=', request.params.id)
-        .orderBy('nominal_code')
-        .execute();
-      return { mappings: rows.map((row) => ({ nominalCode: row.nominal_code, code: row.spec_code })) };
-    },
+    async (request) => getNominalCodeMapping(contextOf(app, request), request.params.id),
   );
 
   app.post(
@@ -155,7 +103,7 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const key = idempotencyKeyOf(request);
       const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      let input: { kind: 'json'; rows: RawRow[] } | { kind: 'csv'; stream: Readable };
+      let input: ActualsInput;
       if (type === 'text/csv' || type === 'application/csv') {
         input = { kind: 'csv', stream: request.body as Readable };
       } else {
@@ -164,17 +112,15 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
         // No schema reads this body: the checks a schema's validation makes of every other body.
         const unstorable = findUnstorable(body);
         if (unstorable) throw invalidField(unstorable.pointer, unstorable.message);
+        // the rows as the client sent them: the checker reads each field as unknown
         input = { kind: 'json', rows: body.rows as RawRow[] };
       }
-      const summary = await importActuals(
-        app.database,
-        principalOf(request),
-        request.id,
-        request.params.id,
-        key,
+      const summary = await importActuals(contextOf(app, request), {
+        homeId: request.params.id,
+        idempotencyKey: key,
         input,
-        requestLifetime(reply, app.config.EXPORT_TIMEOUT_MS, 'The import'),
-      );
+        signal: requestLifetime(reply, app.config.EXPORT_TIMEOUT_MS, 'The import'),
+      });
       return reply.code(summary.replayed ? 200 : 201).send(summary);
     },
   );
@@ -210,22 +156,7 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => {
-      await visibleHome(app.database, principalOf(request), request.params.id);
-      const found = await latestMonth(app.database.db, request.params.id, `${request.query.month}-01`);
-      if (!found) throw notFound(`Actuals for ${request.query.month}`);
-      const { latest, byCode, byRelatedParty, total } = found;
-      return {
-        homeId: request.params.id,
-        month: request.query.month,
-        version: latest.version,
-        importedAt: latest.imported_at.toISOString(),
-        importedBy: latest.imported_by,
-        total: byCode.length === 0 ? '0.00' : total,
-        nil: byCode.length === 0,
-        byCode: byCode.map((row) => ({ code: row.code, amount: String(row.amount) })),
-        byRelatedParty: byRelatedParty.map((row) => ({ ...row, amount: String(row.amount) })),
-      };
-    },
+    async (request) =>
+      actualsForMonth(contextOf(app, request), { homeId: request.params.id, month: request.query.month }),
   );
 };

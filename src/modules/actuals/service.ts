@@ -2,22 +2,34 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CsvError, parse } from 'csv-parse';
+import type { RequestContext } from '../../core/context.js';
+import {
+  ApplicationError,
+  InvalidError,
+  type Issue,
+  invalidField,
+  notFound,
+  TooLargeError,
+} from '../../core/errors.js';
+import { ClientGoneError, checkLifetime, WorkTimeoutError } from '../../core/lifetime.js';
+import { assertOrganisation } from '../../core/principal.js';
 import type { DatabaseHandle } from '../../db/database.js';
-import type { Principal } from '../../http/auth.js';
-import { ProblemError } from '../../http/errors.js';
-import { claimIdempotencyKey, priorUse } from '../../http/idempotency.js';
-import { ClientGoneError, checkLifetime, WorkTimeoutError } from '../../http/lifetime.js';
-import { type ProblemIssue, problem, problemTypes } from '../../http/problem.js';
-import { recordAudit } from '../audit/repository.js';
-import { visibleHome } from '../homes/service.js';
-import { partiesByReference } from '../related-parties/repository.js';
-import { ActualsChecker, type CheckedMonth, type RawRow } from './importer.js';
+import { recordAudit } from '../audit/index.js';
+import { visibleHome } from '../homes/index.js';
+import { claimIdempotencyKey, priorUse } from '../idempotency/index.js';
+import { findOrganisation } from '../organisations/index.js';
+import { partiesByReference } from '../related-parties/index.js';
+import { ActualsChecker, type CheckedMonth, isActualCode, type RawRow } from './importer.js';
 import {
   batchMonths,
   beginImport,
   finishImport,
   type LineColumns,
+  latestMonth,
+  listNominalCodes,
   nominalCodeMapping,
+  nominalCodeRows,
+  replaceNominalCodes,
   writeLines,
 } from './repository.js';
 
@@ -37,17 +49,11 @@ export const MAX_CSV_BYTES = 64 * 1024 * 1024;
 
 export type ActualsInput = { kind: 'json'; rows: RawRow[] } | { kind: 'csv'; stream: Readable };
 
-function refused(issues: ProblemIssue[], total: number): ProblemError {
+function refused(issues: Issue[], total: number): InvalidError {
   const more = total > issues.length ? ` (the first ${issues.length} of ${total} shown)` : '';
-  return new ProblemError(
-    problem(
-      422,
-      `The import has ${total} problem${total === 1 ? '' : 's'}${more}; nothing was stored`,
-      problemTypes.validation,
-      {
-        errors: issues,
-      },
-    ),
+  return new InvalidError(
+    issues,
+    `The import has ${total} problem${total === 1 ? '' : 's'}${more}; nothing was stored`,
   );
 }
 
@@ -68,15 +74,16 @@ function refused(issues: ProblemIssue[], total: number): ProblemError {
  * key with other content is a 422.
  */
 export async function importActuals(
-  database: DatabaseHandle,
-  principal: Principal,
-  requestId: string,
-  homeId: string,
-  idempotencyKey: string,
-  input: ActualsInput,
-  signal?: AbortSignal,
+  ctx: RequestContext,
+  {
+    homeId,
+    idempotencyKey,
+    input,
+    signal,
+  }: { homeId: string; idempotencyKey: string; input: ActualsInput; signal?: AbortSignal | undefined },
 ): Promise<ImportSummary> {
-  const home = await visibleHome(database, principal, homeId);
+  const { database, principal, requestId } = ctx;
+  const home = await visibleHome(ctx, homeId);
   const [mapping, register] = await Promise.all([
     nominalCodeMapping(database.db, home.organisation_id),
     partiesByReference(database.db, home.organisation_id),
@@ -110,13 +117,15 @@ export async function importActuals(
   const batchId = randomUUID();
   try {
     checkLifetime(signal);
-    const imports = await beginImport(database.db, {
-      batchId,
-      home,
-      months: months.map((month) => month.month),
-      source: input.kind,
-      importedBy: principal.actor,
-    });
+    const imports = await database.db.transaction().execute((trx) =>
+      beginImport(trx, {
+        batchId,
+        home,
+        months: months.map((month) => month.month),
+        source: input.kind,
+        importedBy: principal.actor,
+      }),
+    );
     for (const slice of slices(months, imports, SLICE)) {
       // Let the event loop take other requests in: without it the slices follow each other in
       // microtasks and, on PGlite, no other request is even read until the last has been written.
@@ -177,14 +186,7 @@ async function readCsv(
   stream.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
     if (bytes > MAX_CSV_BYTES) {
-      stop(
-        new ProblemError(
-          problem(413, `A CSV import may be at most ${MAX_CSV_BYTES / 1024 / 1024} MiB`, {
-            type: '/problems/payload-too-large',
-            title: 'Payload too large',
-          }),
-        ),
-      );
+      stop(new TooLargeError(`A CSV import may be at most ${MAX_CSV_BYTES / 1024 / 1024} MiB`));
       return;
     }
     hash.update(chunk);
@@ -258,7 +260,7 @@ class UploadCutOff extends ClientGoneError {
 function stopped(error: unknown, signal: AbortSignal | undefined): unknown {
   if (!signal?.aborted) return error;
   const reason: unknown = signal.reason;
-  return reason instanceof WorkTimeoutError || !(error instanceof ProblemError) ? reason : error;
+  return reason instanceof WorkTimeoutError || !(error instanceof ApplicationError) ? reason : error;
 }
 
 /** The checked lines of every month, with their import ids, as column slices of at most `size` lines. */
@@ -298,4 +300,81 @@ async function summarise(
   replayed: boolean,
 ): Promise<ImportSummary> {
   return { homeId, batchId, replayed, months: await batchMonths(database.db, batchId) };
+}
+
+/** A provider's own nominal code and the method's code it stands for. */
+export interface NominalCodeMapping {
+  nominalCode: string;
+  code: string;
+}
+
+/**
+ * Replaces an organisation's whole mapping of its nominal codes to the method's codes: each code must
+ * be a cost code of the method, and no nominal code may be mapped twice.
+ */
+export async function replaceNominalCodeMapping(
+  ctx: RequestContext,
+  { organisationId, mappings }: { organisationId: string; mappings: NominalCodeMapping[] },
+): Promise<{ mappings: NominalCodeMapping[] }> {
+  const { database, principal, requestId } = ctx;
+  assertOrganisation(principal, organisationId, 'Organisation');
+  mappings.forEach((mapping, index) => {
+    if (!isActualCode(mapping.code))
+      throw invalidField(`/mappings/${index}/code`, 'is not a cost code of the method');
+  });
+  const seen = new Set<string>();
+  mappings.forEach((mapping, index) => {
+    if (seen.has(mapping.nominalCode))
+      throw invalidField(`/mappings/${index}/nominalCode`, 'is mapped twice');
+    seen.add(mapping.nominalCode);
+  });
+  await database.db.transaction().execute(async (trx) => {
+    // An admin may name any organisation: one that does not exist is a 404, not a foreign key violation.
+    if (!(await findOrganisation(trx, organisationId))) throw notFound('Organisation');
+    const before = await nominalCodeRows(trx, organisationId);
+    await replaceNominalCodes(trx, organisationId, mappings);
+    await recordAudit(trx, {
+      principal,
+      requestId,
+      action: 'update',
+      resourceType: 'nominal_code_mapping',
+      resourceId: organisationId,
+      organisationId,
+      before: before.map((m) => ({ nominalCode: m.nominal_code, code: m.spec_code })),
+      after: mappings,
+    });
+  });
+  return { mappings };
+}
+
+/** An organisation's mapping of its nominal codes, in the order of the nominal codes. */
+export async function getNominalCodeMapping(
+  ctx: RequestContext,
+  organisationId: string,
+): Promise<{ mappings: NominalCodeMapping[] }> {
+  assertOrganisation(ctx.principal, organisationId, 'Organisation');
+  const rows = await listNominalCodes(ctx.database.db, organisationId);
+  return { mappings: rows.map((row) => ({ nominalCode: row.nominal_code, code: row.spec_code })) };
+}
+
+/** A home's actual spending for a month (`YYYY-MM`): the latest finished import of it, by code. */
+export async function actualsForMonth(
+  ctx: RequestContext,
+  { homeId, month }: { homeId: string; month: string },
+) {
+  await visibleHome(ctx, homeId);
+  const found = await latestMonth(ctx.database.db, homeId, `${month}-01`);
+  if (!found) throw notFound(`Actuals for ${month}`);
+  const { latest, byCode, byRelatedParty, total } = found;
+  return {
+    homeId,
+    month,
+    version: latest.version,
+    importedAt: latest.imported_at.toISOString(),
+    importedBy: latest.imported_by,
+    total: byCode.length === 0 ? '0.00' : total,
+    nil: byCode.length === 0,
+    byCode: byCode.map((row) => ({ code: row.code, amount: String(row.amount) })),
+    byRelatedParty: byRelatedParty.map((row) => ({ ...row, amount: String(row.amount) })),
+  };
 }

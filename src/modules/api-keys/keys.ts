@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { sha256 } from '../../http/auth.js';
+import { sha256 } from '../../core/principal.js';
 
 /**
  * An API key is `cpk_<prefix>_<secret>`: a 12-hex-digit prefix that finds the row and may be shown,

@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { ApiKeysTable, Database } from '../../db/schema.js';
 import type { ApiKey } from './schemas.js';
 
@@ -58,4 +58,20 @@ export async function listKeys(db: Db, options: { afterId?: string | undefined; 
     );
   }
   return query.execute();
+}
+
+export async function insertKey(
+  db: Db,
+  values: Omit<Insertable<ApiKeysTable>, 'id' | 'created_at' | 'revoked_at' | 'last_used_at'>,
+) {
+  return db.insertInto('api_keys').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function markKeyRevoked(db: Db, id: string) {
+  return db
+    .updateTable('api_keys')
+    .set({ revoked_at: new Date() }) // the wall clock: when the key stopped working
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }

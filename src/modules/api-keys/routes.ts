@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf } from '../../http/auth.js';
+import { contextOf } from '../../http/context.js';
 import { page, pageQuery } from '../../http/paging.js';
 import { problemSchema } from '../../http/problem.js';
 import { apiKeyInputSchema, apiKeySchema, createdApiKeySchema } from './schemas.js';
@@ -21,11 +21,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const created = await createApiKey(
-        app.database.db,
-        { principal: principalOf(request), requestId: request.id },
-        request.body,
-      );
+      const created = await createApiKey(app.database.db, contextOf(app, request), request.body);
       return reply
         .code(201)
         .header('location', `/v1/api-keys/${created.id}`)
@@ -64,11 +60,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      await revokeApiKey(
-        app.database.db,
-        { principal: principalOf(request), requestId: request.id },
-        request.params.id,
-      );
+      await revokeApiKey(app.database.db, contextOf(app, request), request.params.id);
       app.keyStore.forgetAll();
       return reply.code(204).send(null);
     },

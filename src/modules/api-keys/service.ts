@@ -1,15 +1,22 @@
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
+import { invalidField, notFound } from '../../core/errors.js';
+import { decodeCursor, pageOf } from '../../core/paging.js';
+import { type Principal, sha256 } from '../../core/principal.js';
 import type { DatabaseHandle } from '../../db/database.js';
 import type { Database, Role } from '../../db/schema.js';
-import type { KeyVerifier, Principal } from '../../http/auth.js';
-import { notFound, sha256 } from '../../http/auth.js';
-import { invalidField } from '../../http/errors.js';
-import { decodeCursor, pageOf } from '../../http/paging.js';
-import { recordAudit } from '../audit/repository.js';
-import { findOrganisation } from '../organisations/repository.js';
+import { recordAudit } from '../audit/index.js';
+import { findOrganisation } from '../organisations/index.js';
 import { generateKey, matchesHash, prefixOf } from './keys.js';
-import { findKey, findKeyByPrefix, listKeys, toApiKey, touchKey } from './repository.js';
+import {
+  findKey,
+  findKeyByPrefix,
+  insertKey,
+  listKeys,
+  markKeyRevoked,
+  toApiKey,
+  touchKey,
+} from './repository.js';
 import type { ApiKey, ApiKeyInput } from './schemas.js';
 
 interface CachedPrincipal {
@@ -33,7 +40,8 @@ export class KeyStore {
     this.verified = cacheSeconds > 0 ? new LRUCache({ max: 10_000, ttl: cacheSeconds * 1000 }) : undefined;
   }
 
-  readonly verify: KeyVerifier = async (presented) => {
+  /** Looks a presented key up; null when it is unknown, revoked or expired (the auth plugin's KeyVerifier). */
+  readonly verify = async (presented: string): Promise<Principal | null> => {
     const prefix = prefixOf(presented);
     if (!prefix) return null;
     const cacheKey = sha256(presented).toString('base64url');
@@ -60,6 +68,7 @@ export class KeyStore {
   }
 }
 
+/** Who changes the keys: a request's context (RequestContext fits) or the command line's actor, which has no request. */
 export interface Actor {
   principal: Principal | { actor: string; keyId: null; role: Role };
   requestId?: string;
@@ -70,6 +79,7 @@ export async function createApiKey(
   actor: Actor,
   input: ApiKeyInput,
 ): Promise<ApiKey & { key: string }> {
+  // against the time of day, as KeyStore.verify holds the expiry (not a clock fixed for a test)
   if (input.expiresAt && new Date(input.expiresAt).getTime() <= Date.now()) {
     throw invalidField('/expiresAt', 'must be in the future');
   }
@@ -78,20 +88,16 @@ export async function createApiKey(
   }
   const { key, prefix, secretHash } = generateKey();
   const created = await db.transaction().execute(async (trx) => {
-    const row = await trx
-      .insertInto('api_keys')
-      .values({
-        prefix,
-        secret_hash: secretHash,
-        role: input.role,
-        organisation_id: input.organisationId ?? null,
-        councils: input.councils ?? [],
-        label: input.label,
-        created_by: actor.principal.actor,
-        expires_at: input.expiresAt ?? null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await insertKey(trx, {
+      prefix,
+      secret_hash: secretHash,
+      role: input.role,
+      organisation_id: input.organisationId ?? null,
+      councils: input.councils ?? [],
+      label: input.label,
+      created_by: actor.principal.actor,
+      expires_at: input.expiresAt ?? null,
+    });
     const apiKey = toApiKey(row);
     await recordAudit(trx, {
       principal: actor.principal,
@@ -112,12 +118,7 @@ export async function revokeApiKey(db: Kysely<Database>, actor: Actor, id: strin
     const before = await findKey(trx, id);
     if (!before) throw notFound('API key');
     if (before.revoked_at) return; // revoking twice changes nothing
-    const after = await trx
-      .updateTable('api_keys')
-      .set({ revoked_at: new Date() })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const after = await markKeyRevoked(trx, id);
     await recordAudit(trx, {
       principal: actor.principal,
       requestId: actor.requestId,

@@ -1,6 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../db/schema.js';
-import type { Principal } from '../../http/auth.js';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Principal } from '../../core/principal.js';
+import type { AuditEventsTable, Database } from '../../db/schema.js';
 
 export interface AuditEntry {
   principal: Principal | { actor: string; keyId: null; role: string };
@@ -34,6 +34,8 @@ export async function recordAudit(
     })
     .execute();
 }
+
+export type AuditEventRow = Selectable<AuditEventsTable>;
 
 export interface AuditFilter {
   organisationId?: string | undefined;

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf } from '../../http/auth.js';
+import { contextOf } from '../../http/context.js';
 import { isoInstant } from '../../http/dates.js';
-import { decodeCursor, page, pageOf, pageQuery } from '../../http/paging.js';
-import { listAuditEvents } from './repository.js';
+import { page, pageQuery } from '../../http/paging.js';
+import { pageAuditEvents } from './service.js';
 
 const auditEventSchema = z
   .object({
@@ -45,29 +45,6 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: page(auditEventSchema) },
       },
     },
-    async (request) => {
-      const principal = principalOf(request);
-      const { cursor, limit, ...filter } = request.query;
-      // A finance key is held to its own organisation whatever it asks for.
-      const organisationId =
-        principal.role === 'finance' ? (principal.organisationId ?? undefined) : filter.organisationId;
-      const afterId = cursor ? decodeCursor(cursor, ['int'])[0] : undefined;
-      const rows = await listAuditEvents(app.database.db, { ...filter, organisationId, afterId, limit });
-      const toEvent = (row: (typeof rows)[number]) => ({
-        id: row.id,
-        occurredAt: row.occurred_at.toISOString(),
-        actor: row.actor,
-        actorKeyId: row.actor_key_id,
-        actorRole: row.actor_role,
-        organisationId: row.organisation_id,
-        action: row.action,
-        resourceType: row.resource_type,
-        resourceId: row.resource_id,
-        requestId: row.request_id,
-        before: row.before ?? null,
-        after: row.after ?? null,
-      });
-      return pageOf(rows, limit, toEvent, (event) => [event.id]);
-    },
+    async (request) => pageAuditEvents(contextOf(app, request), request.query),
   );
 };

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { assertOrganisation, notFound, principalOf, ROLES } from '../../http/auth.js';
+import { ROLES } from '../../core/principal.js';
+import { contextOf } from '../../http/context.js';
 import { isoDate } from '../../http/dates.js';
-import { invalidField } from '../../http/errors.js';
 import { problemSchema } from '../../http/problem.js';
 import { poolChangeSchema, poolInputSchema, poolSchema } from './schemas.js';
-import { findPool, putPool, toPool } from './service.js';
+import { getPool, putPool } from './service.js';
 
 const params = z.object({ id: z.uuid({ message: 'must be a UUID' }), periodStart: isoDate });
 
@@ -24,12 +24,12 @@ export const centralCostPoolRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: poolChangeSchema, 404: problemSchema, 422: problemSchema },
       },
     },
-    async (request) => {
-      if (request.body.period.start !== request.params.periodStart) {
-        throw invalidField('/period/start', 'must match the period start in the path');
-      }
-      return putPool(app.database, principalOf(request), request.id, request.params.id, request.body);
-    },
+    async (request) =>
+      putPool(contextOf(app, request), {
+        organisationId: request.params.id,
+        periodStart: request.params.periodStart,
+        input: request.body,
+      }),
   );
 
   app.get(
@@ -43,11 +43,10 @@ export const centralCostPoolRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: poolSchema, 404: problemSchema },
       },
     },
-    async (request) => {
-      assertOrganisation(principalOf(request), request.params.id, 'Central cost pool');
-      const row = await findPool(app.database.db, request.params.id, request.params.periodStart);
-      if (!row) throw notFound('Central cost pool');
-      return toPool(row);
-    },
+    async (request) =>
+      getPool(contextOf(app, request), {
+        organisationId: request.params.id,
+        periodStart: request.params.periodStart,
+      }),
   );
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDate } from '../homes/schemas.js';
+import { isoDate } from '../homes/index.js';
 
 export const periodSchema = z.strictObject({
   label: z.string().trim().min(1).max(40),

@@ -1,43 +1,30 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { DatabaseHandle } from '../../db/database.js';
-import type { CentralCostPoolsTable, Database } from '../../db/schema.js';
+import type { Kysely, Transaction } from 'kysely';
+import type { RequestContext } from '../../core/context.js';
+import { invalidField, notFound } from '../../core/errors.js';
+import { assertOrganisation } from '../../core/principal.js';
+import type { Database } from '../../db/schema.js';
 import { DomainValidationError, type FieldIssue } from '../../domain/errors.js';
 import { Dec } from '../../domain/money.js';
 import { centralPoolShares } from '../../domain/pricing/index.js';
 import { QUANTITY_PATTERN, relatedPartyFieldIssues } from '../../domain/pricing/schema.js';
-import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
-import { invalidField } from '../../http/errors.js';
-import { recordAudit } from '../audit/repository.js';
-import { homesOpenIn } from '../homes/repository.js';
-import { findOrganisation } from '../organisations/repository.js';
-import { quote } from '../quotes/service.js';
-import { partiesByReference, type RelatedPartyRow } from '../related-parties/repository.js';
-import { modelPartyOf } from '../related-parties/service.js';
+import { recordAudit } from '../audit/index.js';
+import { homesOpenIn } from '../homes/index.js';
+import { findOrganisation } from '../organisations/index.js';
+import { quote } from '../quotes/index.js';
+import { modelPartyOf, partiesByReference, type RelatedPartyRow } from '../related-parties/index.js';
+import {
+  draftDocumentsOfPeriod,
+  findPool,
+  insertPool,
+  type PoolRow,
+  poolSourcedDrafts,
+  rewriteDraftDocuments,
+  toPool,
+  updatePool,
+} from './repository.js';
 import type { CentralBlock, Pool, PoolInput } from './schemas.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-export function toPool(row: Selectable<CentralCostPoolsTable>): Pool {
-  return {
-    id: row.id,
-    organisationId: row.organisation_id,
-    period: { label: row.period_label, start: row.period_start, end: row.period_end },
-    basis: row.basis,
-    lines: row.lines as Pool['lines'],
-    totalAnnual: row.total_annual,
-    version: row.version,
-    updatedAt: row.updated_at.toISOString(),
-  };
-}
-
-export async function findPool(db: Db, organisationId: string, periodStart: string) {
-  return db
-    .selectFrom('central_cost_pools')
-    .selectAll()
-    .where('organisation_id', '=', organisationId)
-    .where('period_start', '=', periodStart)
-    .executeTakeFirst();
-}
 
 /** Σ headcount × ftePerPerson over a cost model's staffing lines. */
 function staffFte(document: unknown): InstanceType<typeof Dec> {
@@ -55,19 +42,31 @@ function staffFte(document: unknown): InstanceType<typeof Dec> {
 }
 
 /**
- * A home's `central` block from its organisation's pool for the period: the pool's total, the
- * home's units against the units of all the organisation's homes open in the period — registered
- * places, staff FTE (from each home's latest draft for the period, this home's from `document`) or
- * one each — and its penny share of the pool, worked out for all those homes at once so that the
- * shares add up to the pool (§7).
+ * What a pool is shared by: the organisation's homes open in its period and, for the staff FTE
+ * basis, the latest draft of each home for the period (by home id).
  */
-export async function centralFromPool(
-  db: Db,
-  pool: Selectable<CentralCostPoolsTable>,
-  homeId: string,
-  document: unknown,
-): Promise<CentralBlock> {
+interface Sharing {
+  homes: Awaited<ReturnType<typeof homesOpenIn>>;
+  latestDrafts: Map<string, unknown>;
+}
+
+async function sharingOf(db: Db, pool: PoolRow, exceptHomeId?: string): Promise<Sharing> {
   const homes = await homesOpenIn(db, pool.organisation_id, pool.period_start, pool.period_end);
+  const latestDrafts = new Map<string, unknown>();
+  if (pool.basis === 'staff_fte') {
+    const drafts = await draftDocumentsOfPeriod(db, {
+      organisationId: pool.organisation_id,
+      periodStart: pool.period_start,
+      exceptHomeId,
+    });
+    for (const row of drafts) if (!latestDrafts.has(row.home_id)) latestDrafts.set(row.home_id, row.document);
+  }
+  return { homes, latestDrafts };
+}
+
+/** A home's `central` block from the pool (pure): see centralFromPool. */
+function centralShare(pool: PoolRow, sharing: Sharing, homeId: string, document: unknown): CentralBlock {
+  const { homes, latestDrafts } = sharing;
   const home = homes.find((h) => h.id === homeId);
   if (!home)
     throw invalidField(
@@ -82,18 +81,8 @@ export async function centralFromPool(
     units = homes.map(() => new Dec(1));
   } else {
     const homeFte = staffFte(document);
-    const others = await db
-      .selectFrom('cost_models')
-      .select(['home_id', 'document', 'updated_at'])
-      .where('organisation_id', '=', pool.organisation_id)
-      .where('period_start', '=', pool.period_start)
-      .where('home_id', '!=', homeId)
-      .orderBy('updated_at', 'desc')
-      .execute();
-    const latest = new Map<string, unknown>();
-    for (const row of others) if (!latest.has(row.home_id)) latest.set(row.home_id, row.document);
     units = homes.map((h) =>
-      h.id === homeId ? homeFte : latest.has(h.id) ? staffFte(latest.get(h.id)) : new Dec(0),
+      h.id === homeId ? homeFte : latestDrafts.has(h.id) ? staffFte(latestDrafts.get(h.id)) : new Dec(0),
     );
   }
   const totalUnits = units.reduce((sum, value) => sum.plus(value), new Dec(0));
@@ -105,7 +94,7 @@ export async function centralFromPool(
     homes.map((h, i) => ({ homeId: h.id, units: units[i]!.toFixed() })),
   );
   // §6 components paid to related parties go into every home's block; the engine takes the home's share
-  const charges = (pool.lines as Pool['lines']).flatMap((line) =>
+  const charges = pool.lines.flatMap((line) =>
     line.relatedPartyId === undefined
       ? []
       : [
@@ -126,6 +115,22 @@ export async function centralFromPool(
     annualAmount: shares.find((share) => share.homeId === homeId)!.annualAmount,
     ...(charges.length === 0 ? {} : { relatedPartyCharges: charges }),
   };
+}
+
+/**
+ * A home's `central` block from its organisation's pool for the period: the pool's total, the
+ * home's units against the units of all the organisation's homes open in the period — registered
+ * places, staff FTE (from each home's latest draft for the period, this home's from `document`) or
+ * one each — and its penny share of the pool, worked out for all those homes at once so that the
+ * shares add up to the pool (§7).
+ */
+export async function centralFromPool(
+  db: Db,
+  pool: PoolRow,
+  homeId: string,
+  document: unknown,
+): Promise<CentralBlock> {
+  return centralShare(pool, await sharingOf(db, pool, homeId), homeId, document);
 }
 
 /**
@@ -158,14 +163,26 @@ export function withPoolParties(
   return { ...document, central, relatedParties: parties };
 }
 
+/** The pool of an organisation's period, if the principal may see the organisation's. */
+export async function getPool(
+  ctx: RequestContext,
+  key: { organisationId: string; periodStart: string },
+): Promise<Pool> {
+  assertOrganisation(ctx.principal, key.organisationId, 'Central cost pool');
+  const row = await findPool(ctx.database.db, key.organisationId, key.periodStart);
+  if (!row) throw notFound('Central cost pool');
+  return toPool(row);
+}
+
 /** Creates or replaces the pool; refreshes the central block of every draft that takes it from the pool. */
 export async function putPool(
-  database: DatabaseHandle,
-  principal: Principal,
-  requestId: string,
-  organisationId: string,
-  input: PoolInput,
+  ctx: RequestContext,
+  { organisationId, periodStart, input }: { organisationId: string; periodStart: string; input: PoolInput },
 ) {
+  const { database, principal, requestId } = ctx;
+  if (input.period.start !== periodStart) {
+    throw invalidField('/period/start', 'must match the period start in the path');
+  }
   assertOrganisation(principal, organisationId, 'Organisation');
   if (!(await findOrganisation(database.db, organisationId))) throw notFound('Organisation');
   if (input.period.end <= input.period.start) throw invalidField('/period/end', 'must be after the start');
@@ -192,34 +209,16 @@ export async function putPool(
   const total = input.lines.reduce((sum, line) => sum.plus(line.amount), new Dec(0)).toFixed(2);
   return database.db.transaction().execute(async (trx) => {
     const before = await findPool(trx, organisationId, input.period.start);
+    const values = {
+      periodLabel: input.period.label,
+      periodEnd: input.period.end,
+      basis: input.basis,
+      lines: input.lines,
+      totalAnnual: total,
+    };
     const row = before
-      ? await trx
-          .updateTable('central_cost_pools')
-          .set({
-            period_label: input.period.label,
-            period_end: input.period.end,
-            basis: input.basis,
-            lines: JSON.stringify(input.lines),
-            total_annual: total,
-            version: before.version + 1,
-            updated_at: new Date(),
-          })
-          .where('id', '=', before.id)
-          .returningAll()
-          .executeTakeFirstOrThrow()
-      : await trx
-          .insertInto('central_cost_pools')
-          .values({
-            organisation_id: organisationId,
-            period_label: input.period.label,
-            period_start: input.period.start,
-            period_end: input.period.end,
-            basis: input.basis,
-            lines: JSON.stringify(input.lines),
-            total_annual: total,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+      ? await updatePool(trx, before.id, { ...values, version: before.version + 1 })
+      : await insertPool(trx, { organisationId, periodStart: input.period.start }, values);
     const pool = toPool(row);
     await recordAudit(trx, {
       principal,
@@ -231,66 +230,69 @@ export async function putPool(
       before: before ? toPool(before) : undefined,
       after: pool,
     });
-
-    const drafts = await trx
-      .selectFrom('cost_models')
-      .innerJoin('homes', 'homes.id', 'cost_models.home_id')
-      .select([
-        'cost_models.id',
-        'cost_models.home_id',
-        'cost_models.document',
-        'cost_models.version',
-        'homes.name',
-      ])
-      .where('cost_models.organisation_id', '=', organisationId)
-      .where('cost_models.period_start', '=', input.period.start)
-      .where('cost_models.central_source', '=', 'pool')
-      .orderBy('homes.name')
-      .orderBy('cost_models.id')
-      .execute();
-    const movedCostModels = [];
-    for (const draft of drafts) {
-      const document = draft.document as Record<string, unknown>;
-      const centralBefore = (document.central ?? null) as CentralBlock | null;
-      const centralAfter = await centralFromPool(trx, row, draft.home_id, document);
-      if (JSON.stringify(centralBefore) === JSON.stringify(centralAfter)) continue;
-      const updated = withPoolParties(document, centralAfter, register, true);
-      await trx
-        .updateTable('cost_models')
-        .set({
-          document: JSON.stringify(updated),
-          version: draft.version + 1,
-          updated_at: new Date(),
-          updated_by: principal.actor,
-        })
-        .where('id', '=', draft.id)
-        .execute();
-      await recordAudit(trx, {
-        principal,
-        requestId,
-        action: 'update',
-        resourceType: 'cost_model',
-        resourceId: draft.id,
-        organisationId,
-        before: { central: centralBefore, version: draft.version },
-        after: { central: centralAfter, version: draft.version + 1 },
-      });
-      movedCostModels.push({
-        costModelId: draft.id,
-        homeId: draft.home_id,
-        homeName: draft.name,
-        centralBefore,
-        centralAfter,
-        weeklyFeeBefore: feeOrNull(document),
-        weeklyFeeAfter: feeOrNull(updated),
-      });
-    }
+    const movedCostModels = await refreshPoolDrafts(trx, ctx, row, register);
     return { pool, movedCostModels };
   });
 }
 
+/**
+ * Gives every draft of the pool's period that takes its central block from the pool the block of
+ * the pool as it is now (and the register's parties it names): the new documents are worked out
+ * first, then written in one statement, each draft's version up by one, with an audit event each.
+ * Returns the drafts whose block moved, by home name, with their fees before and after.
+ */
+async function refreshPoolDrafts(
+  trx: Transaction<Database>,
+  ctx: RequestContext,
+  pool: PoolRow,
+  register: ReadonlyMap<string, RelatedPartyRow>,
+) {
+  const drafts = await poolSourcedDrafts(trx, pool.organisation_id, pool.period_start);
+  if (drafts.length === 0) return [];
+  const sharing = await sharingOf(trx, pool);
+  const moved = [];
+  for (const draft of drafts) {
+    // the block the draft holds: the pool's as an earlier change wrote it (or none yet)
+    const centralBefore = (draft.document.central ?? null) as CentralBlock | null;
+    const centralAfter = centralShare(pool, sharing, draft.home_id, draft.document);
+    if (JSON.stringify(centralBefore) === JSON.stringify(centralAfter)) continue;
+    const document = withPoolParties(draft.document, centralAfter, register, true);
+    // A draft refreshed here counts as its home's latest for the drafts after it (it is the one
+    // changed last), as when the drafts were written one at a time.
+    if (pool.basis === 'staff_fte') sharing.latestDrafts.set(draft.home_id, document);
+    moved.push({ draft, document, centralBefore, centralAfter });
+  }
+  await rewriteDraftDocuments(
+    trx,
+    moved.map(({ draft, document }) => ({ id: draft.id, document })),
+    { actor: ctx.principal.actor },
+  );
+  for (const { draft, centralBefore, centralAfter } of moved) {
+    await recordAudit(trx, {
+      principal: ctx.principal,
+      requestId: ctx.requestId,
+      action: 'update',
+      resourceType: 'cost_model',
+      resourceId: draft.id,
+      organisationId: pool.organisation_id,
+      before: { central: centralBefore, version: draft.version },
+      after: { central: centralAfter, version: draft.version + 1 },
+    });
+  }
+  return moved.map(({ draft, document, centralBefore, centralAfter }) => ({
+    costModelId: draft.id,
+    homeId: draft.home_id,
+    homeName: draft.name,
+    centralBefore,
+    centralAfter,
+    weeklyFeeBefore: feeOrNull(draft.document),
+    weeklyFeeAfter: feeOrNull(document),
+  }));
+}
+
 function feeOrNull(document: unknown): string | null {
   try {
+    // a stored draft as the engine takes it: what it cannot price makes it throw, and the fee is null
     return quote(document as Parameters<typeof quote>[0]).weeklyFeePerChild;
   } catch {
     return null;

@@ -4,7 +4,9 @@ import type { CostModelDraft } from './schemas.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export function toDraft(row: Selectable<CostModelsTable>): CostModelDraft {
+export type CostModelRow = Selectable<CostModelsTable>;
+
+export function toDraft(row: CostModelRow): CostModelDraft {
   return {
     id: row.id,
     homeId: row.home_id,
@@ -12,7 +14,7 @@ export function toDraft(row: Selectable<CostModelsTable>): CostModelDraft {
     period: { label: row.period_label, start: row.period_start, end: row.period_end },
     version: row.version,
     centralSource: row.central_source,
-    document: row.document as Record<string, unknown>,
+    document: row.document,
     createdBy: row.created_by,
     updatedBy: row.updated_by,
     createdAt: row.created_at.toISOString(),
@@ -44,4 +46,61 @@ export async function listCostModels(
   if (filter.periodStart) query = query.where('period_start', '=', filter.periodStart);
   if (filter.afterId) query = query.where('id', '>', filter.afterId);
   return query.execute();
+}
+
+/** What a draft's document says of itself, kept in columns beside it. */
+export interface DraftValues {
+  period: { label: string; start: string; end: string };
+  /** The checked model, as it is stored. */
+  document: object;
+  centralSource: CostModelRow['central_source'];
+}
+
+export async function insertCostModel(
+  db: Db,
+  values: DraftValues & { homeId: string; organisationId: string; actor: string },
+): Promise<CostModelRow> {
+  return db
+    .insertInto('cost_models')
+    .values({
+      home_id: values.homeId,
+      organisation_id: values.organisationId,
+      period_label: values.period.label,
+      period_start: values.period.start,
+      period_end: values.period.end,
+      document: JSON.stringify(values.document),
+      central_source: values.centralSource,
+      created_by: values.actor,
+      updated_by: values.actor,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Replaces a draft's document if it is still at `expectedVersion` (the optimistic lock: nobody
+ * changed it since it was read); undefined when it is not.
+ */
+export async function updateCostModelAt(
+  db: Db,
+  id: string,
+  expectedVersion: number,
+  values: DraftValues & { actor: string },
+): Promise<CostModelRow | undefined> {
+  return db
+    .updateTable('cost_models')
+    .set({
+      period_label: values.period.label,
+      period_start: values.period.start,
+      period_end: values.period.end,
+      document: JSON.stringify(values.document),
+      central_source: values.centralSource,
+      version: expectedVersion + 1,
+      updated_by: values.actor,
+      updated_at: new Date(), // the wall clock: when the row was written
+    })
+    .where('id', '=', id)
+    .where('version', '=', expectedVersion)
+    .returningAll()
+    .executeTakeFirst();
 }

@@ -2,23 +2,28 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { breakdownSchema } from '../../domain/pricing/index.js';
-import { principalOf } from '../../http/auth.js';
 import { requireIfMatch, versionTag } from '../../http/conditional.js';
+import { contextOf } from '../../http/context.js';
 import { isoDate } from '../../http/dates.js';
 import { idempotencyKeyOf } from '../../http/idempotency.js';
 import { negotiate } from '../../http/negotiate.js';
 import { page, pageQuery } from '../../http/paging.js';
 import { problemSchema } from '../../http/problem.js';
-import { feeScheduleSchema, publishInputSchema } from '../fee-schedules/schemas.js';
-import { publish } from '../fee-schedules/service.js';
-import { quoteCsv } from '../quotes/service.js';
-import { toDraft } from './repository.js';
-import { type CostModelDraft, costModelBodySchema, costModelDraftSchema } from './schemas.js';
+import { feeScheduleSchema } from '../fee-schedules/index.js';
+import { quoteCsv } from '../quotes/index.js';
+import { publish } from './publish.js';
+import {
+  type CostModelDraft,
+  costModelBodySchema,
+  costModelDraftSchema,
+  publishInputSchema,
+} from './schemas.js';
 import {
   createCostModel,
+  getCostModel,
   mergePatch,
   pageCostModels,
-  priceDraft,
+  quoteCostModel,
   replaceCostModel,
   visibleCostModel,
 } from './service.js';
@@ -39,15 +44,12 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
     request: FastifyRequest,
     reply: FastifyReply,
     id: string,
-    submitted: Parameters<typeof replaceCostModel>[5],
+    submitted: Parameters<typeof replaceCostModel>[1]['submitted'],
   ) {
-    const principal = principalOf(request);
-    const current = await visibleCostModel(app.database, principal, id);
-    const expected = requireIfMatch(request, current.version);
-    return sendDraft(
-      reply,
-      await replaceCostModel(app.database, principal, request.id, id, expected, submitted),
-    );
+    const ctx = contextOf(app, request);
+    const current = await visibleCostModel(ctx, id);
+    const expectedVersion = requireIfMatch(request, current.version);
+    return sendDraft(reply, await replaceCostModel(ctx, { id, expectedVersion, submitted }));
   }
 
   // RFC 7396 merge patches are JSON too.
@@ -70,13 +72,10 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const draft = await createCostModel(
-        app.database,
-        principalOf(request),
-        request.id,
-        request.params.id,
-        request.body,
-      );
+      const draft = await createCostModel(contextOf(app, request), {
+        homeId: request.params.id,
+        document: request.body,
+      });
       reply.header('location', `/v1/cost-models/${draft.id}`);
       return sendDraft(reply, draft, 201);
     },
@@ -99,7 +98,7 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) =>
-      pageCostModels(app.database, principalOf(request), {
+      pageCostModels(contextOf(app, request), {
         ...request.query,
         periodStart: request.query.period,
       }),
@@ -117,10 +116,7 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      sendDraft(
-        reply,
-        toDraft(await visibleCostModel(app.database, principalOf(request), request.params.id)),
-      ),
+      sendDraft(reply, await getCostModel(contextOf(app, request), request.params.id)),
   );
 
   app.put(
@@ -197,9 +193,8 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const format = negotiate(request.headers.accept, ['application/json', 'text/csv']);
-      const draft = await visibleCostModel(app.database, principalOf(request), request.params.id);
-      const breakdown = priceDraft(draft);
-      reply.header('etag', versionTag(draft.version));
+      const { version, breakdown } = await quoteCostModel(contextOf(app, request), request.params.id);
+      reply.header('etag', versionTag(version));
       if (format === 'text/csv') {
         const csv = quoteCsv(breakdown);
         return reply
@@ -235,16 +230,12 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const key = idempotencyKeyOf(request);
-      const { schedule, replayed } = await publish(
-        app.database,
-        app.signingKey,
-        principalOf(request),
-        request.id,
-        request.params.id,
-        key,
-        request.body,
-      );
+      const { schedule, replayed } = await publish(contextOf(app, request), {
+        costModelId: request.params.id,
+        idempotencyKey: idempotencyKeyOf(request),
+        input: request.body,
+        signingKey: app.signingKey,
+      });
       reply.header('location', `/v1/fee-schedules/${schedule.id}`);
       if (replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(replayed ? 200 : 201).send(schedule);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoDate } from '../homes/index.js';
 
 /**
  * A draft as stored: the cost model document of the method (§1), with `central` filled from the
@@ -32,3 +33,16 @@ export const costModelBodySchema = z
   .describe(
     "A cost model document as for POST /v1/quotes. Leave out `central` to take it from the organisation's central cost pool for the period; `surplus.capRate` is always set from the organisation's policy.",
   );
+
+/** The body of POST /v1/cost-models/:id/publish. */
+export const publishInputSchema = z.strictObject({
+  effectiveFrom: isoDate.describe("The first day the fee applies; within the cost model's period"),
+  costModelVersion: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('Publish only if the draft is still at this version (else 412)'),
+});
+
+export type PublishInput = z.infer<typeof publishInputSchema>;

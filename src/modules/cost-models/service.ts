@@ -1,25 +1,34 @@
 import type { Selectable, Transaction } from 'kysely';
-import type { DatabaseHandle } from '../../db/database.js';
+import type { RequestContext } from '../../core/context.js';
+import { DATE_RANGE_MESSAGE, isDateInRange } from '../../core/dates.js';
+import { invalidField, notFound, StaleError } from '../../core/errors.js';
+import { decodeCursor, pageOf } from '../../core/paging.js';
+import { assertOrganisation } from '../../core/principal.js';
 import type { Database, HomesTable } from '../../db/schema.js';
 import { DomainValidationError, zodIssuesToFieldIssues } from '../../domain/errors.js';
 import { type Breakdown, type CostModel, costModelSchema } from '../../domain/pricing/index.js';
-import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
-import { stale } from '../../http/conditional.js';
-import { DATE_RANGE_MESSAGE, isDateInRange } from '../../http/dates.js';
-import { invalidField } from '../../http/errors.js';
-import { decodeCursor, pageOf } from '../../http/paging.js';
-import { recordAudit } from '../audit/repository.js';
-import { centralFromPool, findPool, withPoolParties } from '../central-cost-pools/service.js';
-import { findHome } from '../homes/repository.js';
-import { visibleHome } from '../homes/service.js';
-import { findOrganisation } from '../organisations/repository.js';
-import { quote } from '../quotes/service.js';
-import { partiesByReference } from '../related-parties/repository.js';
-import { assertRegisterAgrees } from '../related-parties/service.js';
-import { findCostModel, listCostModels, toDraft } from './repository.js';
+import { recordAudit } from '../audit/index.js';
+import { centralFromPool, findPool, withPoolParties } from '../central-cost-pools/index.js';
+import { findHome, visibleHome } from '../homes/index.js';
+import { findOrganisation } from '../organisations/index.js';
+import { quote } from '../quotes/index.js';
+import { assertRegisterAgrees, partiesByReference } from '../related-parties/index.js';
+import {
+  type CostModelRow,
+  findCostModel,
+  insertCostModel,
+  listCostModels,
+  toDraft,
+  updateCostModelAt,
+} from './repository.js';
 import type { CostModelDraft } from './schemas.js';
 
 type Document = Record<string, unknown>;
+
+/** The submitted `period`, as far as it is an object (it is checked by the schema later). */
+function submittedPeriod(document: Document) {
+  return (document.period ?? undefined) as { start?: unknown; end?: unknown } | undefined;
+}
 
 /**
  * Turns a submitted document into the stored one: capRate from the organisation's policy, central
@@ -38,29 +47,49 @@ async function prepare(
   if (surplus && typeof surplus === 'object' && !Array.isArray(surplus)) {
     document.surplus = { ...surplus, capRate: organisation.surplus_cap_rate.replace(/\.?0+$/, '') || '0' };
   }
-  let centralSource: 'pool' | 'model' = 'model';
-  const period = (document.period ?? undefined) as { start?: unknown; end?: unknown } | undefined;
+  const centralSource = await takeCentralFromPool(trx, home, document);
+  const model = checkedModel(document);
+  quote(model); // throws DomainValidationError for what only the engine can tell (an unknown ratesFrom year)
+  // §6 the parties it pays are the organisation's register's
+  await assertRegisterAgrees(trx, home.organisation_id, model);
+  return { model, centralSource };
+}
+
+/**
+ * A document that leaves `central` out takes the home's share of the organisation's pool for its
+ * period (and the register's parties the pool pays), in place: 'pool'. Else 'model'.
+ */
+async function takeCentralFromPool(
+  trx: Transaction<Database>,
+  home: Selectable<HomesTable>,
+  document: Document,
+): Promise<'pool' | 'model'> {
+  const period = submittedPeriod(document);
   // A start that is a string but not a date the service accepts is never looked up: the checks
-  // below name it (and the missing `central`).
+  // of checkedModel name it (and the missing `central`).
   const start = typeof period?.start === 'string' ? period.start : undefined;
-  if (document.central === undefined && (start === undefined || isDateInRange(start))) {
-    const pool = start !== undefined ? await findPool(trx, home.organisation_id, start) : undefined;
-    if (!pool) {
-      throw invalidField(
-        '/central',
-        'is required: there is no central cost pool for this organisation and period to take it from',
-      );
-    }
-    const central = await centralFromPool(trx, pool, home.id, document);
-    Object.assign(
-      document,
-      withPoolParties(document, central, await partiesByReference(trx, home.organisation_id), false),
+  if (document.central !== undefined || (start !== undefined && !isDateInRange(start))) return 'model';
+  const pool = start !== undefined ? await findPool(trx, home.organisation_id, start) : undefined;
+  if (!pool) {
+    throw invalidField(
+      '/central',
+      'is required: there is no central cost pool for this organisation and period to take it from',
     );
-    centralSource = 'pool';
   }
+  const central = await centralFromPool(trx, pool, home.id, document);
+  Object.assign(
+    document,
+    withPoolParties(document, central, await partiesByReference(trx, home.organisation_id), false),
+  );
+  return 'pool';
+}
+
+/** The document checked against the method's schema and the service's dates: every issue at once. */
+function checkedModel(document: Document): CostModel {
+  const period = submittedPeriod(document);
   const parsed = costModelSchema.safeParse(document);
   const issues = parsed.success ? [] : zodIssuesToFieldIssues(parsed.error);
-  // The method's dates may be any year; the service stores those of 1900–2200 only (src/http/dates.ts).
+  // The method's dates may be any year; the service stores those of 1900–2200 only (src/core/dates.ts).
   for (const field of ['start', 'end'] as const) {
     const value = typeof period === 'object' ? period[field] : undefined;
     const pointer = `/period/${field}`;
@@ -72,41 +101,30 @@ async function prepare(
       issues.push({ pointer, message: DATE_RANGE_MESSAGE });
   }
   if (!parsed.success || issues.length > 0) throw new DomainValidationError(issues);
-  quote(parsed.data); // throws DomainValidationError for what only the engine can tell (an unknown ratesFrom year)
-  // §6 the parties it pays are the organisation's register's
-  await assertRegisterAgrees(trx, home.organisation_id, parsed.data);
-  return { model: parsed.data, centralSource };
+  return parsed.data;
 }
 
+/** Starts a draft for a home the principal may see. */
 export async function createCostModel(
-  database: DatabaseHandle,
-  principal: Principal,
-  requestId: string,
-  homeId: string,
-  submitted: Document,
+  ctx: RequestContext,
+  { homeId, document: submitted }: { homeId: string; document: Document },
 ): Promise<CostModelDraft> {
-  const home = await visibleHome(database, principal, homeId);
-  return database.db.transaction().execute(async (trx) => {
+  const { principal } = ctx;
+  const home = await visibleHome(ctx, homeId);
+  return ctx.database.db.transaction().execute(async (trx) => {
     const { model, centralSource } = await prepare(trx, home, submitted);
-    const row = await trx
-      .insertInto('cost_models')
-      .values({
-        home_id: home.id,
-        organisation_id: home.organisation_id,
-        period_label: model.period.label,
-        period_start: model.period.start,
-        period_end: model.period.end,
-        document: JSON.stringify(model),
-        central_source: centralSource,
-        created_by: principal.actor,
-        updated_by: principal.actor,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await insertCostModel(trx, {
+      homeId: home.id,
+      organisationId: home.organisation_id,
+      period: model.period,
+      document: model,
+      centralSource,
+      actor: principal.actor,
+    });
     const draft = toDraft(row);
     await recordAudit(trx, {
       principal,
-      requestId,
+      requestId: ctx.requestId,
       action: 'create',
       resourceType: 'cost_model',
       resourceId: draft.id,
@@ -117,58 +135,57 @@ export async function createCostModel(
   });
 }
 
-export async function visibleCostModel(database: DatabaseHandle, principal: Principal, id: string) {
-  const row = await findCostModel(database.db, id);
+/** Loads a draft the principal may see, or answers 404 (for a missing one and another tenant's alike). */
+export async function visibleCostModel(ctx: RequestContext, id: string): Promise<CostModelRow> {
+  const row = await findCostModel(ctx.database.db, id);
   if (!row) throw notFound('Cost model');
-  assertOrganisation(principal, row.organisation_id, 'Cost model');
+  assertOrganisation(ctx.principal, row.organisation_id, 'Cost model');
   return row;
 }
 
-/** Replaces a draft's document, if it is still at `expectedVersion` (else 412). */
+/** A draft the principal may see, as served. */
+export async function getCostModel(ctx: RequestContext, id: string): Promise<CostModelDraft> {
+  return toDraft(await visibleCostModel(ctx, id));
+}
+
+/**
+ * Replaces a draft's document (or changes it: a function of the current document), if it is still
+ * at `expectedVersion` (else a StaleError).
+ */
 export async function replaceCostModel(
-  database: DatabaseHandle,
-  principal: Principal,
-  requestId: string,
-  id: string,
-  expectedVersion: number,
-  submitted: Document | ((current: Document) => Document),
+  ctx: RequestContext,
+  {
+    id,
+    expectedVersion,
+    submitted,
+  }: { id: string; expectedVersion: number; submitted: Document | ((current: Document) => Document) },
 ): Promise<CostModelDraft> {
-  const current = await visibleCostModel(database, principal, id);
-  return database.db.transaction().execute(async (trx) => {
+  const { principal } = ctx;
+  const current = await visibleCostModel(ctx, id);
+  return ctx.database.db.transaction().execute(async (trx) => {
     const home = await findHome(trx, current.home_id);
     if (!home) throw notFound('Home');
-    let document = typeof submitted === 'function' ? submitted(current.document as Document) : submitted;
+    let document = typeof submitted === 'function' ? submitted(current.document) : submitted;
     // A draft that takes its central block from the pool keeps doing so unless a change gives one.
     if (typeof submitted === 'function' && current.central_source === 'pool') {
       const { central: _drop, ...rest } = document;
-      if (JSON.stringify(document.central) === JSON.stringify((current.document as Document).central))
-        document = rest;
+      if (JSON.stringify(document.central) === JSON.stringify(current.document.central)) document = rest;
     }
     const { model, centralSource } = await prepare(trx, home, document);
-    const row = await trx
-      .updateTable('cost_models')
-      .set({
-        period_label: model.period.label,
-        period_start: model.period.start,
-        period_end: model.period.end,
-        document: JSON.stringify(model),
-        central_source: centralSource,
-        version: expectedVersion + 1,
-        updated_by: principal.actor,
-        updated_at: new Date(),
-      })
-      .where('id', '=', id)
-      .where('version', '=', expectedVersion) // the optimistic lock: nobody changed it since it was read
-      .returningAll()
-      .executeTakeFirst();
+    const row = await updateCostModelAt(trx, id, expectedVersion, {
+      period: model.period,
+      document: model,
+      centralSource,
+      actor: principal.actor,
+    });
     if (!row) {
       const now = await findCostModel(trx, id);
-      throw stale(now?.version ?? expectedVersion);
+      throw new StaleError(now?.version ?? expectedVersion);
     }
     const draft = toDraft(row);
     await recordAudit(trx, {
       principal,
-      requestId,
+      requestId: ctx.requestId,
       action: 'update',
       resourceType: 'cost_model',
       resourceId: id,
@@ -194,13 +211,27 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return result;
 }
 
-export function priceDraft(row: { document: unknown }): Breakdown {
+/**
+ * The breakdown of a draft as it is now. Its document passed the method's schema when it was saved
+ * (prepare), and a pool change only gives it another central block: the engine takes it as a
+ * CostModel, and names anything it cannot price.
+ */
+export function priceDraft(row: Pick<CostModelRow, 'document'>): Breakdown {
   return quote(row.document as CostModel);
 }
 
+/** A draft the principal may see, priced without publishing it. */
+export async function quoteCostModel(
+  ctx: RequestContext,
+  id: string,
+): Promise<{ version: number; breakdown: Breakdown }> {
+  const draft = await visibleCostModel(ctx, id);
+  return { version: draft.version, breakdown: priceDraft(draft) };
+}
+
+/** Drafts, by id (a finance key: its organisation's only). */
 export async function pageCostModels(
-  database: DatabaseHandle,
-  principal: Principal,
+  ctx: RequestContext,
   query: {
     organisationId?: string | undefined;
     homeId?: string | undefined;
@@ -209,9 +240,10 @@ export async function pageCostModels(
     limit: number;
   },
 ) {
+  const { principal } = ctx;
   const organisationId =
     principal.role === 'finance' ? (principal.organisationId ?? undefined) : query.organisationId;
-  const afterId = query.cursor ? decodeCursor(query.cursor, ['uuid'])[0] : undefined;
-  const rows = await listCostModels(database.db, { ...query, organisationId, afterId });
+  const afterId = query.cursor ? decodeCursor(query.cursor, ['uuid']) : undefined;
+  const rows = await listCostModels(ctx.database.db, { ...query, organisationId, afterId: afterId?.[0] });
   return pageOf(rows, query.limit, toDraft, (draft) => [draft.id]);
 }

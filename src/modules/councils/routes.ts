@@ -1,14 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf } from '../../http/auth.js';
-import { ProblemError } from '../../http/errors.js';
-import { problem, problemSchema } from '../../http/problem.js';
-import { ONS_COUNCIL_CODE } from '../api-keys/schemas.js';
-import { recordAudit } from '../audit/repository.js';
-
-const councilSchema = z
-  .object({ onsCode: z.string(), name: z.string() })
-  .meta({ id: 'Council', description: 'An English local authority, by its ONS code' });
+import { contextOf, publicContextOf } from '../../http/context.js';
+import { problemSchema } from '../../http/problem.js';
+import { councilInputSchema, councilSchema } from './schemas.js';
+import { addCouncil, councils } from './service.js';
 
 export const councilRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -22,14 +17,7 @@ export const councilRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ items: z.array(councilSchema) }) },
       },
     },
-    async () => {
-      const rows = await app.database.db
-        .selectFrom('councils')
-        .select(['ons_code', 'name'])
-        .orderBy('name')
-        .execute();
-      return { items: rows.map((row) => ({ onsCode: row.ons_code, name: row.name })) };
-    },
+    async (request) => councils(publicContextOf(app, request)),
   );
 
   app.post(
@@ -39,45 +27,10 @@ export const councilRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['organisations'],
         summary: 'Add a council',
-        body: z.strictObject({
-          onsCode: z
-            .string()
-            .regex(ONS_COUNCIL_CODE, { message: 'must be an ONS local authority code such as E08000015' }),
-          name: z.string().trim().min(1).max(200),
-        }),
+        body: councilInputSchema,
         response: { 201: councilSchema, 409: problemSchema },
       },
     },
-    async (request, reply) => {
-      const { onsCode, name } = request.body;
-      const inserted = await app.database.db.transaction().execute(async (trx) => {
-        const row = await trx
-          .insertInto('councils')
-          .values({ ons_code: onsCode, name })
-          .onConflict((oc) => oc.doNothing())
-          .returning('ons_code')
-          .executeTakeFirst();
-        if (row) {
-          await recordAudit(trx, {
-            principal: principalOf(request),
-            requestId: request.id,
-            action: 'create',
-            resourceType: 'council',
-            resourceId: onsCode,
-            after: { onsCode, name },
-          });
-        }
-        return row;
-      });
-      if (!inserted) {
-        throw new ProblemError(
-          problem(409, `Council ${onsCode} exists already`, {
-            type: '/problems/conflict',
-            title: 'Conflict',
-          }),
-        );
-      }
-      return reply.code(201).send({ onsCode, name });
-    },
+    async (request, reply) => reply.code(201).send(await addCouncil(contextOf(app, request), request.body)),
   );
 };

@@ -1,10 +1,10 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { assertOrganisation, notFound } from '../../http/auth.js';
+import { publicContextOf } from '../../http/context.js';
 import { problemSchema } from '../../http/problem.js';
-import { getProof, organisationProofs, publishedKeys } from './proofs.js';
-import { findFeeSchedule, toFeeSchedule } from './repository.js';
 import { feeScheduleSchema } from './schemas.js';
+import { organisationChain, type ScheduleReader, signingKeys, visibleProof } from './service.js';
 
 const published = { access: { transparency: true } } as const;
 
@@ -40,6 +40,12 @@ const keysSchema = z
   .meta({ id: 'FeeScheduleKeys' });
 
 export const proofRoutes: FastifyPluginAsyncZod = async (app) => {
+  // published figures: the caller's key is optional, and scopes what a finance key sees
+  const readerOf = (request: FastifyRequest): ScheduleReader => ({
+    ...publicContextOf(app, request),
+    principal: request.principal,
+  });
+
   app.get(
     '/v1/fee-schedules/:id/proof',
     {
@@ -52,12 +58,7 @@ export const proofRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: proofSchema, 404: problemSchema },
       },
     },
-    async (request) => {
-      const proof = await getProof(app.database.db, request.params.id);
-      if (!proof) throw notFound('Proof');
-      assertOrganisation(request.principal, proof.organisationId, 'Proof');
-      return proof;
-    },
+    async (request) => visibleProof(readerOf(request), request.params.id),
   );
 
   app.get(
@@ -71,7 +72,7 @@ export const proofRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: keysSchema },
       },
     },
-    async () => ({ keys: await publishedKeys(app.database.db) }),
+    async (request) => signingKeys(publicContextOf(app, request)),
   );
 
   app.get(
@@ -95,21 +96,6 @@ export const proofRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => {
-      assertOrganisation(request.principal, request.params.id, 'Organisation');
-      const organisation = await app.database.db
-        .selectFrom('organisations')
-        .select('id')
-        .where('id', '=', request.params.id)
-        .executeTakeFirst();
-      if (!organisation) throw notFound('Organisation');
-      const proofs = await organisationProofs(app.database.db, request.params.id);
-      const entries = [];
-      for (const proof of proofs) {
-        const row = await findFeeSchedule(app.database.db, proof.scheduleId);
-        if (row) entries.push({ schedule: toFeeSchedule(row), proof });
-      }
-      return { organisationId: request.params.id, keys: await publishedKeys(app.database.db), entries };
-    },
+    async (request) => organisationChain(readerOf(request), request.params.id),
   );
 };

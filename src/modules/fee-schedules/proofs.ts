@@ -1,6 +1,15 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Database, FeeScheduleProofsTable } from '../../db/schema.js';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../db/schema.js';
 import { type Proof, type PublicKeyEntry, scheduleHash, signHash } from '../../domain/proofs.js';
+import {
+  chainHead,
+  findProof,
+  insertProof,
+  insertSigningKey,
+  type ProofRow,
+  proofsOf,
+  signingKeyRows,
+} from './repository.js';
 import type { FeeSchedule } from './schemas.js';
 import type { SigningKey } from './signing.js';
 
@@ -12,7 +21,7 @@ export interface ScheduleProof extends Proof {
   canonicalization: 'RFC 8785 (JCS)';
 }
 
-function toProof(row: Selectable<FeeScheduleProofsTable>): ScheduleProof {
+function toProof(row: ProofRow): ScheduleProof {
   return {
     scheduleId: row.schedule_id,
     organisationId: row.organisation_id,
@@ -28,37 +37,23 @@ function toProof(row: Selectable<FeeScheduleProofsTable>): ScheduleProof {
 }
 
 export async function getProof(db: Db, scheduleId: string): Promise<ScheduleProof | undefined> {
-  const row = await db
-    .selectFrom('fee_schedule_proofs')
-    .selectAll()
-    .where('schedule_id', '=', scheduleId)
-    .executeTakeFirst();
+  const row = await findProof(db, scheduleId);
   return row ? toProof(row) : undefined;
 }
 
 export async function organisationProofs(db: Db, organisationId: string) {
-  const rows = await db
-    .selectFrom('fee_schedule_proofs')
-    .selectAll()
-    .where('organisation_id', '=', organisationId)
-    .orderBy('sequence')
-    .execute();
-  return rows.map(toProof);
+  return (await proofsOf(db, organisationId)).map(toProof);
 }
 
 /** Lists a signing key's public half (once); keys are never removed, so old signatures stay checkable. */
 export async function registerSigningKey(db: Db, key: SigningKey): Promise<void> {
-  await db
-    .insertInto('signing_keys')
-    .values({ key_id: key.keyId, public_key: key.publicKeyPem })
-    .onConflict((oc) => oc.column('key_id').doNothing())
-    .execute();
+  await insertSigningKey(db, key);
 }
 
 export async function publishedKeys(
   db: Db,
 ): Promise<Array<PublicKeyEntry & { algorithm: string; createdAt: string }>> {
-  const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at').execute();
+  const rows = await signingKeyRows(db);
   return rows.map((row) => ({
     keyId: row.key_id,
     publicKey: row.public_key,
@@ -76,31 +71,19 @@ export async function chainSchedule(
   schedule: FeeSchedule,
   key: SigningKey,
 ): Promise<ScheduleProof> {
-  const head = await trx
-    .selectFrom('fee_schedule_proofs')
-    .select(['sequence', 'hash'])
-    .where('organisation_id', '=', schedule.organisationId)
-    .orderBy('sequence', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const head = await chainHead(trx, schedule.organisationId);
   const link = {
     organisationId: schedule.organisationId,
     sequence: (head?.sequence ?? 0) + 1,
     previousHash: head?.hash ?? null,
   };
   const hash = scheduleHash(link, schedule);
-  const row = await trx
-    .insertInto('fee_schedule_proofs')
-    .values({
-      schedule_id: schedule.id,
-      organisation_id: link.organisationId,
-      sequence: link.sequence,
-      hash,
-      previous_hash: link.previousHash,
-      signature: signHash(hash, key.privateKey),
-      key_id: key.keyId,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const row = await insertProof(trx, {
+    scheduleId: schedule.id,
+    ...link,
+    hash,
+    signature: signHash(hash, key.privateKey),
+    keyId: key.keyId,
+  });
   return toProof(row);
 }

@@ -1,10 +1,13 @@
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
-import type { Database, FeeSchedulesTable } from '../../db/schema.js';
+import type { Database, FeeScheduleProofsTable, FeeSchedulesTable } from '../../db/schema.js';
 import type { ChargeSchedule } from '../../domain/charges/index.js';
-import type { CostModel } from '../../domain/pricing/index.js';
+import type { Breakdown, CostModel } from '../../domain/pricing/index.js';
 import type { FeeSchedule, FeeScheduleSummary } from './schemas.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+export type FeeScheduleRow = Selectable<FeeSchedulesTable>;
+export type ProofRow = Selectable<FeeScheduleProofsTable>;
 
 /** numeric(9, 6) "0.040000" → "0.04", as the model gave it. */
 export const plainRate = (value: string) => value.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
@@ -24,8 +27,8 @@ export function toFeeSchedule(row: Selectable<FeeSchedulesTable>): FeeSchedule {
     methodVersion: row.method_version,
     publishedBy: row.published_by,
     publishedAt: row.published_at.toISOString(),
-    model: row.model as FeeSchedule['model'],
-    breakdown: row.breakdown as FeeSchedule['breakdown'],
+    model: row.model,
+    breakdown: row.breakdown,
   };
 }
 
@@ -51,12 +54,96 @@ export function toChargeSchedule(
     effectiveFrom: row.effective_from,
     publishedAt: row.published_at.toISOString(),
     weeklyFeePerChild: row.weekly_fee_per_child,
-    model: row.model as CostModel,
+    model: row.model,
   };
 }
 
 export async function findFeeSchedule(db: Db, id: string) {
   return db.selectFrom('fee_schedules').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The schedules of an organisation's chain (those its proofs name), in no particular order. */
+export async function chainSchedules(db: Db, organisationId: string): Promise<FeeScheduleRow[]> {
+  return db
+    .selectFrom('fee_schedules')
+    .selectAll()
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('fee_schedule_proofs')
+        .select('schedule_id')
+        .where('organisation_id', '=', organisationId),
+    )
+    .execute();
+}
+
+/**
+ * Queues behind any other publish of this organisation, then of this home: the chain head (its
+ * sequence and previous hash) and the home's version number are read and used under these row
+ * locks, so two homes of one organisation published at once still make one unbroken chain.
+ * Organisation first, then home: always in that order.
+ */
+export async function lockForPublishing(
+  trx: Transaction<Database>,
+  organisationId: string,
+  homeId: string,
+): Promise<void> {
+  await trx
+    .selectFrom('organisations')
+    .select('id')
+    .where('id', '=', organisationId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  await trx.selectFrom('homes').select('id').where('id', '=', homeId).forUpdate().executeTakeFirstOrThrow();
+}
+
+/** A schedule as it is published: everything but its version, which the store gives it. */
+export interface NewFeeSchedule {
+  id: string;
+  homeId: string;
+  organisationId: string;
+  costModelId: string;
+  costModelVersion: number;
+  period: { label: string; start: string; end: string };
+  effectiveFrom: string;
+  weeklyFeePerChild: string;
+  surplusRate: string;
+  methodVersion: number;
+  model: CostModel;
+  breakdown: Breakdown;
+  publishedBy: string;
+  publishedByKeyId: string | null;
+  /** Set by the caller, at the precision it is served with, as it is hashed. */
+  publishedAt: Date;
+}
+
+export async function insertFeeSchedule(
+  trx: Transaction<Database>,
+  schedule: NewFeeSchedule & { version: number },
+): Promise<FeeScheduleRow> {
+  return trx
+    .insertInto('fee_schedules')
+    .values({
+      id: schedule.id,
+      home_id: schedule.homeId,
+      organisation_id: schedule.organisationId,
+      cost_model_id: schedule.costModelId,
+      cost_model_version: schedule.costModelVersion,
+      period_label: schedule.period.label,
+      period_start: schedule.period.start,
+      period_end: schedule.period.end,
+      version: schedule.version,
+      effective_from: schedule.effectiveFrom,
+      weekly_fee_per_child: schedule.weeklyFeePerChild,
+      surplus_rate: schedule.surplusRate,
+      method_version: schedule.methodVersion,
+      model: JSON.stringify(schedule.model),
+      breakdown: JSON.stringify(schedule.breakdown),
+      published_by: schedule.publishedBy,
+      published_by_key_id: schedule.publishedByKeyId,
+      published_at: schedule.publishedAt,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export async function nextVersion(db: Db, homeId: string, periodStart: string): Promise<number> {
@@ -181,4 +268,74 @@ export async function listSchedules(db: Db, filter: ScheduleFilter) {
       status: row.status,
     }),
   );
+}
+
+export async function findProof(db: Db, scheduleId: string): Promise<ProofRow | undefined> {
+  return db
+    .selectFrom('fee_schedule_proofs')
+    .selectAll()
+    .where('schedule_id', '=', scheduleId)
+    .executeTakeFirst();
+}
+
+/** An organisation's chain, from its first link. */
+export async function proofsOf(db: Db, organisationId: string): Promise<ProofRow[]> {
+  return db
+    .selectFrom('fee_schedule_proofs')
+    .selectAll()
+    .where('organisation_id', '=', organisationId)
+    .orderBy('sequence')
+    .execute();
+}
+
+/** The last link of an organisation's chain, if it has one. */
+export async function chainHead(db: Db, organisationId: string) {
+  return db
+    .selectFrom('fee_schedule_proofs')
+    .select(['sequence', 'hash'])
+    .where('organisation_id', '=', organisationId)
+    .orderBy('sequence', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function insertProof(
+  db: Db,
+  proof: {
+    scheduleId: string;
+    organisationId: string;
+    sequence: number;
+    hash: string;
+    previousHash: string | null;
+    signature: string;
+    keyId: string;
+  },
+): Promise<ProofRow> {
+  return db
+    .insertInto('fee_schedule_proofs')
+    .values({
+      schedule_id: proof.scheduleId,
+      organisation_id: proof.organisationId,
+      sequence: proof.sequence,
+      hash: proof.hash,
+      previous_hash: proof.previousHash,
+      signature: proof.signature,
+      key_id: proof.keyId,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Lists a public key once (a key already listed is left as it is). */
+export async function insertSigningKey(db: Db, key: { keyId: string; publicKeyPem: string }): Promise<void> {
+  await db
+    .insertInto('signing_keys')
+    .values({ key_id: key.keyId, public_key: key.publicKeyPem })
+    .onConflict((oc) => oc.column('key_id').doNothing())
+    .execute();
+}
+
+/** Every signing key ever listed, oldest first. */
+export async function signingKeyRows(db: Db) {
+  return db.selectFrom('signing_keys').selectAll().orderBy('created_at').execute();
 }

@@ -1,21 +1,23 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { breakdownRows, feeChangeSchema } from '../../domain/pricing/index.js';
+import { toCsv } from '../../formats/csv.js';
+import { attachment } from '../../formats/download.js';
 import { notModified } from '../../http/conditional.js';
-import { attachment, toCsv } from '../../http/csv.js';
+import { publicContextOf } from '../../http/context.js';
 import { isoDate } from '../../http/dates.js';
 import { negotiate } from '../../http/negotiate.js';
 import { page, pageQuery } from '../../http/paging.js';
 import { problemSchema } from '../../http/problem.js';
-import { visibleHome } from '../homes/service.js';
 import { feeScheduleSchema, feeScheduleSummarySchema } from './schemas.js';
 import {
   compareSchedules,
   currentSchedule,
+  pageHomeSchedules,
   pageSchedules,
   ScheduleCache,
-  todayInEngland,
+  type ScheduleReader,
   visibleSchedule,
 } from './service.js';
 
@@ -30,6 +32,11 @@ const listQuery = {
 
 export const feeScheduleRoutes: FastifyPluginAsyncZod = async (app) => {
   const cache = new ScheduleCache();
+  // published figures: the caller's key is optional, and scopes what a finance key sees
+  const readerOf = (request: FastifyRequest): ScheduleReader => ({
+    ...publicContextOf(app, request),
+    principal: request.principal,
+  });
 
   app.get(
     '/v1/fee-schedules',
@@ -44,7 +51,7 @@ export const feeScheduleRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) =>
-      pageSchedules(app.database, request.principal, { ...request.query, periodStart: request.query.period }),
+      pageSchedules(readerOf(request), { ...request.query, periodStart: request.query.period }),
   );
 
   app.get(
@@ -72,7 +79,7 @@ export const feeScheduleRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const format = negotiate(request.headers.accept, ['application/json', 'text/csv']);
-      const served = await visibleSchedule(cache, app.database, request.principal, request.params.id);
+      const served = await visibleSchedule(readerOf(request), cache, request.params.id);
       const etag = format === 'text/csv' ? `${served.etag.slice(0, -1)}-csv"` : served.etag;
       reply
         .header('etag', etag)
@@ -137,14 +144,11 @@ export const feeScheduleRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: page(feeScheduleSummarySchema), 404: problemSchema },
       },
     },
-    async (request) => {
-      await visibleHome(app.database, request.principal, request.params.id);
-      return pageSchedules(app.database, request.principal, {
+    async (request) =>
+      pageHomeSchedules(readerOf(request), request.params.id, {
         ...request.query,
-        homeId: request.params.id,
         periodStart: request.query.period,
-      });
-    },
+      }),
   );
 
   app.get(
@@ -161,9 +165,7 @@ export const feeScheduleRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: feeScheduleSchema, 404: problemSchema },
       },
     },
-    async (request) => {
-      await visibleHome(app.database, request.principal, request.params.id);
-      return currentSchedule(app.database, request.params.id, request.query.on ?? todayInEngland());
-    },
+    async (request) =>
+      currentSchedule(readerOf(request), { homeId: request.params.id, on: request.query.on }),
   );
 };

@@ -1,16 +1,5 @@
 import { z } from 'zod';
 import { breakdownSchema } from '../../domain/pricing/index.js';
-import { isoDate } from '../homes/schemas.js';
-
-export const publishInputSchema = z.strictObject({
-  effectiveFrom: isoDate.describe("The first day the fee applies; within the cost model's period"),
-  costModelVersion: z
-    .number()
-    .int()
-    .min(1)
-    .optional()
-    .describe('Publish only if the draft is still at this version (else 412)'),
-});
 
 export const feeScheduleSchema = z
   .object({

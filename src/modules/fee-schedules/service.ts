@@ -1,22 +1,24 @@
 import { createHash } from 'node:crypto';
+import type { Transaction } from 'kysely';
 import { LRUCache } from 'lru-cache';
+import type { PublicContext } from '../../core/context.js';
+import { NotFoundError, notFound } from '../../core/errors.js';
+import { decodeCursor, pageOf } from '../../core/paging.js';
+import { assertOrganisation, type Principal } from '../../core/principal.js';
 import type { DatabaseHandle } from '../../db/database.js';
+import type { Database } from '../../db/schema.js';
 import { type CostModel, explainFeeChange, type FeeChange } from '../../domain/pricing/index.js';
-import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
-import { stale } from '../../http/conditional.js';
-import { invalidField, ProblemError } from '../../http/errors.js';
-import { claimIdempotencyKey, requestHash } from '../../http/idempotency.js';
-import { decodeCursor, pageOf } from '../../http/paging.js';
-import { problem, problemTypes } from '../../http/problem.js';
-import { recordAudit } from '../audit/repository.js';
-import { findCostModel } from '../cost-models/repository.js';
-import { priceDraft } from '../cost-models/service.js';
-import { rateTables } from '../rates/repository.js';
-import { assertRegisterAgrees } from '../related-parties/service.js';
-import { chainSchedule, registerSigningKey } from './proofs.js';
+import { visibleHome } from '../homes/index.js';
+import { findOrganisation } from '../organisations/index.js';
+import { rateTables } from '../rates/index.js';
+import { chainSchedule, getProof, organisationProofs, publishedKeys, registerSigningKey } from './proofs.js';
 import {
+  chainSchedules,
+  type FeeScheduleRow,
   findFeeSchedule,
+  insertFeeSchedule,
   listSchedules,
+  type NewFeeSchedule,
   nextVersion,
   previousSchedule,
   type ScheduleFilter,
@@ -31,111 +33,29 @@ export function todayInEngland(now = new Date()): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(now);
 }
 
-export interface Published {
-  schedule: FeeSchedule;
-  replayed: boolean;
-}
+/**
+ * Who reads published figures: a PublicContext with the principal of the key sent, if one was (a
+ * finance key sees its own organisation's only; anyone else, all).
+ */
+export type ScheduleReader = PublicContext & { principal?: Principal | undefined };
 
 /**
- * Publishes a draft as an immutable fee schedule: the model frozen as it is now, its breakdown, the
- * next version for the home and period. Idempotent per (caller, Idempotency-Key); publishes of one
- * home queue on a row lock of the home, so no two get the same version.
+ * Stores a schedule being published, inside the publishing transaction (which must hold
+ * lockForPublishing): the next version for its home and period, then its proof, appended to the
+ * organisation's chain and signed with `signingKey` (whose public half is listed first).
  */
-export async function publish(
-  database: DatabaseHandle,
+export async function storeSchedule(
+  trx: Transaction<Database>,
+  schedule: NewFeeSchedule,
   signingKey: SigningKey,
-  principal: Principal,
-  requestId: string,
-  costModelId: string,
-  idempotencyKey: string,
-  input: { effectiveFrom: string; costModelVersion?: number | undefined },
-): Promise<Published> {
-  const draft = await findCostModel(database.db, costModelId);
-  if (!draft) throw notFound('Cost model');
-  assertOrganisation(principal, draft.organisation_id, 'Cost model');
-  const hash = requestHash(`publish ${costModelId}`, input);
-  const result = await database.db.transaction().execute(async (trx) => {
-    const claim = await claimIdempotencyKey(trx, principal.actor, idempotencyKey, 'publish', hash);
-    if (claim.replayOf) {
-      const existing = await findFeeSchedule(trx, claim.replayOf);
-      if (!existing) throw notFound('Fee schedule');
-      return { row: existing, replayed: true };
-    }
-    // Queue behind any other publish of this organisation: the chain head (its sequence and previous
-    // hash) and the home's version number are read and used under the lock, so two homes of one
-    // organisation published at once still make one unbroken chain. Organisation first, then home:
-    // always in that order.
-    await trx
-      .selectFrom('organisations')
-      .select('id')
-      .where('id', '=', draft.organisation_id)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
-    await trx
-      .selectFrom('homes')
-      .select('id')
-      .where('id', '=', draft.home_id)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
-    const current = await findCostModel(trx, costModelId);
-    if (!current) throw notFound('Cost model');
-    if (input.costModelVersion !== undefined && input.costModelVersion !== current.version)
-      throw stale(current.version);
-    if (input.effectiveFrom < current.period_start || input.effectiveFrom > current.period_end) {
-      throw invalidField(
-        '/effectiveFrom',
-        `must be within the cost model's period, ${current.period_start} to ${current.period_end}`,
-      );
-    }
-    const breakdown = priceDraft(current);
-    const model = current.document as CostModel;
-    // §6 the register may have changed since the draft was saved (a party ended, renamed)
-    await assertRegisterAgrees(trx, current.organisation_id, model);
-    const row = await trx
-      .insertInto('fee_schedules')
-      .values({
-        id: claim.resourceId,
-        home_id: current.home_id,
-        organisation_id: current.organisation_id,
-        cost_model_id: current.id,
-        cost_model_version: current.version,
-        period_label: current.period_label,
-        period_start: current.period_start,
-        period_end: current.period_end,
-        version: await nextVersion(trx, current.home_id, current.period_start),
-        effective_from: input.effectiveFrom,
-        weekly_fee_per_child: breakdown.weeklyFeePerChild,
-        surplus_rate: model.surplus.rate,
-        method_version: breakdown.methodVersion, // §7 2 when the model gives its central share
-        model: JSON.stringify(model),
-        breakdown: JSON.stringify(breakdown),
-        published_by: principal.actor,
-        published_by_key_id: principal.keyId,
-        published_at: new Date(), // set here, at the precision it is served with, as it is hashed
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await registerSigningKey(trx, signingKey);
-    await chainSchedule(trx, toFeeSchedule(row), signingKey);
-    await recordAudit(trx, {
-      principal,
-      requestId,
-      action: 'publish',
-      resourceType: 'fee_schedule',
-      resourceId: row.id,
-      organisationId: row.organisation_id,
-      after: {
-        homeId: row.home_id,
-        costModelId: row.cost_model_id,
-        costModelVersion: row.cost_model_version,
-        version: row.version,
-        effectiveFrom: row.effective_from,
-        weeklyFeePerChild: row.weekly_fee_per_child,
-      },
-    });
-    return { row, replayed: false };
+): Promise<FeeScheduleRow> {
+  const row = await insertFeeSchedule(trx, {
+    ...schedule,
+    version: await nextVersion(trx, schedule.homeId, schedule.period.start),
   });
-  return { schedule: toFeeSchedule(result.row), replayed: result.replayed };
+  await registerSigningKey(trx, signingKey);
+  await chainSchedule(trx, toFeeSchedule(row), signingKey);
+  return row;
 }
 
 export interface ServedSchedule {
@@ -173,24 +93,25 @@ export class ScheduleCache {
   }
 }
 
+/** A published schedule the reader may see, as served (from the cache). */
 export async function visibleSchedule(
+  ctx: Pick<ScheduleReader, 'database' | 'principal'>,
   cache: ScheduleCache,
-  database: DatabaseHandle,
-  principal: Principal | undefined,
   id: string,
 ): Promise<ServedSchedule> {
-  const served = await cache.get(database, id);
+  const served = await cache.get(ctx.database, id);
   if (!served) throw notFound('Fee schedule');
-  assertOrganisation(principal, served.organisationId, 'Fee schedule');
+  assertOrganisation(ctx.principal, served.organisationId, 'Fee schedule');
   return served;
 }
 
+/** The schedule in force for a home the reader may see on a day (today in England by default). */
 export async function currentSchedule(
-  database: DatabaseHandle,
-  homeId: string,
-  on: string,
+  ctx: ScheduleReader,
+  { homeId, on = todayInEngland(ctx.clock()) }: { homeId: string; on?: string | undefined },
 ): Promise<FeeSchedule> {
-  const row = await scheduleInForce(database.db, homeId, on);
+  await visibleHome(ctx, homeId);
+  const row = await scheduleInForce(ctx.database.db, homeId, on);
   if (!row) throw notFound(`No fee schedule in force on ${on}: fee schedule`);
   return toFeeSchedule(row);
 }
@@ -202,18 +123,19 @@ export async function previousOf(database: DatabaseHandle, schedule: FeeSchedule
   return previous ? toFeeSchedule(previous) : undefined;
 }
 
+/** Summaries with their status today, newest effectiveFrom first (a finance key: its organisation's). */
 export async function pageSchedules(
-  database: DatabaseHandle,
-  principal: Principal | undefined,
+  ctx: ScheduleReader,
   query: Omit<ScheduleFilter, 'today' | 'after'> & { cursor?: string | undefined },
 ) {
+  const { principal } = ctx;
   const organisationId =
     principal?.role === 'finance' ? (principal.organisationId ?? undefined) : query.organisationId;
   const after = query.cursor ? decodeCursor(query.cursor, ['date', 'uuid']) : undefined;
-  const rows = await listSchedules(database.db, {
+  const rows = await listSchedules(ctx.database.db, {
     ...query,
     organisationId,
-    today: todayInEngland(),
+    today: todayInEngland(ctx.clock()),
     after: after ? { effectiveFrom: after[0], id: after[1] } : undefined,
   });
   return pageOf(
@@ -222,6 +144,16 @@ export async function pageSchedules(
     (row) => row,
     (schedule) => [schedule.effectiveFrom, schedule.id],
   );
+}
+
+/** A home's schedule history, when the reader may see the home. */
+export async function pageHomeSchedules(
+  ctx: ScheduleReader,
+  homeId: string,
+  query: Omit<ScheduleFilter, 'today' | 'after' | 'homeId'> & { cursor?: string | undefined },
+) {
+  await visibleHome(ctx, homeId);
+  return pageSchedules(ctx, { ...query, homeId });
 }
 
 /**
@@ -235,23 +167,47 @@ export async function compareSchedules(
   id: string,
   fromId: string | undefined,
 ): Promise<{ from: FeeSchedule; to: FeeSchedule; change: FeeChange }> {
-  const to = (await visibleSchedule(cache, database, principal, id)).schedule;
+  const reader = { database, principal };
+  const to = (await visibleSchedule(reader, cache, id)).schedule;
   const from = fromId
-    ? (await visibleSchedule(cache, database, principal, fromId)).schedule
+    ? (await visibleSchedule(reader, cache, fromId)).schedule
     : await previousOf(database, to);
   if (!from) {
-    throw new ProblemError(
-      problem(
-        404,
-        'This is the first schedule for its home: give `from` to compare with another',
-        problemTypes.notFound,
-      ),
-    );
+    throw new NotFoundError('This is the first schedule for its home: give `from` to compare with another');
   }
   const change = explainFeeChange(
+    // FeeSchedule (the API's type) holds the model as any record; it is the CostModel that was priced
     { model: from.model as CostModel, breakdown: from.breakdown },
     { model: to.model as CostModel, breakdown: to.breakdown },
     { rateTables: rateTables() },
   );
   return { from, to, change };
+}
+
+/** The proof of a published schedule the reader may see. */
+export async function visibleProof(ctx: ScheduleReader, scheduleId: string) {
+  const proof = await getProof(ctx.database.db, scheduleId);
+  if (!proof) throw notFound('Proof');
+  assertOrganisation(ctx.principal, proof.organisationId, 'Proof');
+  return proof;
+}
+
+/** The public keys that sign published schedules, old ones too. */
+export async function signingKeys(ctx: PublicContext) {
+  return { keys: await publishedKeys(ctx.database.db) };
+}
+
+/** An organisation's whole chain of published schedules, with their proofs and the keys, to check offline. */
+export async function organisationChain(ctx: ScheduleReader, organisationId: string) {
+  const { db } = ctx.database;
+  assertOrganisation(ctx.principal, organisationId, 'Organisation');
+  if (!(await findOrganisation(db, organisationId))) throw notFound('Organisation');
+  const proofs = await organisationProofs(db, organisationId);
+  const rows = new Map((await chainSchedules(db, organisationId)).map((row) => [row.id, row]));
+  const entries = [];
+  for (const proof of proofs) {
+    const row = rows.get(proof.scheduleId);
+    if (row) entries.push({ schedule: toFeeSchedule(row), proof });
+  }
+  return { organisationId, keys: await publishedKeys(db), entries };
 }

@@ -54,3 +54,33 @@ export async function listHomes(
   if (filter.afterId) query = query.where('id', '>', filter.afterId);
   return query.execute();
 }
+
+export async function insertHome(
+  db: Db,
+  values: Pick<
+    Selectable<HomesTable>,
+    | 'organisation_id'
+    | 'name'
+    | 'ofsted_urn'
+    | 'host_council'
+    | 'registered_places'
+    | 'opened_on'
+    | 'closed_on'
+  >,
+) {
+  return db.insertInto('homes').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function updateHomeRow(
+  db: Db,
+  id: string,
+  values: Partial<Pick<Selectable<HomesTable>, 'name' | 'ofsted_urn' | 'registered_places' | 'closed_on'>>,
+) {
+  // when the row was written: the wall clock, not the request's business clock (tests fix that one)
+  return db
+    .updateTable('homes')
+    .set({ ...values, updated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

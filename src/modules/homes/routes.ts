@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf, ROLES } from '../../http/auth.js';
+import { ROLES } from '../../core/principal.js';
+import { contextOf } from '../../http/context.js';
 import { page, pageQuery } from '../../http/paging.js';
 import { problemSchema } from '../../http/problem.js';
-import { toHome } from './repository.js';
 import { homeInputSchema, homePatchSchema, homeSchema } from './schemas.js';
-import { createHome, pageHomes, updateHome, visibleHome } from './service.js';
+import { createHome, getHome, pageHomes, updateHome } from './service.js';
 
 export const idParams = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
 
@@ -22,7 +22,7 @@ export const homeRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const home = await createHome(app.database, principalOf(request), request.id, request.body);
+      const home = await createHome(contextOf(app, request), request.body);
       return reply.code(201).header('location', `/v1/homes/${home.id}`).send(home);
     },
   );
@@ -43,7 +43,7 @@ export const homeRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: page(homeSchema) },
       },
     },
-    async (request) => pageHomes(app.database, principalOf(request), request.query),
+    async (request) => pageHomes(contextOf(app, request), request.query),
   );
 
   app.get(
@@ -57,7 +57,7 @@ export const homeRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: homeSchema, 404: problemSchema },
       },
     },
-    async (request) => toHome(await visibleHome(app.database, principalOf(request), request.params.id)),
+    async (request) => getHome(contextOf(app, request), request.params.id),
   );
 
   app.patch(
@@ -72,7 +72,6 @@ export const homeRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: homeSchema, 404: problemSchema, 422: problemSchema },
       },
     },
-    async (request) =>
-      updateHome(app.database, principalOf(request), request.id, request.params.id, request.body),
+    async (request) => updateHome(contextOf(app, request), request.params.id, request.body),
   );
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoDate } from '../../http/dates.js';
-import { ONS_COUNCIL_CODE } from '../api-keys/schemas.js';
+import { ONS_COUNCIL_CODE } from '../api-keys/index.js';
 
 /** The one date schema (src/http/dates.ts), here too for the modules that import it from homes. */
 export { isoDate };

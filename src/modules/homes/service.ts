@@ -1,26 +1,34 @@
+import type { RequestContext } from '../../core/context.js';
+import { conflictOnUniqueViolation, invalidField, notFound } from '../../core/errors.js';
+import { decodeCursor, pageOf } from '../../core/paging.js';
+import { assertOrganisation, type Principal } from '../../core/principal.js';
 import type { DatabaseHandle } from '../../db/database.js';
-import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
-import { conflictOnUniqueViolation, invalidField } from '../../http/errors.js';
-import { decodeCursor, pageOf } from '../../http/paging.js';
-import { recordAudit } from '../audit/repository.js';
-import { findOrganisation } from '../organisations/repository.js';
-import { findHome, listHomes, toHome } from './repository.js';
+import { recordAudit } from '../audit/index.js';
+import { findCouncil } from '../councils/index.js';
+import { findOrganisation } from '../organisations/index.js';
+import { findHome, insertHome, listHomes, toHome, updateHomeRow } from './repository.js';
 import type { Home, HomeInput, HomePatch } from './schemas.js';
 
+/** The database and who asks (none on a public page): a RequestContext or a PublicContext will do. */
+export interface HomeReader {
+  database: DatabaseHandle;
+  principal?: Principal | undefined;
+}
+
 /** Loads a home the principal may see, or answers 404 (for a missing one and another tenant's alike). */
-export async function visibleHome(database: DatabaseHandle, principal: Principal | undefined, id: string) {
-  const row = await findHome(database.db, id);
+export async function visibleHome(ctx: HomeReader, homeId: string) {
+  const row = await findHome(ctx.database.db, homeId);
   if (!row) throw notFound('Home');
-  assertOrganisation(principal, row.organisation_id, 'Home');
+  assertOrganisation(ctx.principal, row.organisation_id, 'Home');
   return row;
 }
 
-export async function createHome(
-  database: DatabaseHandle,
-  principal: Principal,
-  requestId: string,
-  input: HomeInput,
-) {
+export async function getHome(ctx: RequestContext, homeId: string): Promise<Home> {
+  return toHome(await visibleHome(ctx, homeId));
+}
+
+export async function createHome(ctx: RequestContext, input: HomeInput): Promise<Home> {
+  const { database, principal } = ctx;
   const organisationId = input.organisationId ?? principal.organisationId;
   if (!organisationId) throw invalidField('/organisationId', 'is required');
   if (principal.role === 'finance' && organisationId !== principal.organisationId) {
@@ -28,12 +36,7 @@ export async function createHome(
   }
   if (!(await findOrganisation(database.db, organisationId)))
     throw invalidField('/organisationId', 'is not an organisation known here');
-  const council = await database.db
-    .selectFrom('councils')
-    .select('ons_code')
-    .where('ons_code', '=', input.hostCouncil)
-    .executeTakeFirst();
-  if (!council)
+  if (!(await findCouncil(database.db, input.hostCouncil)))
     throw invalidField(
       '/hostCouncil',
       'is not a council known here (an admin can add it: POST /v1/councils)',
@@ -42,23 +45,19 @@ export async function createHome(
     throw invalidField('/closedOn', 'must not be before openedOn');
   try {
     return await database.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('homes')
-        .values({
-          organisation_id: organisationId,
-          name: input.name,
-          ofsted_urn: input.ofstedUrn ?? null,
-          host_council: input.hostCouncil,
-          registered_places: input.registeredPlaces,
-          opened_on: input.openedOn,
-          closed_on: input.closedOn ?? null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await insertHome(trx, {
+        organisation_id: organisationId,
+        name: input.name,
+        ofsted_urn: input.ofstedUrn ?? null,
+        host_council: input.hostCouncil,
+        registered_places: input.registeredPlaces,
+        opened_on: input.openedOn,
+        closed_on: input.closedOn ?? null,
+      });
       const home = toHome(row);
       await recordAudit(trx, {
         principal,
-        requestId,
+        requestId: ctx.requestId,
         action: 'create',
         resourceType: 'home',
         resourceId: home.id,
@@ -72,38 +71,26 @@ export async function createHome(
   }
 }
 
-export async function updateHome(
-  database: DatabaseHandle,
-  principal: Principal,
-  requestId: string,
-  id: string,
-  patch: HomePatch,
-): Promise<Home> {
-  const before = await visibleHome(database, principal, id);
+export async function updateHome(ctx: RequestContext, homeId: string, patch: HomePatch): Promise<Home> {
+  const before = await visibleHome(ctx, homeId);
   const closedOn = patch.closedOn === undefined ? before.closed_on : patch.closedOn;
   if (closedOn && closedOn < before.opened_on)
     throw invalidField('/closedOn', 'must not be before the home opened');
   try {
-    return await database.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .updateTable('homes')
-        .set({
-          ...(patch.name !== undefined ? { name: patch.name } : {}),
-          ...(patch.ofstedUrn !== undefined ? { ofsted_urn: patch.ofstedUrn } : {}),
-          ...(patch.registeredPlaces !== undefined ? { registered_places: patch.registeredPlaces } : {}),
-          ...(patch.closedOn !== undefined ? { closed_on: patch.closedOn } : {}),
-          updated_at: new Date(),
-        })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+    return await ctx.database.db.transaction().execute(async (trx) => {
+      const row = await updateHomeRow(trx, homeId, {
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.ofstedUrn !== undefined ? { ofsted_urn: patch.ofstedUrn } : {}),
+        ...(patch.registeredPlaces !== undefined ? { registered_places: patch.registeredPlaces } : {}),
+        ...(patch.closedOn !== undefined ? { closed_on: patch.closedOn } : {}),
+      });
       const home = toHome(row);
       await recordAudit(trx, {
-        principal,
-        requestId,
+        principal: ctx.principal,
+        requestId: ctx.requestId,
         action: 'update',
         resourceType: 'home',
-        resourceId: id,
+        resourceId: homeId,
         organisationId: home.organisationId,
         before: toHome(before),
         after: home,
@@ -116,8 +103,7 @@ export async function updateHome(
 }
 
 export async function pageHomes(
-  database: DatabaseHandle,
-  principal: Principal,
+  ctx: RequestContext,
   query: {
     organisationId?: string | undefined;
     hostCouncil?: string | undefined;
@@ -125,10 +111,11 @@ export async function pageHomes(
     limit: number;
   },
 ) {
+  const { principal } = ctx;
   const organisationId =
     principal.role === 'finance' ? (principal.organisationId ?? undefined) : query.organisationId;
   const afterId = query.cursor ? decodeCursor(query.cursor, ['uuid'])[0] : undefined;
-  const rows = await listHomes(database.db, {
+  const rows = await listHomes(ctx.database.db, {
     organisationId,
     hostCouncil: query.hostCouncil,
     afterId,

@@ -67,7 +67,7 @@ export async function updateOrganisationPolicy(trx: Db, id: string, policy: Orga
   if (!before) return undefined;
   const after = await trx
     .updateTable('organisations')
-    .set({ cap_scope: policy.capScope, updated_at: new Date() })
+    .set({ cap_scope: policy.capScope, updated_at: new Date() }) // the wall clock: when the row was written
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf, ROLES } from '../../http/auth.js';
+import { ROLES } from '../../core/principal.js';
+import { contextOf } from '../../http/context.js';
 import { page, pageQuery } from '../../http/paging.js';
 import { problemSchema } from '../../http/problem.js';
 import { organisationInputSchema, organisationPolicySchema, organisationSchema } from './schemas.js';
@@ -21,12 +22,7 @@ export const organisationRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const organisation = await createOrganisation(
-        app.database,
-        principalOf(request),
-        request.id,
-        request.body,
-      );
+      const organisation = await createOrganisation(contextOf(app, request), request.body);
       return reply.code(201).header('location', `/v1/organisations/${organisation.id}`).send(organisation);
     },
   );
@@ -43,8 +39,7 @@ export const organisationRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: page(organisationSchema) },
       },
     },
-    async (request) =>
-      pageOrganisations(app.database, principalOf(request), request.query.cursor, request.query.limit),
+    async (request) => pageOrganisations(contextOf(app, request), request.query),
   );
 
   app.get(
@@ -59,7 +54,7 @@ export const organisationRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: organisationSchema, 404: problemSchema },
       },
     },
-    async (request) => getOrganisation(app.database, principalOf(request), request.params.id),
+    async (request) => getOrganisation(contextOf(app, request), request.params.id),
   );
 
   app.patch(
@@ -76,7 +71,6 @@ export const organisationRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: organisationSchema, 404: problemSchema, 422: problemSchema },
       },
     },
-    async (request) =>
-      setOrganisationPolicy(app.database, principalOf(request), request.id, request.params.id, request.body),
+    async (request) => setOrganisationPolicy(contextOf(app, request), request.params.id, request.body),
   );
 };

@@ -1,9 +1,8 @@
-import type { DatabaseHandle } from '../../db/database.js';
-import type { Principal } from '../../http/auth.js';
-import { assertOrganisation, notFound } from '../../http/auth.js';
-import { conflictOnUniqueViolation } from '../../http/errors.js';
-import { decodeCursor, pageOf } from '../../http/paging.js';
-import { recordAudit } from '../audit/repository.js';
+import type { RequestContext } from '../../core/context.js';
+import { conflictOnUniqueViolation, notFound } from '../../core/errors.js';
+import { decodeCursor, pageOf } from '../../core/paging.js';
+import { assertOrganisation } from '../../core/principal.js';
+import { recordAudit } from '../audit/index.js';
 import {
   findOrganisation,
   insertOrganisation,
@@ -14,17 +13,15 @@ import {
 import type { Organisation, OrganisationInput, OrganisationPolicy } from './schemas.js';
 
 export async function createOrganisation(
-  database: DatabaseHandle,
-  principal: Principal,
-  requestId: string,
+  ctx: RequestContext,
   input: OrganisationInput,
 ): Promise<Organisation> {
   try {
-    return await database.db.transaction().execute(async (trx) => {
+    return await ctx.database.db.transaction().execute(async (trx) => {
       const organisation = toOrganisation(await insertOrganisation(trx, input));
       await recordAudit(trx, {
-        principal,
-        requestId,
+        principal: ctx.principal,
+        requestId: ctx.requestId,
         action: 'create',
         resourceType: 'organisation',
         resourceId: organisation.id,
@@ -38,48 +35,42 @@ export async function createOrganisation(
   }
 }
 
-export async function getOrganisation(
-  database: DatabaseHandle,
-  principal: Principal,
-  id: string,
-): Promise<Organisation> {
-  assertOrganisation(principal, id, 'Organisation');
-  const row = await findOrganisation(database.db, id);
+export async function getOrganisation(ctx: RequestContext, organisationId: string): Promise<Organisation> {
+  assertOrganisation(ctx.principal, organisationId, 'Organisation');
+  const row = await findOrganisation(ctx.database.db, organisationId);
   if (!row) throw notFound('Organisation');
   return toOrganisation(row);
 }
 
 export async function pageOrganisations(
-  database: DatabaseHandle,
-  principal: Principal,
-  cursor: string | undefined,
-  limit: number,
+  ctx: RequestContext,
+  query: { cursor?: string | undefined; limit: number },
 ): Promise<{ items: Organisation[]; nextCursor: string | null }> {
+  const { principal } = ctx;
+  const { cursor, limit } = query;
   const after = cursor ? decodeCursor(cursor, ['text', 'uuid']) : undefined;
   const onlyId = principal.role === 'finance' ? (principal.organisationId ?? undefined) : undefined;
-  const rows = await listOrganisations(database.db, { onlyId, limit, ...(after ? { after } : {}) });
+  const rows = await listOrganisations(ctx.database.db, { onlyId, limit, ...(after ? { after } : {}) });
   return pageOf(rows, limit, toOrganisation, (organisation) => [organisation.name, organisation.id]);
 }
 
 /** Sets the organisation's policy (the scope of its cap), audited with the policy before and after. */
 export async function setOrganisationPolicy(
-  database: DatabaseHandle,
-  principal: Principal,
-  requestId: string,
-  id: string,
+  ctx: RequestContext,
+  organisationId: string,
   policy: OrganisationPolicy,
 ): Promise<Organisation> {
-  return database.db.transaction().execute(async (trx) => {
-    const changed = await updateOrganisationPolicy(trx, id, policy);
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const changed = await updateOrganisationPolicy(trx, organisationId, policy);
     if (!changed) throw notFound('Organisation');
     const organisation = toOrganisation(changed.after);
     await recordAudit(trx, {
-      principal,
-      requestId,
+      principal: ctx.principal,
+      requestId: ctx.requestId,
       action: 'update',
       resourceType: 'organisation',
-      resourceId: id,
-      organisationId: id,
+      resourceId: organisationId,
+      organisationId,
       before: { capScope: changed.before.cap_scope },
       after: { capScope: organisation.capScope },
     });

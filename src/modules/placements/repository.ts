@@ -1,7 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../db/schema.js';
+import type { Database, StoredEnhancement } from '../../db/schema.js';
 import type { ChargePlacement } from '../../domain/charges/index.js';
-import type { PlacementEnhancement } from './schemas.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -15,6 +14,72 @@ export async function versionsOf(db: Db, placementId: string) {
     .selectAll()
     .where('placement_id', '=', placementId)
     .orderBy('version')
+    .execute();
+}
+
+/** True when the council is one known here. */
+export async function councilExists(db: Db, councilCode: string): Promise<boolean> {
+  const council = await db
+    .selectFrom('councils')
+    .select('ons_code')
+    .where('ons_code', '=', councilCode)
+    .executeTakeFirst();
+  return council !== undefined;
+}
+
+/** Inserts a placement's identity (its versions follow); returns its id. */
+export async function insertPlacement(
+  trx: Transaction<Database>,
+  fields: {
+    organisationId: string;
+    councilCode: string;
+    reference: string;
+    movedFrom: string | null;
+    createdBy: string;
+  },
+): Promise<string> {
+  const row = await trx
+    .insertInto('placements')
+    .values({
+      organisation_id: fields.organisationId,
+      council_code: fields.councilCode,
+      reference: fields.reference,
+      moved_from: fields.movedFrom,
+      created_by: fields.createdBy,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Appends one version of a placement: the whole state from now on, and what changed it. */
+export async function insertVersion(
+  trx: Transaction<Database>,
+  version: {
+    placementId: string;
+    version: number;
+    homeId: string;
+    start: string;
+    end: string | null;
+    enhancements: StoredEnhancement[];
+    action: 'create' | 'end' | 'move' | 'correct' | 'enhance';
+    note: string | null;
+    recordedBy: string;
+  },
+): Promise<void> {
+  await trx
+    .insertInto('placement_versions')
+    .values({
+      placement_id: version.placementId,
+      version: version.version,
+      home_id: version.homeId,
+      start_date: version.start,
+      end_date: version.end,
+      enhancements: JSON.stringify(version.enhancements),
+      action: version.action,
+      note: version.note,
+      recorded_by: version.recordedBy,
+    })
     .execute();
 }
 
@@ -90,7 +155,7 @@ export function toChargePlacement(row: {
   reference: string;
   start_date: string;
   end_date: string | null;
-  enhancements: unknown;
+  enhancements: StoredEnhancement[];
 }): ChargePlacement {
   return {
     id: row.id,
@@ -99,6 +164,6 @@ export function toChargePlacement(row: {
     reference: row.reference,
     start: row.start_date,
     end: row.end_date,
-    enhancements: row.enhancements as PlacementEnhancement[],
+    enhancements: row.enhancements,
   };
 }

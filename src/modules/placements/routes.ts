@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf } from '../../http/auth.js';
+import { contextOf } from '../../http/context.js';
 import { page, pageQuery } from '../../http/paging.js';
 import { problemSchema } from '../../http/problem.js';
 import {
@@ -31,7 +31,7 @@ export const placementRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const placement = await createPlacement(app.database, principalOf(request), request.id, request.body);
+      const placement = await createPlacement(contextOf(app, request), request.body);
       return reply.code(201).header('location', `/v1/placements/${placement.id}`).send(placement);
     },
   );
@@ -52,7 +52,7 @@ export const placementRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: page(summary) },
       },
     },
-    async (request) => pagePlacements(app.database, principalOf(request), request.query),
+    async (request) => pagePlacements(contextOf(app, request), request.query),
   );
 
   app.get(
@@ -66,7 +66,7 @@ export const placementRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: placementSchema, 404: problemSchema },
       },
     },
-    async (request) => getPlacement(app.database, principalOf(request), request.params.id),
+    async (request) => getPlacement(contextOf(app, request), request.params.id),
   );
 
   app.post(
@@ -86,13 +86,7 @@ export const placementRoutes: FastifyPluginAsyncZod = async (app) => {
       reply
         .code(201)
         .send(
-          await changePlacement(
-            app.database,
-            principalOf(request),
-            request.id,
-            request.params.id,
-            request.body,
-          ),
+          await changePlacement(contextOf(app, request), { id: request.params.id, change: request.body }),
         ),
   );
 
@@ -113,14 +107,6 @@ export const placementRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) =>
       reply
         .code(201)
-        .send(
-          await movePlacement(
-            app.database,
-            principalOf(request),
-            request.id,
-            request.params.id,
-            request.body,
-          ),
-        ),
+        .send(await movePlacement(contextOf(app, request), { id: request.params.id, move: request.body })),
   );
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ONS_COUNCIL_CODE } from '../api-keys/schemas.js';
-import { isoDate } from '../homes/schemas.js';
+import { ONS_COUNCIL_CODE } from '../api-keys/index.js';
+import { isoDate } from '../homes/index.js';
 
 /**
  * The council's own pseudonymous reference for the child, and nothing that could identify a child:

@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import type { DatabaseHandle } from '../../db/database.js';
+import type { RequestContext } from '../../core/context.js';
+import { invalidField, notFound } from '../../core/errors.js';
+import { decodeCursor, pageOf } from '../../core/paging.js';
+import { assertOrganisation, type Principal } from '../../core/principal.js';
 import type { Database } from '../../db/schema.js';
-import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
-import { invalidField } from '../../http/errors.js';
-import { decodeCursor, pageOf } from '../../http/paging.js';
-import { recordAudit } from '../audit/repository.js';
-import { visibleHome } from '../homes/service.js';
-import { currentPlacements, findPlacement, versionsOf } from './repository.js';
+import { recordAudit } from '../audit/index.js';
+import { visibleHome } from '../homes/index.js';
+import {
+  councilExists,
+  currentPlacements,
+  findPlacement,
+  insertPlacement,
+  insertVersion,
+  versionsOf,
+} from './repository.js';
 import type { Placement, PlacementChange, PlacementEnhancement, PlacementInput } from './schemas.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -61,7 +68,7 @@ async function toPlacement(db: Db, id: string): Promise<Placement> {
     homeId: v.home_id,
     start: v.start_date,
     end: v.end_date,
-    enhancements: v.enhancements as PlacementEnhancement[],
+    enhancements: v.enhancements,
     note: v.note,
     recordedAt: v.recorded_at.toISOString(),
     recordedBy: v.recorded_by,
@@ -75,7 +82,7 @@ async function toPlacement(db: Db, id: string): Promise<Placement> {
     homeId: current.home_id,
     start: current.start_date,
     end: current.end_date,
-    enhancements: current.enhancements as PlacementEnhancement[],
+    enhancements: current.enhancements,
     version: current.version,
     history,
   };
@@ -96,23 +103,10 @@ async function appendVersion(
     note?: string | undefined;
   },
 ): Promise<void> {
-  await trx
-    .insertInto('placement_versions')
-    .values({
-      placement_id: version.placementId,
-      version: version.version,
-      home_id: version.homeId,
-      start_date: version.start,
-      end_date: version.end,
-      enhancements: JSON.stringify(version.enhancements),
-      action: version.action,
-      note: version.note ?? null,
-      recorded_by: principal.actor,
-    })
-    .execute();
+  await insertVersion(trx, { ...version, note: version.note ?? null, recordedBy: principal.actor });
 }
 
-async function insertPlacement(
+async function recordPlacement(
   trx: Transaction<Database>,
   principal: Principal,
   fields: {
@@ -128,25 +122,17 @@ async function insertPlacement(
   },
   action: 'create' | 'move',
 ) {
-  const council = await trx
-    .selectFrom('councils')
-    .select('ons_code')
-    .where('ons_code', '=', fields.councilCode)
-    .executeTakeFirst();
-  if (!council) throw invalidField('/councilCode', 'is not a council known here');
-  const row = await trx
-    .insertInto('placements')
-    .values({
-      organisation_id: fields.organisationId,
-      council_code: fields.councilCode,
-      reference: fields.reference,
-      moved_from: fields.movedFrom ?? null,
-      created_by: principal.actor,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  if (!(await councilExists(trx, fields.councilCode)))
+    throw invalidField('/councilCode', 'is not a council known here');
+  const id = await insertPlacement(trx, {
+    organisationId: fields.organisationId,
+    councilCode: fields.councilCode,
+    reference: fields.reference,
+    movedFrom: fields.movedFrom ?? null,
+    createdBy: principal.actor,
+  });
   await appendVersion(trx, principal, {
-    placementId: row.id,
+    placementId: id,
     version: 1,
     homeId: fields.homeId,
     start: fields.start,
@@ -155,21 +141,17 @@ async function insertPlacement(
     action,
     note: fields.note,
   });
-  return row.id;
+  return id;
 }
 
-export async function createPlacement(
-  database: DatabaseHandle,
-  principal: Principal,
-  requestId: string,
-  input: PlacementInput,
-) {
-  const home = await visibleHome(database, principal, input.homeId);
+export async function createPlacement(ctx: RequestContext, input: PlacementInput) {
+  const { database, principal, requestId } = ctx;
+  const home = await visibleHome(ctx, input.homeId);
   const end = input.end ?? null;
   if (end !== null && end < input.start) throw invalidField('/end', 'must not be before the start');
   const enhancements = normaliseEnhancements(input.enhancements, input.start, end);
   return database.db.transaction().execute(async (trx) => {
-    const id = await insertPlacement(
+    const id = await recordPlacement(
       trx,
       principal,
       {
@@ -198,11 +180,8 @@ export async function createPlacement(
   });
 }
 
-export async function getPlacement(
-  database: DatabaseHandle,
-  principal: Principal,
-  id: string,
-): Promise<Placement> {
+export async function getPlacement(ctx: RequestContext, id: string): Promise<Placement> {
+  const { database, principal } = ctx;
   const placement = await findPlacement(database.db, id);
   if (!placement) throw notFound('Placement');
   assertPlacementVisible(principal, placement);
@@ -211,13 +190,11 @@ export async function getPlacement(
 
 /** Appends a version: an end, a correction of the dates, or a new list of enhancements. */
 export async function changePlacement(
-  database: DatabaseHandle,
-  principal: Principal,
-  requestId: string,
-  id: string,
-  change: PlacementChange,
+  ctx: RequestContext,
+  { id, change }: { id: string; change: PlacementChange },
 ) {
-  const before = await getPlacement(database, principal, id);
+  const { database, principal, requestId } = ctx;
+  const before = await getPlacement(ctx, id);
   let start = before.start;
   let end = before.end;
   let enhancements = before.enhancements;
@@ -256,14 +233,12 @@ export async function changePlacement(
 
 /** A move: the placement ends the day before `date`, and a new one (linked to it) starts in the new home. */
 export async function movePlacement(
-  database: DatabaseHandle,
-  principal: Principal,
-  requestId: string,
-  id: string,
-  move: { homeId: string; date: string; note?: string | undefined },
+  ctx: RequestContext,
+  { id, move }: { id: string; move: { homeId: string; date: string; note?: string | undefined } },
 ) {
-  const before = await getPlacement(database, principal, id);
-  const home = await visibleHome(database, principal, move.homeId);
+  const { database, principal, requestId } = ctx;
+  const before = await getPlacement(ctx, id);
+  const home = await visibleHome(ctx, move.homeId);
   if (home.organisation_id !== before.organisationId)
     throw invalidField('/homeId', 'must be a home of the same organisation');
   if (move.date <= before.start || (before.end !== null && move.date > before.end)) {
@@ -283,7 +258,7 @@ export async function movePlacement(
       action: 'move',
       note: move.note,
     });
-    const newId = await insertPlacement(
+    const newId = await recordPlacement(
       trx,
       principal,
       {
@@ -315,8 +290,7 @@ export async function movePlacement(
 }
 
 export async function pagePlacements(
-  database: DatabaseHandle,
-  principal: Principal,
+  ctx: RequestContext,
   query: {
     councilCode?: string | undefined;
     homeId?: string | undefined;
@@ -324,6 +298,7 @@ export async function pagePlacements(
     limit: number;
   },
 ) {
+  const { database, principal } = ctx;
   const councilCodes =
     principal.role === 'commissioner'
       ? principal.councils.filter((code) => !query.councilCode || code === query.councilCode)
@@ -351,7 +326,7 @@ export async function pagePlacements(
       homeId: row.home_id,
       start: row.start_date,
       end: row.end_date,
-      enhancements: row.enhancements as PlacementEnhancement[],
+      enhancements: row.enhancements,
       version: row.version,
     }),
     (placement) => [placement.id],

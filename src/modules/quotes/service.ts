@@ -1,6 +1,7 @@
 import { type Breakdown, breakdownRows, type CostModel, priceCostModel } from '../../domain/pricing/index.js';
-import { attachment, toCsv } from '../../http/csv.js';
-import { rateTables } from '../rates/repository.js';
+import { toCsv } from '../../formats/csv.js';
+import { attachment } from '../../formats/download.js';
+import { rateTables } from '../rates/index.js';
 import type { CachedQuote } from './cache.js';
 
 /** Prices a cost model by the method; nothing is stored. */

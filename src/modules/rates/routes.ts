@@ -2,9 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { rateTableSchema } from '../../domain/pricing/rates.js';
 import { taxYear } from '../../http/dates.js';
-import { ProblemError } from '../../http/errors.js';
-import { problem, problemSchema, problemTypes } from '../../http/problem.js';
-import { rateTables } from './repository.js';
+import { problemSchema } from '../../http/problem.js';
+import { rateTable, taxYears } from './service.js';
 
 const taxYearParams = z.object({
   taxYear: taxYear.describe('UK tax year, 6 April to 5 April, written as 2026-27'),
@@ -23,7 +22,7 @@ export const rateRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ taxYears: z.array(z.string()) }) },
       },
     },
-    async () => ({ taxYears: [...rateTables().keys()] }),
+    async () => taxYears(),
   );
 
   app.get(
@@ -39,18 +38,6 @@ export const rateRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: rateTableSchema, 404: problemSchema },
       },
     },
-    async (request) => {
-      const table = rateTables().get(request.params.taxYear);
-      if (!table) {
-        throw new ProblemError(
-          problem(
-            404,
-            `No rate table for tax year ${request.params.taxYear}; known: ${[...rateTables().keys()].join(', ')}`,
-            problemTypes.notFound,
-          ),
-        );
-      }
-      return table;
-    },
+    async (request) => rateTable(request.params.taxYear),
   );
 };

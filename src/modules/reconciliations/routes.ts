@@ -1,24 +1,19 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { notFound, principalOf } from '../../http/auth.js';
-import { attachment } from '../../http/csv.js';
+import { attachment } from '../../formats/download.js';
+import { contextOf } from '../../http/context.js';
 import { isoDate } from '../../http/dates.js';
-import { ProblemError } from '../../http/errors.js';
 import { negotiate } from '../../http/negotiate.js';
-import { problem, problemSchema, problemTypes } from '../../http/problem.js';
-import { todayInEngland } from '../fee-schedules/service.js';
-import { visibleHome } from '../homes/service.js';
-import { freezeReconciliation, getReconciliation, previewReconciliation, reconcileScope } from './service.js';
-import { councilStatementCsv, councilStatementOf, councilStatementXlsx } from './statements.js';
-
-function invalidQuery(pointer: string, message: string): ProblemError {
-  return new ProblemError(
-    problem(400, `${pointer}: ${message}`, problemTypes.validation, {
-      errors: [{ pointer, message, in: 'query' }],
-    }),
-  );
-}
+import { problemSchema } from '../../http/problem.js';
+import {
+  councilReconciliationStatement,
+  freezeReconciliation,
+  getReconciliation,
+  homeVariance,
+  previewReconciliation,
+} from './service.js';
+import { councilStatementCsv, councilStatementXlsx } from './statements.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -63,8 +58,6 @@ const frozenSchema = z
   .meta({ id: 'FrozenReconciliation' });
 
 export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
-  const today = () => todayInEngland(app.clock());
-
   app.get(
     '/v1/homes/:id/variance',
     {
@@ -87,36 +80,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.record(z.string(), z.unknown()), 404: problemSchema, 422: problemSchema },
       },
     },
-    async (request) => {
-      const principal = principalOf(request);
-      const home = await visibleHome(app.database, principal, request.params.id);
-      let { from, to } = request.query;
-      if (request.query.period) {
-        const period = await app.database.db
-          .selectFrom('fee_schedules')
-          .select(['period_start', 'period_end'])
-          .where('home_id', '=', home.id)
-          .where('period_label', '=', request.query.period)
-          .executeTakeFirst();
-        if (!period) throw notFound(`No fee schedule for period ${request.query.period}: period`);
-        from = period.period_start;
-        to = period.period_end;
-      }
-      if (!from || !to) throw invalidQuery('/period', 'give a period (e.g. 2026-27), or from and to');
-      const scope = { organisationId: home.organisation_id, homeId: home.id, from, to };
-      const { reconciliation, budget } = await reconcileScope(app.database, principal, scope, today());
-      return {
-        homeId: home.id,
-        from: scope.from,
-        to: scope.to,
-        income: reconciliation.income,
-        incomeByCouncil: reconciliation.incomeByCouncil,
-        budget,
-        actualCost: reconciliation.actualCost,
-        missingMonths: reconciliation.missingMonths.map((missing) => missing.month),
-        variance: reconciliation.variance,
-      };
-    },
+    async (request) => homeVariance(contextOf(app, request), { homeId: request.params.id, ...request.query }),
   );
 
   app.get(
@@ -130,7 +94,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: reconciliationDocument, 404: problemSchema, 422: problemSchema },
       },
     },
-    async (request) => previewReconciliation(app.database, principalOf(request), request.query, today()),
+    async (request) => previewReconciliation(contextOf(app, request), request.query),
   );
 
   app.post(
@@ -152,14 +116,10 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const frozen = await freezeReconciliation(
-        app.database,
-        app.signingKey,
-        principalOf(request),
-        request.id,
-        request.body,
-        today(),
-      );
+      const frozen = await freezeReconciliation(contextOf(app, request), {
+        scope: request.body,
+        signingKey: app.signingKey,
+      });
       return reply.code(201).header('location', `/v1/reconciliations/${frozen.id}`).send(frozen);
     },
   );
@@ -177,7 +137,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: frozenSchema, 404: problemSchema },
       },
     },
-    async (request) => getReconciliation(app.database, principalOf(request), request.params.id),
+    async (request) => getReconciliation(contextOf(app, request), request.params.id),
   );
 
   app.get(
@@ -204,14 +164,8 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
       const format = negotiate(request.headers.accept, ['application/json', 'text/csv', XLSX]);
-      if (principal.role === 'commissioner' && !principal.councils.includes(request.params.councilCode)) {
-        throw notFound('Statement');
-      }
-      const frozen = await getReconciliation(app.database, principal, request.params.id);
-      const statement = councilStatementOf(frozen, request.params.councilCode);
-      if (!statement) throw notFound('Statement');
+      const statement = await councilReconciliationStatement(contextOf(app, request), request.params);
       const filename = `reconciliation-${statement.councilCode}-${statement.period.start}-${statement.period.end}`;
       if (format === 'text/csv') {
         return reply

@@ -1,17 +1,36 @@
 import { createHash } from 'node:crypto';
-import { conflictOnUniqueViolation, InvalidError, invalidField } from '../../core/errors.js';
-import type { DatabaseHandle } from '../../db/database.js';
+import type { Selectable } from 'kysely';
+import type { PublicContext, RequestContext } from '../../core/context.js';
+import {
+  conflictOnUniqueViolation,
+  InvalidError,
+  invalidField,
+  invalidQuery,
+  notFound,
+} from '../../core/errors.js';
+import { assertOrganisation } from '../../core/principal.js';
+import type { ReconciliationsTable } from '../../db/schema.js';
 import { canonicalJson, signHash } from '../../domain/proofs.js';
 import { budgetFromSchedules } from '../../domain/reconciliation/budget.js';
 import { type VarianceLine, varianceByCode } from '../../domain/reconciliation/index.js';
 import { settleBooks } from '../../domain/settlement/books.js';
 import { SETTLEMENT_RULE_VERSION, type Settlement } from '../../domain/settlement/index.js';
-import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
-import { recordAudit } from '../audit/repository.js';
-import { registerSigningKey } from '../fee-schedules/proofs.js';
-import type { SigningKey } from '../fee-schedules/signing.js';
-import { rateTables } from '../rates/repository.js';
-import { loadBooks } from '../settlements/repository.js';
+import { recordAudit } from '../audit/index.js';
+import type { SigningKey } from '../fee-schedules/index.js';
+import { registerSigningKey, todayInEngland } from '../fee-schedules/index.js';
+import { visibleHome } from '../homes/index.js';
+import { rateTables } from '../rates/index.js';
+import { loadBooks } from '../settlements/index.js';
+import {
+  findReconciliationRow,
+  insertReconciliation,
+  isHomeOf,
+  latestReconciliationOf,
+  lockOrganisation,
+  pricingPeriod,
+  successorOf,
+} from './repository.js';
+import { type CouncilReconciliationStatement, councilStatementOf } from './statements.js';
 
 export interface Scope {
   organisationId: string;
@@ -26,27 +45,18 @@ export type Reconciliation = Settlement & { variance: VarianceLine[] };
 /**
  * A scope's settlement and what it was worked out from, read once: the books of the organisation
  * (income from the placements charged at the schedules in force, costs and months from the latest
- * import of each month) and the budget pro rata from the schedules in force. `today` decides whether
- * the period has ended.
+ * import of each month) and the budget pro rata from the schedules in force. Today (in England, by
+ * the context's clock) decides whether the period has ended.
  */
 export async function reconcileScope(
-  database: DatabaseHandle,
-  principal: Principal,
+  ctx: RequestContext,
   scope: Scope,
-  today: string,
 ): Promise<{ reconciliation: Reconciliation; budget: Array<{ code: string; amount: string }> }> {
-  assertOrganisation(principal, scope.organisationId, 'Organisation');
+  const today = todayInEngland(ctx.clock());
+  assertOrganisation(ctx.principal, scope.organisationId, 'Organisation');
   if (scope.to < scope.from) throw invalidField('/to', 'must not be before from');
-  const { db } = database;
-  if (scope.homeId) {
-    const home = await db
-      .selectFrom('homes')
-      .select('id')
-      .where('id', '=', scope.homeId)
-      .where('organisation_id', '=', scope.organisationId)
-      .executeTakeFirst();
-    if (!home) throw notFound('Home');
-  }
+  const { db } = ctx.database;
+  if (scope.homeId && !(await isHomeOf(db, scope.homeId, scope.organisationId))) throw notFound('Home');
   const [books] = await loadBooks(
     db,
     [scope.organisationId],
@@ -68,13 +78,40 @@ export async function reconcileScope(
   return { reconciliation: { ...settlement, variance: varianceByCode(budget, actual) }, budget };
 }
 
-export async function previewReconciliation(
-  database: DatabaseHandle,
-  principal: Principal,
-  scope: Scope,
-  today: string,
-): Promise<Reconciliation> {
-  return (await reconcileScope(database, principal, scope, today)).reconciliation;
+export async function previewReconciliation(ctx: RequestContext, scope: Scope): Promise<Reconciliation> {
+  return (await reconcileScope(ctx, scope)).reconciliation;
+}
+
+/**
+ * A home's budget against its actual spending by code, and the income charged, over a pricing period
+ * of its fee schedules (by label) or from `from` to `to`.
+ */
+export async function homeVariance(
+  ctx: RequestContext,
+  query: { homeId: string; period?: string | undefined; from?: string | undefined; to?: string | undefined },
+) {
+  const home = await visibleHome(ctx, query.homeId);
+  let { from, to } = query;
+  if (query.period) {
+    const period = await pricingPeriod(ctx.database.db, home.id, query.period);
+    if (!period) throw notFound(`No fee schedule for period ${query.period}: period`);
+    from = period.period_start;
+    to = period.period_end;
+  }
+  if (!from || !to) throw invalidQuery('/period', 'give a period (e.g. 2026-27), or from and to');
+  const scope = { organisationId: home.organisation_id, homeId: home.id, from, to };
+  const { reconciliation, budget } = await reconcileScope(ctx, scope);
+  return {
+    homeId: home.id,
+    from: scope.from,
+    to: scope.to,
+    income: reconciliation.income,
+    incomeByCouncil: reconciliation.incomeByCouncil,
+    budget,
+    actualCost: reconciliation.actualCost,
+    missingMonths: reconciliation.missingMonths.map((missing) => missing.month),
+    variance: reconciliation.variance,
+  };
 }
 
 export interface FrozenReconciliation {
@@ -139,14 +176,11 @@ function unfreezable(reconciliation: Reconciliation, scope: Scope): InvalidError
  * reconciliation of a scope and period already frozen supersedes the latest one, visibly.
  */
 export async function freezeReconciliation(
-  database: DatabaseHandle,
-  signingKey: SigningKey,
-  principal: Principal,
-  requestId: string,
-  scope: Scope,
-  today: string,
+  ctx: RequestContext,
+  { scope, signingKey }: { scope: Scope; signingKey: SigningKey },
 ): Promise<FrozenReconciliation> {
-  const reconciliation = await previewReconciliation(database, principal, scope, today);
+  const { database, principal, requestId } = ctx;
+  const reconciliation = await previewReconciliation(ctx, scope);
   const refusal = unfreezable(reconciliation, scope);
   if (refusal) throw refusal;
   const hash = createHash('sha256').update(canonicalJson(reconciliation)).digest('hex');
@@ -154,48 +188,21 @@ export async function freezeReconciliation(
     const row = await database.db.transaction().execute(async (trx) => {
       await registerSigningKey(trx, signingKey);
       // freezes of one organisation queue here, so that each supersedes the one frozen before it
-      await trx
-        .selectFrom('organisations')
-        .select('id')
-        .where('id', '=', scope.organisationId)
-        .forUpdate()
-        .executeTakeFirst();
-      const previous = await trx
-        .selectFrom('reconciliations as r')
-        .select('r.id')
-        .where('r.organisation_id', '=', scope.organisationId)
-        .where((eb) => (scope.homeId ? eb('r.home_id', '=', scope.homeId) : eb('r.home_id', 'is', null)))
-        .where('r.period_start', '=', scope.from)
-        .where('r.period_end', '=', scope.to)
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('reconciliations as later')
-                .select('later.id')
-                .whereRef('later.supersedes', '=', 'r.id'),
-            ),
-          ),
-        )
-        .orderBy('r.created_at', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      const inserted = await trx
-        .insertInto('reconciliations')
-        .values({
-          organisation_id: scope.organisationId,
-          home_id: scope.homeId ?? null,
-          period_start: scope.from,
-          period_end: scope.to,
-          document: JSON.stringify(reconciliation),
-          hash,
-          signature: signHash(hash, signingKey.privateKey),
-          key_id: signingKey.keyId,
-          created_by: principal.actor,
-          rule_version: SETTLEMENT_RULE_VERSION,
-          supersedes: previous?.id ?? null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      await lockOrganisation(trx, scope.organisationId);
+      const previous = await latestReconciliationOf(trx, scope);
+      const inserted = await insertReconciliation(trx, {
+        organisation_id: scope.organisationId,
+        home_id: scope.homeId ?? null,
+        period_start: scope.from,
+        period_end: scope.to,
+        document: JSON.stringify(reconciliation),
+        hash,
+        signature: signHash(hash, signingKey.privateKey),
+        key_id: signingKey.keyId,
+        created_by: principal.actor,
+        rule_version: SETTLEMENT_RULE_VERSION,
+        supersedes: previous?.id ?? null,
+      });
       await recordAudit(trx, {
         principal,
         requestId,
@@ -224,23 +231,7 @@ export async function freezeReconciliation(
   }
 }
 
-interface ReconciliationRow {
-  id: string;
-  organisation_id: string;
-  home_id: string | null;
-  period_start: string;
-  period_end: string;
-  document: unknown;
-  hash: string;
-  signature: string;
-  key_id: string;
-  created_by: string;
-  created_at: Date;
-  rule_version: number;
-  supersedes: string | null;
-}
-
-function toFrozen(row: ReconciliationRow, supersededBy: string | null): FrozenReconciliation {
+function toFrozen(row: Selectable<ReconciliationsTable>, supersededBy: string | null): FrozenReconciliation {
   return {
     id: row.id,
     organisationId: row.organisation_id,
@@ -249,7 +240,7 @@ function toFrozen(row: ReconciliationRow, supersededBy: string | null): FrozenRe
     ruleVersion: row.rule_version,
     supersedes: row.supersedes,
     supersededBy,
-    reconciliation: row.document as Reconciliation,
+    reconciliation: row.document,
     hash: row.hash,
     signature: row.signature,
     keyId: row.key_id,
@@ -260,21 +251,12 @@ function toFrozen(row: ReconciliationRow, supersededBy: string | null): FrozenRe
 
 /** A frozen reconciliation as stored, with the one that supersedes it; no access check. */
 export async function findReconciliation(
-  database: DatabaseHandle,
+  ctx: PublicContext,
   id: string,
 ): Promise<FrozenReconciliation | undefined> {
-  const row = await database.db
-    .selectFrom('reconciliations')
-    .selectAll()
-    .where('id', '=', id)
-    .executeTakeFirst();
+  const row = await findReconciliationRow(ctx.database.db, id);
   if (!row) return undefined;
-  const successor = await database.db
-    .selectFrom('reconciliations')
-    .select('id')
-    .where('supersedes', '=', id)
-    .executeTakeFirst();
-  return toFrozen(row, successor?.id ?? null);
+  return toFrozen(row, (await successorOf(ctx.database.db, id)) ?? null);
 }
 
 interface CouncilLines {
@@ -296,12 +278,9 @@ function onlyCouncils<T extends CouncilLines>(figures: T, mine: (code: string) =
  * the provider's figures and each home's (404 when none of its councils paid anything); finance its
  * own organisation's.
  */
-export async function getReconciliation(
-  database: DatabaseHandle,
-  principal: Principal,
-  id: string,
-): Promise<FrozenReconciliation> {
-  const frozen = await findReconciliation(database, id);
+export async function getReconciliation(ctx: RequestContext, id: string): Promise<FrozenReconciliation> {
+  const { principal } = ctx;
+  const frozen = await findReconciliation(ctx, id);
   if (!frozen) throw notFound('Reconciliation');
   assertOrganisation(principal, frozen.organisationId, 'Reconciliation');
   if (principal.role !== 'commissioner') return frozen;
@@ -319,4 +298,21 @@ export async function getReconciliation(
         : {}),
     },
   };
+}
+
+/**
+ * One council's statement of a frozen reconciliation (a commissioner: of its own councils only);
+ * 404 when the council paid nothing in it.
+ */
+export async function councilReconciliationStatement(
+  ctx: RequestContext,
+  { id, councilCode }: { id: string; councilCode: string },
+): Promise<CouncilReconciliationStatement> {
+  const { principal } = ctx;
+  if (principal.role === 'commissioner' && !principal.councils.includes(councilCode)) {
+    throw notFound('Statement');
+  }
+  const statement = councilStatementOf(await getReconciliation(ctx, id), councilCode);
+  if (!statement) throw notFound('Statement');
+  return statement;
 }

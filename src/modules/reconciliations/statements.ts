@@ -1,6 +1,6 @@
+import { safeCell, toCsv } from '../../formats/csv.js';
 import { safeSheetName } from '../../formats/spreadsheet.js';
 import { loadExcel } from '../../formats/xlsx.js';
-import { safeCell, toCsv } from '../../http/csv.js';
 import type { FrozenReconciliation } from './service.js';
 
 /**
@@ -73,6 +73,8 @@ export function councilStatementOf(
   frozen: FrozenReconciliation,
   councilCode: string,
 ): CouncilReconciliationStatement | undefined {
+  // Stored documents of every rule version: those frozen under rules 1 and 2 lack members the current
+  // Settlement type requires, so the document is read as what any of them holds.
   const r = frozen.reconciliation as unknown as StoredFigures;
   const charged = r.incomeByCouncil.find((line) => line.councilCode === councilCode);
   if (!charged) return undefined;

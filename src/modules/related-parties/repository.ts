@@ -64,6 +64,7 @@ export async function updateRelatedParty(
     >
   > & { updated_by: string; version: number },
 ) {
+  // when the row was written: the wall clock, not the request's business clock (tests fix that one)
   return db
     .updateTable('related_parties')
     .set({ ...values, updated_at: new Date() })

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf, ROLES } from '../../http/auth.js';
+import { ROLES } from '../../core/principal.js';
 import { requireIfMatch, versionTag } from '../../http/conditional.js';
+import { contextOf } from '../../http/context.js';
 import { page, pageQuery } from '../../http/paging.js';
 import { problemSchema } from '../../http/problem.js';
 import { relatedPartyInputSchema, relatedPartyPatchSchema, relatedPartySchema } from './schemas.js';
@@ -30,7 +31,7 @@ export const relatedPartyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const party = await createRelatedParty(app.database, principalOf(request), request.id, request.body);
+      const party = await createRelatedParty(contextOf(app, request), request.body);
       return reply
         .code(201)
         .header('location', `/v1/related-parties/${party.id}`)
@@ -55,7 +56,7 @@ export const relatedPartyRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: page(relatedPartySchema), 404: problemSchema },
       },
     },
-    async (request) => pageRelatedParties(app.database, principalOf(request), request.query),
+    async (request) => pageRelatedParties(contextOf(app, request), request.query),
   );
 
   app.get(
@@ -70,7 +71,7 @@ export const relatedPartyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const party = await visibleRelatedParty(app.database, principalOf(request), request.params.id);
+      const party = await visibleRelatedParty(contextOf(app, request), request.params.id);
       return reply.header('etag', versionTag(party.version)).send(party);
     },
   );
@@ -96,18 +97,15 @@ export const relatedPartyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
+      const ctx = contextOf(app, request);
       // 404 before 428/412, so that another tenant's party stays unseen
-      const current = await visibleRelatedParty(app.database, principal, request.params.id);
-      const version = requireIfMatch(request, current.version);
-      const party = await changeRelatedParty(
-        app.database,
-        principal,
-        request.id,
-        request.params.id,
-        version,
-        request.body,
-      );
+      const current = await visibleRelatedParty(ctx, request.params.id);
+      const expectedVersion = requireIfMatch(request, current.version);
+      const party = await changeRelatedParty(ctx, {
+        id: request.params.id,
+        expectedVersion,
+        patch: request.body,
+      });
       return reply.header('etag', versionTag(party.version)).send(party);
     },
   );

@@ -1,12 +1,11 @@
-import type { DatabaseHandle } from '../../db/database.js';
+import type { RequestContext } from '../../core/context.js';
+import { conflictOnUniqueViolation, invalidField, notFound, StaleError } from '../../core/errors.js';
+import { decodeCursor, pageOf } from '../../core/paging.js';
+import { assertOrganisation } from '../../core/principal.js';
 import { DomainValidationError, type FieldIssue } from '../../domain/errors.js';
 import type { CostModel, RelatedParty } from '../../domain/pricing/index.js';
-import { assertOrganisation, notFound, type Principal } from '../../http/auth.js';
-import { stale } from '../../http/conditional.js';
-import { conflictOnUniqueViolation, invalidField } from '../../http/errors.js';
-import { decodeCursor, pageOf } from '../../http/paging.js';
-import { recordAudit } from '../audit/repository.js';
-import { findOrganisation } from '../organisations/repository.js';
+import { recordAudit } from '../audit/index.js';
+import { findOrganisation } from '../organisations/index.js';
 import {
   findRelatedParty,
   insertRelatedParty,
@@ -24,23 +23,18 @@ import type { RelatedPartyInput, RelatedPartyPatch, RelatedPartyRecord } from '.
 // before and after. Commissioners and the regulator read every organisation's register.
 
 /** A party the principal may see, or 404 (a missing one and another tenant's alike). */
-export async function visibleRelatedParty(
-  database: DatabaseHandle,
-  principal: Principal,
-  id: string,
-): Promise<RelatedPartyRecord> {
-  const row = await findRelatedParty(database.db, id);
+export async function visibleRelatedParty(ctx: RequestContext, id: string): Promise<RelatedPartyRecord> {
+  const row = await findRelatedParty(ctx.database.db, id);
   if (!row) throw notFound('Related party');
-  assertOrganisation(principal, row.organisation_id, 'Related party');
+  assertOrganisation(ctx.principal, row.organisation_id, 'Related party');
   return toRelatedParty(row);
 }
 
 export async function createRelatedParty(
-  database: DatabaseHandle,
-  principal: Principal,
-  requestId: string,
+  ctx: RequestContext,
   input: RelatedPartyInput,
 ): Promise<RelatedPartyRecord> {
+  const { database, principal } = ctx;
   const organisationId = input.organisationId ?? principal.organisationId;
   if (!organisationId) throw invalidField('/organisationId', 'is required');
   if (principal.role === 'finance' && organisationId !== principal.organisationId) {
@@ -66,7 +60,7 @@ export async function createRelatedParty(
       const party = toRelatedParty(row);
       await recordAudit(trx, {
         principal,
-        requestId,
+        requestId: ctx.requestId,
         action: 'create',
         resourceType: 'related_party',
         resourceId: party.id,
@@ -88,33 +82,19 @@ export async function createRelatedParty(
  * a change made since is a 412, checked again under the row's lock.
  */
 export async function changeRelatedParty(
-  database: DatabaseHandle,
-  principal: Principal,
-  requestId: string,
-  id: string,
-  expectedVersion: number,
-  patch: RelatedPartyPatch,
+  ctx: RequestContext,
+  change: { id: string; expectedVersion: number; patch: RelatedPartyPatch },
 ): Promise<RelatedPartyRecord> {
-  return database.db.transaction().execute(async (trx) => {
+  const { principal } = ctx;
+  const { id, expectedVersion, patch } = change;
+  return ctx.database.db.transaction().execute(async (trx) => {
     const before = await lockRelatedParty(trx, id);
     if (!before) throw notFound('Related party');
     assertOrganisation(principal, before.organisation_id, 'Related party');
-    if (before.version !== expectedVersion) throw stale(before.version);
-    const from = patch.from ?? before.from_date;
-    const to = patch.to === undefined ? before.to_date : patch.to;
-    if (to !== null && to < from) {
-      throw invalidField(
-        patch.to === undefined ? '/from' : '/to',
-        `the relationship cannot end (${to}) before it starts (${from})`,
-      );
-    }
+    if (before.version !== expectedVersion) throw new StaleError(before.version);
+    const { from, to } = patchedDates(before, patch);
     const row = await updateRelatedParty(trx, id, {
-      ...(patch.name !== undefined ? { name: patch.name } : {}),
-      ...(patch.companiesHouseNumber !== undefined
-        ? { companies_house_number: patch.companiesHouseNumber }
-        : {}),
-      ...(patch.relationship !== undefined ? { relationship: patch.relationship } : {}),
-      ...(patch.description !== undefined ? { description: patch.description } : {}),
+      ...patchedDetails(patch),
       from_date: from,
       to_date: to,
       updated_by: principal.actor,
@@ -123,8 +103,8 @@ export async function changeRelatedParty(
     const party = toRelatedParty(row);
     await recordAudit(trx, {
       principal,
-      requestId,
-      action: patch.to !== undefined && patch.to !== null && before.to_date === null ? 'end' : 'update',
+      requestId: ctx.requestId,
+      action: endsRelationship(before, patch) ? 'end' : 'update',
       resourceType: 'related_party',
       resourceId: id,
       organisationId: party.organisationId,
@@ -135,12 +115,50 @@ export async function changeRelatedParty(
   });
 }
 
+/**
+ * The relationship's first and last day once patched (a day the patch leaves out stays as the register
+ * has it); a 422 at the field changed when it would end before it starts.
+ */
+function patchedDates(
+  before: RelatedPartyRow,
+  patch: RelatedPartyPatch,
+): { from: RelatedPartyRow['from_date']; to: RelatedPartyRow['to_date'] } {
+  const from = patch.from ?? before.from_date;
+  const to = patch.to === undefined ? before.to_date : patch.to;
+  if (to !== null && to < from) {
+    throw invalidField(
+      patch.to === undefined ? '/from' : '/to',
+      `the relationship cannot end (${to}) before it starts (${from})`,
+    );
+  }
+  return { from, to };
+}
+
+/** The party's details the patch changes, in the register's columns. */
+function patchedDetails(
+  patch: RelatedPartyPatch,
+): Partial<Pick<RelatedPartyRow, 'name' | 'companies_house_number' | 'relationship' | 'description'>> {
+  return {
+    ...(patch.name !== undefined ? { name: patch.name } : {}),
+    ...(patch.companiesHouseNumber !== undefined
+      ? { companies_house_number: patch.companiesHouseNumber }
+      : {}),
+    ...(patch.relationship !== undefined ? { relationship: patch.relationship } : {}),
+    ...(patch.description !== undefined ? { description: patch.description } : {}),
+  };
+}
+
+/** Whether the patch ends a relationship the register had as ongoing (audited as `end`). */
+function endsRelationship(before: RelatedPartyRow, patch: RelatedPartyPatch): boolean {
+  return patch.to !== undefined && patch.to !== null && before.to_date === null;
+}
+
 /** The register of one organisation or, for admin, commissioners and the regulator, of all. */
 export async function pageRelatedParties(
-  database: DatabaseHandle,
-  principal: Principal,
+  ctx: RequestContext,
   query: { organisation?: string | undefined; cursor?: string | undefined; limit: number },
 ) {
+  const { principal } = ctx;
   if (
     principal.role === 'finance' &&
     query.organisation !== undefined &&
@@ -151,7 +169,7 @@ export async function pageRelatedParties(
   const organisationId =
     principal.role === 'finance' ? (principal.organisationId ?? undefined) : query.organisation;
   const afterId = query.cursor ? decodeCursor(query.cursor, ['uuid'])[0] : undefined;
-  const rows = await listRelatedParties(database.db, { organisationId, afterId, limit: query.limit });
+  const rows = await listRelatedParties(ctx.database.db, { organisationId, afterId, limit: query.limit });
   return pageOf(rows, query.limit, toRelatedParty, (party) => [party.id]);
 }
 

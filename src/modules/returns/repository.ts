@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { finishedImport } from '../actuals/repository.js';
+import { finishedImport } from '../actuals/index.js';
 
 type Db = Kysely<Database>;
 
@@ -9,6 +9,16 @@ export async function organisationIdsAfter(db: Db, afterId: string | null, limit
   let query = db.selectFrom('organisations').select('id').orderBy('id').limit(limit);
   if (afterId !== null) query = query.where('id', '>', afterId);
   return (await query.execute()).map((row) => row.id);
+}
+
+/** True when the organisation exists. */
+export async function organisationExists(db: Db, organisationId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('organisations')
+    .select('id')
+    .where('id', '=', organisationId)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export async function councilNames(db: Db): Promise<Record<string, string>> {

@@ -1,13 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { annualReturnJsonSchema } from '../../domain/returns/schema.js';
-import { type Spool, spool } from '../../formats/spool.js';
-import { assertOrganisation, principalOf } from '../../http/auth.js';
-import { attachment } from '../../http/csv.js';
+import { attachment } from '../../formats/download.js';
+import { contextOf } from '../../http/context.js';
 import { financialYear } from '../../http/dates.js';
 import { ProblemError } from '../../http/errors.js';
 import { requestLifetime } from '../../http/lifetime.js';
@@ -15,24 +13,18 @@ import { negotiate } from '../../http/negotiate.js';
 import { problem, problemSchema, problemTypes } from '../../http/problem.js';
 import { Slots } from '../../http/slots.js';
 import { projectPath } from '../../paths.js';
-import { todayInEngland } from '../fee-schedules/service.js';
 import {
-  exportPieces,
-  financialYearPeriod,
-  hashing,
   isFinancialYear,
+  produceReturn,
   RETURN_FORMATS,
   RETURN_TABLES,
-  type Reader,
   type ReturnFormat,
+  type ReturnOutcome,
   type ReturnProof,
-  type ReturnScope,
+  type ReturnTable,
   type ReturnVersion,
-  readingFrom,
   registerReturnKey,
-  rememberHash,
-  returnVersion,
-  signReturn,
+  returnScope,
 } from './service.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -57,8 +49,6 @@ const SUPERSEDED_SCHEMA_PATHS: Array<[path: string, version: number]> = [
   ['returns/annual-return.v1.schema.json', 1],
 ];
 
-/** The most an all-providers export may spool (a national export is tens of MiB). */
-const MAX_EXPORT_BYTES = 2 * 1024 ** 3;
 /** All-providers exports produced at once, in this process. */
 const exportSlots = new Slots(Math.max(1, availableParallelism()), 'exports of every provider are');
 
@@ -88,6 +78,54 @@ function clientIsCurrent(request: FastifyRequest, version: ReturnVersion): boole
   if (!since || version.lastModified === null) return false;
   const sinceMs = Date.parse(since);
   return Number.isFinite(sinceMs) && Math.floor(version.lastModified.getTime() / 1000) * 1000 <= sinceMs;
+}
+
+/**
+ * The format asked for: `?format=`, else the Accept header (406 when it accepts none); a 400 when
+ * `?table=` is given for another format than CSV.
+ */
+function exportFormat(
+  query: { format?: ReturnFormat | undefined; table?: ReturnTable | undefined },
+  accept: string | undefined,
+): ReturnFormat {
+  const format: ReturnFormat =
+    query.format ?? FORMAT_OF[negotiate(accept, ['application/json', 'text/csv', XLSX])]!;
+  if (query.table !== undefined && format !== 'csv') {
+    throw new ProblemError(
+      problem(400, '/table: applies to the CSV export only', problemTypes.validation, {
+        errors: [{ pointer: '/table', message: 'applies to the CSV export only', in: 'query' }],
+      }),
+    );
+  }
+  return format;
+}
+
+/** The download's name without extension: the year, the organisation if one, the table of a CSV. */
+function returnFileName(
+  financialYear: string,
+  organisationId: string | null,
+  format: ReturnFormat,
+  table: ReturnTable,
+): string {
+  const organisation = organisationId ? `-${organisationId}` : '';
+  const tablePart = format === 'csv' ? `-${table}` : '';
+  return `annual-return-${financialYear}${organisation}${tablePart}`;
+}
+
+/** Sends a produced return with its ETag, proof headers, content type and, but for JSON, as a download. */
+function sendReturn(
+  reply: FastifyReply,
+  produced: Extract<ReturnOutcome, { outcome: 'produced' }>,
+  format: ReturnFormat,
+  name: string,
+): FastifyReply {
+  const { proof, data } = produced;
+  reply.header('etag', `"${proof.hash}"`).headers(proofHeaders(proof));
+  reply.header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : MEDIA[format]);
+  if (format !== 'json') reply.header('content-disposition', attachment(`${name}.${format}`));
+  if (Buffer.isBuffer(data)) return reply.send(data);
+  reply.header('content-length', String(data.bytes));
+  return reply.send(data.open());
 }
 
 export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -169,117 +207,46 @@ export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
+      const ctx = contextOf(app, request);
       const { financialYear } = request.params;
       const query = request.query;
-      const format: ReturnFormat =
-        query.format ?? FORMAT_OF[negotiate(request.headers.accept, ['application/json', 'text/csv', XLSX])]!;
-      if (query.table !== undefined && format !== 'csv') {
-        throw new ProblemError(
-          problem(400, '/table: applies to the CSV export only', problemTypes.validation, {
-            errors: [{ pointer: '/table', message: 'applies to the CSV export only', in: 'query' }],
-          }),
-        );
-      }
-      let organisationId = query.organisation ?? null;
-      if (principal.role === 'finance') organisationId ??= principal.organisationId;
-      if (organisationId !== null) assertOrganisation(principal, organisationId, 'Organisation');
-      if (organisationId === null && principal.role !== 'admin' && principal.role !== 'regulator') {
+      const format = exportFormat(query, request.headers.accept);
+      const scope = returnScope(ctx, { financialYear, organisationId: query.organisation });
+      if (!scope) {
         throw new ProblemError(
           problem(403, 'Only the regulator may export every provider: name an organisation'),
         );
       }
+      const { organisationId } = scope;
       const table = query.table ?? 'costs';
-      const scope: ReturnScope = {
-        financialYear,
-        period: financialYearPeriod(financialYear),
-        asOf: todayInEngland(app.clock()),
-        organisationId,
-      };
 
-      await registerReturnKey(app.database, app.signingKey);
+      // before the export's snapshot: on PGlite the snapshot holds the only connection
+      await registerReturnKey(ctx, app.signingKey);
       const signal = requestLifetime(reply as FastifyReply, app.config.EXPORT_TIMEOUT_MS);
-      const generatedAt = new Date().toISOString();
-      const name = `annual-return-${financialYear}${organisationId ? `-${organisationId}` : ''}${format === 'csv' ? `-${table}` : ''}`;
+      const name = returnFileName(financialYear, organisationId, format, table);
       reply.header('vary', 'Accept').header('cache-control', 'private, no-cache');
 
-      // The body is produced whole, at the database's speed, before a byte is sent: the snapshot is
-      // released before the client reads, so a slow or stalled reader holds nothing but a file.
-      // PostgreSQL: one snapshot for the version and every row. PGlite: one connection for everyone,
-      // so each chunk of organisations is read in a short snapshot of its own, other requests between.
-      const oneSnapshot = organisationId !== null || app.database.engine === 'postgres';
-      const snapshot = () =>
-        app.database.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only');
-      const produced = await snapshot().execute(async (trx) => {
-        if (organisationId !== null) {
-          const exists = await trx
-            .selectFrom('organisations')
-            .select('id')
-            .where('id', '=', organisationId)
-            .executeTakeFirst();
-          if (!exists) throw new ProblemError(problem(404, 'Organisation not found'));
-        }
-        const version = await returnVersion(trx, scope, format, table);
-        if (version.lastModified) reply.header('last-modified', version.lastModified.toUTCString());
-        if (clientIsCurrent(request, version)) return { version, body: null };
-        if (!oneSnapshot) return { version, body: undefined };
-        return { version, body: await produce(readingFrom(trx), version) };
+      const produced = await produceReturn(ctx, {
+        scope,
+        format,
+        table,
+        signingKey: app.signingKey,
+        signal,
+        slots: exportSlots,
+        clientHas: (version) => {
+          if (version.lastModified) reply.header('last-modified', version.lastModified.toUTCString());
+          return clientIsCurrent(request, version);
+        },
       });
-      if (produced.body === null) {
+      if (produced.outcome === 'unknown-organisation') {
+        throw new ProblemError(problem(404, 'Organisation not found'));
+      }
+      if (produced.outcome === 'not-modified') {
         const { version } = produced;
         reply.header('etag', version.knownHash ? `"${version.knownHash}"` : `W/"${version.tag}"`);
         return (reply as FastifyReply).code(304).send();
       }
-      const body =
-        produced.body ??
-        (await produce(
-          async (read) => {
-            await yieldToEventLoop(); // other requests between the chunks (see importActuals)
-            return snapshot().execute(read);
-          },
-          produced.version,
-          async () => {
-            // Read in several snapshots: the hash is remembered only when nothing changed meanwhile.
-            const after = await snapshot().execute((trx) => returnVersion(trx, scope, format, table));
-            return after.tag === produced.version.tag;
-          },
-        ));
-
-      const proof = signReturn(app.signingKey, body.hash);
-      reply.header('etag', `"${proof.hash}"`).headers(proofHeaders(proof));
-      reply.header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : MEDIA[format]);
-      if (format !== 'json') reply.header('content-disposition', attachment(`${name}.${format}`));
-      if (Buffer.isBuffer(body.data)) return (reply as FastifyReply).send(body.data);
-      reply.header('content-length', String(body.data.bytes));
-      return (reply as FastifyReply).send(body.data.open());
-
-      /**
-       * The whole body and its hash. One provider is small: in memory. Every provider: spooled to a
-       * private temporary file (removed when sent or abandoned), at most one export per CPU at once.
-       */
-      async function produce(
-        read: Reader,
-        version: ReturnVersion,
-        unchanged: () => Promise<boolean> = async () => true,
-      ): Promise<{ hash: string; data: Buffer | Spool }> {
-        const { body, result } = hashing(exportPieces(read, scope, format, table, generatedAt));
-        let data: Buffer | Spool;
-        if (organisationId !== null) {
-          const chunks: Buffer[] = [];
-          for await (const chunk of body) chunks.push(chunk);
-          data = Buffer.concat(chunks);
-        } else {
-          data = await exportSlots.run(() => spool(body, { maxBytes: MAX_EXPORT_BYTES, signal }));
-        }
-        try {
-          const hash = await result;
-          if (await unchanged()) rememberHash(version.tag, hash);
-          return { hash, data };
-        } catch (error) {
-          if (!Buffer.isBuffer(data)) await data.remove(); // never sent: its file would stay behind
-          throw error;
-        }
-      }
+      return sendReturn(reply as FastifyReply, produced, format, name);
     },
   );
 };

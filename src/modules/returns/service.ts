@@ -1,6 +1,9 @@
 import { createHash, type Hash } from 'node:crypto';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
+import type { RequestContext } from '../../core/context.js';
+import { assertOrganisation } from '../../core/principal.js';
 import type { DatabaseHandle } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import { canonicalJson, signHash } from '../../domain/proofs.js';
@@ -14,15 +17,16 @@ import {
   type Totals,
 } from '../../domain/returns/index.js';
 import { SETTLEMENT_RULE } from '../../domain/settlement/index.js';
+import { CSV_NEEDS_QUOTES, safeCell } from '../../formats/csv.js';
+import { type Spool, spool } from '../../formats/spool.js';
 import { safeSheetName } from '../../formats/spreadsheet.js';
 import { loadExcel } from '../../formats/xlsx.js';
 import { fixZipTimestamps } from '../../formats/zip-timestamps.js';
-import { CSV_NEEDS_QUOTES, safeCell } from '../../http/csv.js';
-import { registerSigningKey } from '../fee-schedules/proofs.js';
-import type { SigningKey } from '../fee-schedules/signing.js';
-import { rateTables } from '../rates/repository.js';
-import { loadBooks, type Period } from '../settlements/repository.js';
-import { councilNames, organisationIdsAfter, returnFingerprint } from './repository.js';
+import type { SigningKey } from '../fee-schedules/index.js';
+import { registerSigningKey, todayInEngland } from '../fee-schedules/index.js';
+import { rateTables } from '../rates/index.js';
+import { loadBooks, type Period } from '../settlements/index.js';
+import { councilNames, organisationExists, organisationIdsAfter, returnFingerprint } from './repository.js';
 
 export const RETURN_FORMATS = ['json', 'csv', 'xlsx'] as const;
 export type ReturnFormat = (typeof RETURN_FORMATS)[number];
@@ -314,102 +318,115 @@ function homeRow(year: string, organisation: OrganisationReturn, home: HomeRetur
 
 /** The rows of one organisation for a table (the long cost table: one row per home × code). */
 export function tableRows(table: ReturnTable, year: string, organisation: OrganisationReturn): Cell[][] {
-  if (table === 'rebates') {
-    // what the provider owes each council, as settled at the level the cap is tested on
-    return organisation.totals.rebates.byCouncil.map((line) => [
-      year,
-      organisation.id,
-      organisation.name,
-      organisation.capScope,
-      organisation.status,
-      organisation.outcome,
-      line.councilCode,
-      line.councilName,
-      line.charged,
-      line.share,
-      line.rebate,
-    ]);
-  }
-  const rows: Cell[][] = [];
-  for (const home of organisation.homes) {
-    if (table === 'related-parties') {
-      for (const line of home.relatedPartyTransactions) {
-        rows.push([
-          year,
-          organisation.id,
-          organisation.name,
-          organisation.capScope,
-          home.id,
-          home.ofstedUrn,
-          home.name,
-          line.partyId,
-          line.partyName,
-          line.relationship,
-          line.category,
-          line.code,
-          line.paid,
-          line.allowance,
-          line.excess,
-          home.relatedParties.excess,
-          home.relatedParties.adjustedCost,
-          home.relatedParties.adjustedSurplus,
-          organisation.totals.relatedParties.excess,
-          organisation.totals.relatedParties.adjustedCost,
-          organisation.totals.relatedParties.adjustedSurplus,
-        ]);
-      }
-    } else if (table === 'homes') rows.push(homeRow(year, organisation, home));
-    else if (table === 'costs') {
-      for (const line of home.actualCosts.byCode) {
-        rows.push([
-          year,
-          organisation.id,
-          organisation.name,
-          home.id,
-          home.ofstedUrn,
-          home.name,
-          line.category,
-          line.code,
-          line.amount,
-        ]);
-      }
-    } else if (table === 'fees') {
-      for (const fee of home.fees) {
-        rows.push([
-          year,
-          organisation.id,
-          home.id,
-          home.ofstedUrn,
-          fee.feeScheduleId,
-          fee.version,
-          fee.periodLabel,
-          fee.effectiveFrom,
-          fee.inForceFrom,
-          fee.inForceTo,
-          fee.daysInForce,
-          fee.weeklyFeePerChild,
-          fee.surplusRate,
-          fee.hash,
-        ]);
-      }
-    } else {
-      // a home's own rebates exist only where the cap is tested on each home; else the column is empty
-      const rebates = new Map(home.rebates.byCouncil.map((line) => [line.councilCode, line.rebate]));
-      for (const line of home.income.byCouncil) {
-        rows.push([
-          year,
-          organisation.id,
-          home.id,
-          home.ofstedUrn,
-          line.councilCode,
-          line.councilName,
-          line.amount,
-          home.rebates.total === null ? null : (rebates.get(line.councilCode) ?? '0.00'),
-        ]);
-      }
-    }
-  }
-  return rows;
+  if (table === 'rebates') return rebateRows(year, organisation);
+  const rowsOfHome = HOME_ROWS[table];
+  return organisation.homes.flatMap((home) => rowsOfHome(year, organisation, home));
+}
+
+/** What the provider owes each council, as settled at the level the cap is tested on. */
+function rebateRows(year: string, organisation: OrganisationReturn): Cell[][] {
+  return organisation.totals.rebates.byCouncil.map((line) => [
+    year,
+    organisation.id,
+    organisation.name,
+    organisation.capScope,
+    organisation.status,
+    organisation.outcome,
+    line.councilCode,
+    line.councilName,
+    line.charged,
+    line.share,
+    line.rebate,
+  ]);
+}
+
+type HomeRows = (year: string, organisation: OrganisationReturn, home: HomeReturn) => Cell[][];
+
+/** The rows of one home for each table but `rebates` (which is the provider's). */
+const HOME_ROWS: Record<Exclude<ReturnTable, 'rebates'>, HomeRows> = {
+  'related-parties': relatedPartyRows,
+  homes: (year, organisation, home) => [homeRow(year, organisation, home)],
+  costs: costRows,
+  fees: feeRows,
+  councils: councilRows,
+};
+
+/** A home's related-party transactions, one row per party and code, with the home's and provider's totals. */
+function relatedPartyRows(year: string, organisation: OrganisationReturn, home: HomeReturn): Cell[][] {
+  return home.relatedPartyTransactions.map((line) => [
+    year,
+    organisation.id,
+    organisation.name,
+    organisation.capScope,
+    home.id,
+    home.ofstedUrn,
+    home.name,
+    line.partyId,
+    line.partyName,
+    line.relationship,
+    line.category,
+    line.code,
+    line.paid,
+    line.allowance,
+    line.excess,
+    home.relatedParties.excess,
+    home.relatedParties.adjustedCost,
+    home.relatedParties.adjustedSurplus,
+    organisation.totals.relatedParties.excess,
+    organisation.totals.relatedParties.adjustedCost,
+    organisation.totals.relatedParties.adjustedSurplus,
+  ]);
+}
+
+/** A home's actual costs, one row per code. */
+function costRows(year: string, organisation: OrganisationReturn, home: HomeReturn): Cell[][] {
+  return home.actualCosts.byCode.map((line) => [
+    year,
+    organisation.id,
+    organisation.name,
+    home.id,
+    home.ofstedUrn,
+    home.name,
+    line.category,
+    line.code,
+    line.amount,
+  ]);
+}
+
+/** A home's fee versions in force in the year. */
+function feeRows(year: string, organisation: OrganisationReturn, home: HomeReturn): Cell[][] {
+  return home.fees.map((fee) => [
+    year,
+    organisation.id,
+    home.id,
+    home.ofstedUrn,
+    fee.feeScheduleId,
+    fee.version,
+    fee.periodLabel,
+    fee.effectiveFrom,
+    fee.inForceFrom,
+    fee.inForceTo,
+    fee.daysInForce,
+    fee.weeklyFeePerChild,
+    fee.surplusRate,
+    fee.hash,
+  ]);
+}
+
+/** A home's income by council, with the home's own rebate to each council. */
+function councilRows(year: string, organisation: OrganisationReturn, home: HomeReturn): Cell[][] {
+  // a home's own rebates exist only where the cap is tested on each home; else the column is empty
+  const rebates = new Map(home.rebates.byCouncil.map((line) => [line.councilCode, line.rebate]));
+  return home.income.byCouncil.map((line) => [
+    year,
+    organisation.id,
+    home.id,
+    home.ofstedUrn,
+    line.councilCode,
+    line.councilName,
+    line.amount,
+    home.rebates.total === null ? null : (rebates.get(line.councilCode) ?? '0.00'),
+  ]);
 }
 
 function csvLine(cells: readonly Cell[]): string {
@@ -659,10 +676,10 @@ const registered = new WeakMap<SigningKey, Promise<void>>();
  * Makes sure the signing key is listed at /.well-known/fee-schedule-keys.json (once per key). Call
  * it before opening the export's snapshot: on PGlite the snapshot holds the only connection.
  */
-export function registerReturnKey(database: DatabaseHandle, signingKey: SigningKey): Promise<void> {
+export function registerReturnKey(ctx: { database: DatabaseHandle }, signingKey: SigningKey): Promise<void> {
   let done = registered.get(signingKey);
   if (!done) {
-    done = registerSigningKey(database.db, signingKey);
+    done = registerSigningKey(ctx.database.db, signingKey);
     done.catch(() => registered.delete(signingKey));
     registered.set(signingKey, done);
   }
@@ -726,4 +743,131 @@ export function exportPieces(
   if (format === 'csv') return csvPieces(scope, table, returns);
   if (format === 'xlsx') return xlsxPieces(scope, returns);
   return jsonPieces(scope, generatedAt, returns);
+}
+
+// ── producing an export ─────────────────────────────────────────────────────────────────────────
+
+/** The most an all-providers export may spool (a national export is tens of MiB). */
+const MAX_EXPORT_BYTES = 2 * 1024 ** 3;
+
+/**
+ * The return a principal asks for: a finance key's own organisation when it names none; every
+ * provider when no organisation is named (undefined when the principal may not export every provider:
+ * only the regulator and admin may).
+ */
+export function returnScope(
+  ctx: RequestContext,
+  { financialYear, organisationId }: { financialYear: string; organisationId?: string | undefined },
+): ReturnScope | undefined {
+  const { principal } = ctx;
+  let organisation = organisationId ?? null;
+  if (principal.role === 'finance') organisation ??= principal.organisationId;
+  if (organisation !== null) assertOrganisation(principal, organisation, 'Organisation');
+  if (organisation === null && principal.role !== 'admin' && principal.role !== 'regulator') return undefined;
+  return {
+    financialYear,
+    period: financialYearPeriod(financialYear),
+    asOf: todayInEngland(ctx.clock()),
+    organisationId: organisation,
+  };
+}
+
+/** Heavy work run a few at a time (the process's export slots); one more is refused at once. */
+export interface WorkLimit {
+  run<T>(work: () => Promise<T>): Promise<T>;
+}
+
+export interface ReturnRequest {
+  scope: ReturnScope;
+  format: ReturnFormat;
+  table: ReturnTable;
+  signingKey: SigningKey;
+  /** Ends the work when the client goes away or the time is up. */
+  signal: AbortSignal;
+  /** How many every-provider exports may be spooled at once. */
+  slots: WorkLimit;
+  /**
+   * Told the version of the data before anything is produced; true when the client's copy is
+   * current (then nothing is produced).
+   */
+  clientHas: (version: ReturnVersion) => boolean;
+}
+
+export type ReturnOutcome =
+  /** The organisation named does not exist. */
+  | { outcome: 'unknown-organisation' }
+  /** The client's copy is current. */
+  | { outcome: 'not-modified'; version: ReturnVersion }
+  /** The whole body (in memory, or spooled to a file for every provider) and its signed hash. */
+  | { outcome: 'produced'; proof: ReturnProof; data: Buffer | Spool };
+
+/**
+ * Produces an export whole, at the database's speed, before a byte is sent: the snapshot is released
+ * before the client reads, so a slow or stalled reader holds nothing but a file. PostgreSQL: one
+ * snapshot (repeatable read, read only) for the version and every row. PGlite: one connection for
+ * everyone, so each chunk of organisations is read in a short snapshot of its own, other requests
+ * between, and the hash is remembered only when nothing changed meanwhile. Call registerReturnKey first.
+ */
+export async function produceReturn(ctx: RequestContext, request: ReturnRequest): Promise<ReturnOutcome> {
+  const { database } = ctx;
+  const { scope, format, table, signingKey, signal, slots } = request;
+  const generatedAt = ctx.clock().toISOString();
+  const oneSnapshot = scope.organisationId !== null || database.engine === 'postgres';
+  const snapshot = () =>
+    database.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only');
+
+  /**
+   * The whole body and its hash. One provider is small: in memory. Every provider: spooled to a
+   * private temporary file (removed when sent or abandoned), at most one export per slot at once.
+   */
+  async function produce(
+    read: Reader,
+    version: ReturnVersion,
+    unchanged: () => Promise<boolean> = async () => true,
+  ): Promise<{ hash: string; data: Buffer | Spool }> {
+    const { body, result } = hashing(exportPieces(read, scope, format, table, generatedAt));
+    let data: Buffer | Spool;
+    if (scope.organisationId !== null) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) chunks.push(chunk);
+      data = Buffer.concat(chunks);
+    } else {
+      data = await slots.run(() => spool(body, { maxBytes: MAX_EXPORT_BYTES, signal }));
+    }
+    try {
+      const hash = await result;
+      if (await unchanged()) rememberHash(version.tag, hash);
+      return { hash, data };
+    } catch (error) {
+      if (!Buffer.isBuffer(data)) await data.remove(); // never sent: its file would stay behind
+      throw error;
+    }
+  }
+
+  const produced = await snapshot().execute(async (trx) => {
+    if (scope.organisationId !== null && !(await organisationExists(trx, scope.organisationId))) {
+      return undefined;
+    }
+    const version = await returnVersion(trx, scope, format, table);
+    if (request.clientHas(version)) return { version, body: null };
+    if (!oneSnapshot) return { version, body: undefined };
+    return { version, body: await produce(readingFrom(trx), version) };
+  });
+  if (produced === undefined) return { outcome: 'unknown-organisation' };
+  if (produced.body === null) return { outcome: 'not-modified', version: produced.version };
+  const body =
+    produced.body ??
+    (await produce(
+      async (read) => {
+        await yieldToEventLoop(); // other requests between the chunks (see importActuals)
+        return snapshot().execute(read);
+      },
+      produced.version,
+      async () => {
+        // Read in several snapshots: the hash is remembered only when nothing changed meanwhile.
+        const after = await snapshot().execute((trx) => returnVersion(trx, scope, format, table));
+        return after.tag === produced.version.tag;
+      },
+    ));
+  return { outcome: 'produced', proof: signReturn(signingKey, body.hash), data: body.data };
 }

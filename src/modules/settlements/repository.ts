@@ -5,9 +5,9 @@ import { formatPennies, penniesOf } from '../../domain/money.js';
 import type { Breakdown } from '../../domain/pricing/index.js';
 import type { Books } from '../../domain/settlement/books.js';
 import type { CapScope } from '../../domain/settlement/index.js';
-import { finishedImport } from '../actuals/repository.js';
-import { plainRate, toChargeSchedule } from '../fee-schedules/repository.js';
-import { currentPlacements, toChargePlacement } from '../placements/repository.js';
+import { finishedImport } from '../actuals/index.js';
+import { plainRate, toChargeSchedule } from '../fee-schedules/index.js';
+import { currentPlacements, toChargePlacement } from '../placements/index.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -165,7 +165,7 @@ export async function loadBooks(
         ...toChargeSchedule(row),
         surplusRate: plainRate(row.surplus_rate),
         hash: row.hash,
-        ...('breakdown' in row ? { breakdown: row.breakdown as Breakdown } : {}),
+        ...(row.breakdown !== undefined ? { breakdown: row.breakdown } : {}),
       })),
     })),
     placements: (placementsByOrganisation.get(organisation.id) ?? []).map(toChargePlacement),

@@ -2,9 +2,10 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { type ChargeSchedule, type Charges, computeCharges } from '../../domain/charges/index.js';
 import type { Breakdown } from '../../domain/pricing/index.js';
-import { toChargeSchedule } from '../fee-schedules/repository.js';
-import { type currentPlacements, toChargePlacement } from '../placements/repository.js';
-import { rateTables } from '../rates/repository.js';
+import { toChargeSchedule } from '../fee-schedules/index.js';
+import { type currentPlacements, toChargePlacement } from '../placements/index.js';
+import { rateTables } from '../rates/index.js';
+import { schedulesEffectiveBy } from './repository.js';
 
 type PlacementRow = Awaited<ReturnType<typeof currentPlacements>>[number];
 
@@ -23,27 +24,10 @@ export async function chargePlacements(
   from: string,
   to: string,
 ): Promise<{ charges: Charges; schedules: LoadedSchedule[] }> {
-  const rows = homeIds.length
-    ? await db
-        .selectFrom('fee_schedules')
-        .select([
-          'id',
-          'home_id',
-          'version',
-          'period_label',
-          'effective_from',
-          'published_at',
-          'weekly_fee_per_child',
-          'model',
-          'breakdown',
-        ])
-        .where('home_id', 'in', [...homeIds])
-        .where('effective_from', '<=', to)
-        .execute()
-    : [];
+  const rows = await schedulesEffectiveBy(db, homeIds, to);
   const schedules: LoadedSchedule[] = rows.map((row) => ({
     ...toChargeSchedule(row),
-    breakdown: row.breakdown as Breakdown,
+    breakdown: row.breakdown,
   }));
   const charges = computeCharges({
     from,

@@ -1,6 +1,6 @@
+import { safeCell, toCsv } from '../../formats/csv.js';
 import { safeSheetName } from '../../formats/spreadsheet.js';
 import { loadExcel } from '../../formats/xlsx.js';
-import { safeCell, toCsv } from '../../http/csv.js';
 import type { Statement } from './schemas.js';
 
 const GBP = '"£"#,##0.00';

@@ -1,8 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf } from '../../http/auth.js';
-import { attachment } from '../../http/csv.js';
+import { attachment } from '../../formats/download.js';
+import { contextOf } from '../../http/context.js';
 import { isoDate } from '../../http/dates.js';
 import { negotiate } from '../../http/negotiate.js';
 import { problemSchema } from '../../http/problem.js';
@@ -44,13 +44,11 @@ export const statementRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const format = negotiate(request.headers.accept, ['application/json', 'text/csv', XLSX]);
       const { from, to } = request.query;
-      const statement = await councilStatement(
-        app.database,
-        principalOf(request),
-        request.params.code,
+      const statement = await councilStatement(contextOf(app, request), {
+        councilCode: request.params.code,
         from,
         to,
-      );
+      });
       const filename = `statement-${statement.council.onsCode}-${from}-${to}`;
       if (format === 'text/csv') {
         return reply
@@ -97,12 +95,6 @@ export const statementRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) =>
-      homeOccupancy(
-        app.database,
-        principalOf(request),
-        request.params.id,
-        request.query.from,
-        request.query.to,
-      ),
+      homeOccupancy(contextOf(app, request), { homeId: request.params.id, ...request.query }),
   );
 };

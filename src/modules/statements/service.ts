@@ -1,13 +1,18 @@
-import type { DatabaseHandle } from '../../db/database.js';
+import type { RequestContext } from '../../core/context.js';
+import { invalidField, notFound } from '../../core/errors.js';
 import { occupancy } from '../../domain/charges/index.js';
-import type { CostModel } from '../../domain/pricing/index.js';
-import { notFound, type Principal } from '../../http/auth.js';
-import { invalidField } from '../../http/errors.js';
-import { scheduleInForce } from '../fee-schedules/repository.js';
-import { visibleHome } from '../homes/service.js';
-import { currentPlacements } from '../placements/repository.js';
+import { scheduleInForce } from '../fee-schedules/index.js';
+import { visibleHome } from '../homes/index.js';
+import { currentPlacements } from '../placements/index.js';
 import { chargePlacements } from './charges.js';
+import { findCouncilNamed, homeNames } from './repository.js';
 import type { Statement } from './schemas.js';
+
+/** A date range of a statement or an occupancy figure. */
+export interface DateRange {
+  from: string;
+  to: string;
+}
 
 function checkRange(from: string, to: string) {
   if (to < from) throw invalidField('/to', 'must not be before from');
@@ -20,19 +25,13 @@ function checkRange(from: string, to: string) {
  * charged day by day at the fee schedule in force, by the rule of src/domain/charges.
  */
 export async function councilStatement(
-  database: DatabaseHandle,
-  principal: Principal,
-  councilCode: string,
-  from: string,
-  to: string,
+  ctx: RequestContext,
+  { councilCode, from, to }: DateRange & { councilCode: string },
 ): Promise<Statement> {
+  const { database, principal } = ctx;
   if (principal.role === 'commissioner' && !principal.councils.includes(councilCode))
     throw notFound('Council');
-  const council = await database.db
-    .selectFrom('councils')
-    .selectAll()
-    .where('ons_code', '=', councilCode)
-    .executeTakeFirst();
+  const council = await findCouncilNamed(database.db, councilCode);
   if (!council) throw notFound('Council');
   checkRange(from, to);
   const organisationId = principal.role === 'finance' ? (principal.organisationId ?? undefined) : undefined;
@@ -42,9 +41,7 @@ export async function councilStatement(
     overlapping: { from, to },
   });
   const homeIds = [...new Set(rows.map((row) => row.home_id))];
-  const homes = homeIds.length
-    ? await database.db.selectFrom('homes').select(['id', 'name']).where('id', 'in', homeIds).execute()
-    : [];
+  const homes = await homeNames(database.db, homeIds);
   const { charges, schedules } = await chargePlacements(database.db, rows, homeIds, from, to);
   const homeName = new Map(homes.map((home) => [home.id, home.name]));
   const used = new Set(charges.placements.flatMap((p) => p.lines.map((line) => line.scheduleId)));
@@ -74,17 +71,15 @@ export async function councilStatement(
 }
 
 export async function homeOccupancy(
-  database: DatabaseHandle,
-  principal: Principal,
-  homeId: string,
-  from: string,
-  to: string,
+  ctx: RequestContext,
+  { homeId, from, to }: DateRange & { homeId: string },
 ) {
-  const home = await visibleHome(database, principal, homeId);
+  const { database } = ctx;
+  const home = await visibleHome(ctx, homeId);
   checkRange(from, to);
   const placements = await currentPlacements(database.db, { homeId, overlapping: { from, to } });
   const schedule = await scheduleInForce(database.db, homeId, to);
-  const planned = schedule ? (schedule.model as CostModel).home.plannedOccupancy : null;
+  const planned = schedule ? schedule.model.home.plannedOccupancy : null;
   return {
     homeId,
     from,

@@ -7,7 +7,7 @@ import {
   costModelSchema,
   priceCostModel,
 } from '../../../src/domain/pricing/index.js';
-import { toCsv } from '../../../src/http/csv.js';
+import { toCsv } from '../../../src/formats/csv.js';
 
 // The breakdown as CSV rows: method v2 §6 adds a trailing `related_party` column to a breakdown with
 // related parties, and only to one.

@@ -1,0 +1,2 @@
+export { finishedImport } from './repository.js';
+export { actualsRoutes } from './routes.js';

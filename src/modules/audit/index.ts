@@ -1,0 +1,2 @@
+export { recordAudit } from './repository.js';
+export { auditRoutes } from './routes.js';

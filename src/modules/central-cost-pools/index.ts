@@ -1,0 +1,3 @@
+export { findPool } from './repository.js';
+export { centralCostPoolRoutes } from './routes.js';
+export { centralFromPool, withPoolParties } from './service.js';

@@ -1,0 +1,1 @@
+export { costModelRoutes } from './routes.js';

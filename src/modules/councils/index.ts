@@ -1,0 +1,2 @@
+export { findCouncil } from './repository.js';
+export { councilRoutes } from './routes.js';

@@ -1,0 +1,2 @@
+export { findOrganisation } from './repository.js';
+export { organisationRoutes } from './routes.js';

@@ -1,0 +1,2 @@
+export { currentPlacements, toChargePlacement } from './repository.js';
+export { placementRoutes } from './routes.js';

@@ -1,0 +1,2 @@
+export { quoteRoutes } from './routes.js';
+export { quote, quoteCsv } from './service.js';

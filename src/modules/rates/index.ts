@@ -1,0 +1,2 @@
+export { rateTables } from './repository.js';
+export { rateRoutes } from './routes.js';

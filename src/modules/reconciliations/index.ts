@@ -1,0 +1,2 @@
+export { reconciliationRoutes } from './routes.js';
+export { findReconciliation } from './service.js';

@@ -1,0 +1,1 @@
+export { ANNUAL_RETURN_SCHEMA_PATH, returnRoutes } from './routes.js';

@@ -1,0 +1,1 @@
+export { loadBooks, type Period } from './repository.js';
