@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { ChargeEnhancement } from '../domain/charges/index.js';
 import type { RelatedPartyRelationship } from '../domain/pricing/codes.js';
 import type { Breakdown, CostModel } from '../domain/pricing/index.js';
 import type { VarianceLine } from '../domain/reconciliation/index.js';
@@ -27,15 +28,8 @@ export interface StoredPoolLine {
   marketEvidence?: string;
 }
 
-/** An enhancement of a placement: extra hours of a role of the home's cost model, for a while. */
-export interface StoredEnhancement {
-  id: string;
-  description: string;
-  roleId: string;
-  hoursPerWeek: string;
-  start: string;
-  end: string | null;
-}
+/** An enhancement of a placement (extra hours of a role of the home's cost model, for a while), as charged. */
+export type StoredEnhancement = ChargeEnhancement;
 
 /** A frozen reconciliation's document: the settlement and the variance by code, as signed. */
 export type ReconciliationDocument = Settlement & { variance: VarianceLine[] };

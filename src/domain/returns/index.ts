@@ -174,13 +174,17 @@ export interface Totals extends Figures {
   homes: number;
 }
 
-export interface OrganisationReturn {
+/** Who the provider is and how its cap applies: the facts the return and the books share. */
+export interface OrganisationFacts {
   id: string;
   name: string;
   legalForm: string;
   companiesHouseNumber: string | null;
   capRate: string;
   capScope: CapScope;
+}
+
+export interface OrganisationReturn extends OrganisationFacts {
   /** final, or provisional (the year has not ended) or incomplete (months missing): then nothing is owed. */
   status: SettlementStatus;
   outcome: SettlementOutcome;

@@ -1,15 +1,9 @@
 import type { RequestContext } from '../../core/context.js';
 import { decodeCursor, pageOf } from '../../core/paging.js';
-import { type AuditEventRow, listAuditEvents } from './repository.js';
+import { type AuditEventRow, type AuditFilter, listAuditEvents } from './repository.js';
 
-export interface AuditQuery {
-  organisationId?: string | undefined;
-  resourceType?: string | undefined;
-  resourceId?: string | undefined;
-  action?: string | undefined;
-  actor?: string | undefined;
-  from?: string | undefined;
-  to?: string | undefined;
+/** What a caller asks of the audit trail: the repository's filter, with a cursor instead of its position. */
+export interface AuditQuery extends Omit<AuditFilter, 'afterId'> {
   cursor?: string | undefined;
   limit: number;
 }

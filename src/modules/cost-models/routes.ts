@@ -38,6 +38,15 @@ function sendDraft(reply: FastifyReply, draft: CostModelDraft, status = 200) {
   return reply.code(status).header('etag', versionTag(draft.version)).send(draft);
 }
 
+// What a change of a draft (PUT or PATCH, both under If-Match) may answer.
+const draftChangeResponses = {
+  200: costModelDraftSchema,
+  404: problemSchema,
+  412: problemSchema,
+  422: problemSchema,
+  428: problemSchema,
+};
+
 export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
   /** PUT and PATCH alike: the caller's If-Match must name the current version. */
   async function changeDraft(
@@ -131,13 +140,7 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
         params: idParams,
         headers: ifMatch,
         body: costModelBodySchema,
-        response: {
-          200: costModelDraftSchema,
-          404: problemSchema,
-          412: problemSchema,
-          422: problemSchema,
-          428: problemSchema,
-        },
+        response: draftChangeResponses,
       },
     },
     async (request, reply) => changeDraft(request, reply, request.params.id, request.body),
@@ -155,13 +158,7 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
         params: idParams,
         headers: ifMatch,
         body: costModelBodySchema,
-        response: {
-          200: costModelDraftSchema,
-          404: problemSchema,
-          412: problemSchema,
-          422: problemSchema,
-          428: problemSchema,
-        },
+        response: draftChangeResponses,
       },
     },
     async (request, reply) =>

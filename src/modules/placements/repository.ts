@@ -52,21 +52,21 @@ export async function insertPlacement(
   return row.id;
 }
 
-/** Appends one version of a placement: the whole state from now on, and what changed it. */
-export async function insertVersion(
-  trx: Transaction<Database>,
-  version: {
-    placementId: string;
-    version: number;
-    homeId: string;
-    start: string;
-    end: string | null;
-    enhancements: StoredEnhancement[];
-    action: 'create' | 'end' | 'move' | 'correct' | 'enhance';
-    note: string | null;
-    recordedBy: string;
-  },
-): Promise<void> {
+/** One version of a placement: the whole state from then on, and what changed it. */
+export interface PlacementVersion {
+  placementId: string;
+  version: number;
+  homeId: string;
+  start: string;
+  end: string | null;
+  enhancements: StoredEnhancement[];
+  action: 'create' | 'end' | 'move' | 'correct' | 'enhance';
+  note: string | null;
+  recordedBy: string;
+}
+
+/** Appends one version of a placement. */
+export async function insertVersion(trx: Transaction<Database>, version: PlacementVersion): Promise<void> {
   await trx
     .insertInto('placement_versions')
     .values({

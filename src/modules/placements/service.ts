@@ -7,6 +7,7 @@ import { assertOrganisation, type Principal } from '../../core/principal.js';
 import type { Database } from '../../db/schema.js';
 import { recordAudit } from '../audit/index.js';
 import { visibleHome } from '../homes/index.js';
+import type { PlacementVersion } from './repository.js';
 import {
   councilExists,
   currentPlacements,
@@ -92,16 +93,7 @@ async function toPlacement(db: Db, id: string): Promise<Placement> {
 async function appendVersion(
   trx: Transaction<Database>,
   principal: Principal,
-  version: {
-    placementId: string;
-    version: number;
-    homeId: string;
-    start: string;
-    end: string | null;
-    enhancements: PlacementEnhancement[];
-    action: 'create' | 'end' | 'move' | 'correct' | 'enhance';
-    note?: string | undefined;
-  },
+  version: Omit<PlacementVersion, 'note' | 'recordedBy'> & { note?: string | undefined },
 ): Promise<void> {
   await insertVersion(trx, { ...version, note: version.note ?? null, recordedBy: principal.actor });
 }

@@ -3,8 +3,8 @@ import type { Database } from '../../db/schema.js';
 import type { ChargeSchedule } from '../../domain/charges/index.js';
 import { formatPennies, penniesOf } from '../../domain/money.js';
 import type { Breakdown } from '../../domain/pricing/index.js';
+import type { OrganisationFacts } from '../../domain/returns/index.js';
 import type { Books } from '../../domain/settlement/books.js';
-import type { CapScope } from '../../domain/settlement/index.js';
 import { finishedImport } from '../actuals/index.js';
 import { plainRate, toChargeSchedule } from '../fee-schedules/index.js';
 import { currentPlacements, toChargePlacement } from '../placements/index.js';
@@ -37,14 +37,7 @@ export interface LoadedHome {
 
 /** An organisation's books for a period (see src/domain/settlement/books.ts), with what the return adds. */
 export interface OrganisationBooks extends Books {
-  organisation: {
-    id: string;
-    name: string;
-    legalForm: string;
-    companiesHouseNumber: string | null;
-    capRate: string;
-    capScope: CapScope;
-  };
+  organisation: OrganisationFacts;
   homes: LoadedHome[];
 }
 
