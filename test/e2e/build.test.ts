@@ -46,10 +46,7 @@ describe('the compiled service', () => {
     // compiled JavaScript: no TypeScript syntax left, imports of .js files only
     expect(readFileSync(`${root}/${entry}`, 'utf8')).not.toMatch(/from '[^']+\.ts'/);
 
-    service = await startService(
-      { DATA_DIR: 'memory://', ADMIN_API_KEY: 'build-test-admin-key-0123456789abcdef' },
-      entry,
-    );
+    service = await startService({ DATA_DIR: dataDir }, entry);
     const rates = await fetch(`${service.address}/v1/rates/2026-27`);
     expect(rates.status).toBe(200);
     expect(((await rates.json()) as { taxYear: string }).taxYear).toBe('2026-27');
