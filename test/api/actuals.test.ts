@@ -1,6 +1,7 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { importActuals } from '../helpers/books.js';
 import { engines } from '../helpers/database.js';
 import { bearer, createHome, createKey, createOrganisation } from '../helpers/keys.js';
 
@@ -11,15 +12,15 @@ describe.each(engines)('actuals import on %s', (engine) => {
   let homeId: string;
   let keyCounter = 0;
   const inject = (options: InjectOptions) => testApp.app.inject(options);
-  const stored = async () =>
-    Number(
-      (
-        await testApp.database.handle.db
-          .selectFrom('actual_amounts')
-          .select((eb) => eb.fn.countAll<string>().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  /** The rows of actual spending stored: in all, or of one home. */
+  const stored = async (ofHome?: string) => {
+    let query = testApp.database.handle.db
+      .selectFrom('actual_amounts')
+      .innerJoin('actuals_imports', 'actuals_imports.id', 'actual_amounts.import_id')
+      .select((eb) => eb.fn.countAll<string>().as('n'));
+    if (ofHome !== undefined) query = query.where('actuals_imports.home_id', '=', ofHome);
+    return Number((await query.executeTakeFirstOrThrow()).n);
+  };
   const csv = (body: string, key = `csv-import-${engine}-${++keyCounter}`) =>
     inject({
       method: 'POST',
@@ -43,6 +44,8 @@ describe.each(engines)('actuals import on %s', (engine) => {
   ];
 
   it('imports JSON rows as a new version of each month, idempotently', async () => {
+    // a home of its own, whose months and rows are this test's alone
+    const homeId = await createHome(testApp.app, finance, 'Versioned House');
     const post = (body: object, key: string) =>
       inject({
         method: 'POST',
@@ -59,7 +62,7 @@ describe.each(engines)('actuals import on %s', (engine) => {
     const retry = await post({ rows }, 'json-import-0001');
     expect(retry.statusCode).toBe(200);
     expect(retry.json()).toMatchObject({ replayed: true, batchId: first.json().batchId });
-    expect(await stored()).toBe(3);
+    expect(await stored(homeId)).toBe(3);
     expect((await post({ rows: rows.slice(0, 1) }, 'json-import-0001')).statusCode).toBe(422);
 
     const again = await post(
@@ -75,7 +78,7 @@ describe.each(engines)('actuals import on %s', (engine) => {
       total: '2500.00',
       byCode: [{ code: 'PROPERTY_LEASE', amount: '2500.00' }],
     });
-    expect(await stored()).toBe(4); // version 1 kept
+    expect(await stored(homeId)).toBe(4); // version 1 kept
   });
 
   it("imports a CSV stream, with a byte-order mark and the provider's nominal codes", async () => {
@@ -165,6 +168,11 @@ describe.each(engines)('actuals import on %s', (engine) => {
   });
 
   it('keeps imported actuals append-only in the database', async () => {
+    // rows of its own to refuse to change: the triggers are per row
+    const homeId = await createHome(testApp.app, finance, 'Append Only House');
+    await importActuals(testApp.app, finance, homeId, [
+      { month: '2026-04', rows: [{ code: 'PROPERTY_LEASE', amount: '2400.00' }] },
+    ]);
     const { db } = testApp.database.handle;
     await expect(db.updateTable('actual_amounts').set({ amount: '0' }).execute()).rejects.toThrow(
       /append-only/,

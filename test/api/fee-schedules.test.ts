@@ -19,27 +19,172 @@ const { central: _central, ...wirralWithoutCentral } = wirral;
 
 describe.each(engines)('homes, cost models and fee schedules on %s', (engine) => {
   let testApp: TestApp;
-  let finance: Record<string, string>;
   let otherFinance: Record<string, string>;
-  let organisationId: string;
-  let homeId: string;
-  let secondHomeId: string;
-  let draftId: string;
-  let v1: { id: string; weeklyFeePerChild: string };
-  let v2: { id: string; weeklyFeePerChild: string };
 
   const inject = (options: InjectOptions) => testApp.app.inject(options);
 
   beforeAll(async () => {
     testApp = await createTestApp(engine);
-    organisationId = await createOrganisation(testApp.app, 'Wirral Homes CIC');
     const otherId = await createOrganisation(testApp.app, 'Other Homes CIC');
-    finance = bearer((await createKey(testApp.app, { role: 'finance', organisationId })).key);
     otherFinance = bearer((await createKey(testApp.app, { role: 'finance', organisationId: otherId })).key);
   });
   afterAll(() => testApp.close());
 
+  // Each test builds the books it starts from, in its own organisation (so that the pool's units, the
+  // drafts it moves and the schedules listed are that test's alone), in the order of the story:
+  // two homes → a draft sharing the pool → v1 published → the draft edited → v2 → twenty more.
+
+  /** Setup, not the test: a request that must succeed. */
+  async function ok(options: InjectOptions, status: number) {
+    const response = await inject(options);
+    if (response.statusCode !== status) {
+      throw new Error(`${options.method ?? 'GET'} ${options.url} → ${response.statusCode}: ${response.body}`);
+    }
+    return response;
+  }
+
+  /** An organisation of its own, with a finance key. */
+  async function organisation() {
+    const organisationId = await createOrganisation(testApp.app, 'Wirral Homes CIC');
+    const finance = bearer((await createKey(testApp.app, { role: 'finance', organisationId })).key);
+    return { organisationId, finance };
+  }
+
+  let urns = 0;
+  /** Oxton House as the first test registers it, with an Ofsted URN of its own (the URN is unique). */
+  const oxton = () => ({
+    name: 'Oxton House',
+    ofstedUrn: `SC${200_000 + ++urns}`,
+    hostCouncil: 'E08000015',
+    registeredPlaces: 4,
+    openedOn: '2021-05-01',
+  });
+  const RUNCORN = {
+    name: 'Runcorn Lodge',
+    hostCouncil: 'E06000006',
+    registeredPlaces: 3,
+    openedOn: '2022-01-10',
+  };
+
+  /** Oxton House (four places) and Runcorn Lodge (three): seven places in the organisation. */
+  async function twoHomes() {
+    const books = await organisation();
+    const homeId: string = (
+      await ok({ method: 'POST', url: '/v1/homes', headers: books.finance, payload: oxton() }, 201)
+    ).json().id;
+    const secondHomeId: string = (
+      await ok({ method: 'POST', url: '/v1/homes', headers: books.finance, payload: RUNCORN }, 201)
+    ).json().id;
+    return { ...books, homeId, secondHomeId };
+  }
+
+  const pool720k = {
+    period: { label: '2026-27', start: '2026-04-01', end: '2027-03-31' },
+    basis: 'places',
+    lines: [
+      { code: 'LEADERSHIP', description: 'Chief executive and directors', amount: '420000' },
+      { code: 'FINANCE', description: 'Finance and payroll', amount: '300000' },
+    ],
+  };
+
+  /** The organisation's £720,000 pool, and Oxton House's draft (ETag "1") taking its central block from it. */
+  async function withDraft() {
+    const books = await twoHomes();
+    await ok(
+      {
+        method: 'PUT',
+        url: `/v1/organisations/${books.organisationId}/central-cost-pools/2026-04-01`,
+        headers: books.finance,
+        payload: pool720k,
+      },
+      200,
+    );
+    const draftId: string = (
+      await ok(
+        {
+          method: 'POST',
+          url: `/v1/homes/${books.homeId}/cost-models`,
+          headers: books.finance,
+          payload: wirralWithoutCentral,
+        },
+        201,
+      )
+    ).json().id;
+    return { ...books, draftId };
+  }
+
+  type Schedule = { id: string; weeklyFeePerChild: string };
+  const publish = async (
+    books: { finance: Record<string, string>; draftId: string },
+    key: string,
+    payload: Record<string, unknown>,
+  ): Promise<Schedule> =>
+    (
+      await ok(
+        {
+          method: 'POST',
+          url: `/v1/cost-models/${books.draftId}/publish`,
+          headers: { ...books.finance, 'idempotency-key': key },
+          payload,
+        },
+        201,
+      )
+    ).json();
+
+  /** The draft published as v1 from 1 April 2026. */
+  async function withV1() {
+    const books = await withDraft();
+    const v1 = await publish(books, 'publish-v1-0001', { effectiveFrom: '2026-04-01' });
+    return { ...books, v1 };
+  }
+
+  /** Then the draft edited: the NI threshold to £9,100 (ETag "2"), an hourly rate to £13.50 (ETag "3"). */
+  async function withEditedDraft() {
+    const books = await withV1();
+    const url = `/v1/cost-models/${books.draftId}`;
+    const changed = await ok(
+      {
+        method: 'PATCH',
+        url,
+        headers: { ...books.finance, 'content-type': 'application/merge-patch+json', 'if-match': '"1"' },
+        payload: JSON.stringify({ rates: { niSecondaryThresholdAnnual: '9100' } }),
+      },
+      200,
+    );
+    const staff = structuredClone(changed.json().document.staffing);
+    staff[4].hourlyRate = '13.50';
+    await ok(
+      {
+        method: 'PUT',
+        url,
+        headers: { ...books.finance, 'if-match': '"2"' },
+        payload: { ...changed.json().document, staffing: staff, central: undefined },
+      },
+      200,
+    );
+    return books;
+  }
+
+  /** Then the edited draft published as v2 from 1 October 2026. */
+  async function withV2() {
+    const books = await withEditedDraft();
+    const v2 = await publish(books, 'publish-v2-0001', { effectiveFrom: '2026-10-01', costModelVersion: 3 });
+    return { ...books, v2 };
+  }
+
+  /** Then twenty more versions, from 1 November 2026: 22 schedules of the home. */
+  async function withManyVersions() {
+    const books = await withV2();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        publish(books, `more-versions-${i}-abcdef`, { effectiveFrom: '2026-11-01' }),
+      ),
+    );
+    return books;
+  }
+
   it("registers homes for the finance key's own organisation", async () => {
+    const { organisationId, finance } = await organisation();
     const home = await inject({
       method: 'POST',
       url: '/v1/homes',
@@ -54,7 +199,7 @@ describe.each(engines)('homes, cost models and fee schedules on %s', (engine) =>
     });
     expect(home.statusCode).toBe(201);
     expect(home.json()).toMatchObject({ organisationId, registeredPlaces: 4, closedOn: null });
-    homeId = home.json().id;
+    const homeId = home.json().id;
     const second = await inject({
       method: 'POST',
       url: '/v1/homes',
@@ -66,7 +211,7 @@ describe.each(engines)('homes, cost models and fee schedules on %s', (engine) =>
         openedOn: '2022-01-10',
       },
     });
-    secondHomeId = second.json().id;
+    expect(second.statusCode).toBe(201);
     const unknownCouncil = await inject({
       method: 'POST',
       url: '/v1/homes',
@@ -78,6 +223,7 @@ describe.each(engines)('homes, cost models and fee schedules on %s', (engine) =>
   });
 
   it("fills a draft's central block from the organisation's pool, and caps the surplus by its policy", async () => {
+    const { organisationId, finance, homeId } = await twoHomes();
     const pool = await inject({
       method: 'PUT',
       url: `/v1/organisations/${organisationId}/central-cost-pools/2026-04-01`,
@@ -103,7 +249,6 @@ describe.each(engines)('homes, cost models and fee schedules on %s', (engine) =>
     expect(draft.statusCode).toBe(201);
     expect(draft.headers.etag).toBe('"1"');
     const body = draft.json();
-    draftId = body.id;
     expect(body.centralSource).toBe('pool');
     expect(body.document.central).toEqual({
       poolAnnual: '720000.00',
@@ -127,6 +272,7 @@ describe.each(engines)('homes, cost models and fee schedules on %s', (engine) =>
   });
 
   it('prices a draft without publishing it', async () => {
+    const { finance, homeId, draftId } = await withDraft();
     const quote = await inject({ url: `/v1/cost-models/${draftId}/quote`, headers: finance });
     expect(quote.statusCode).toBe(200);
     const draft = (await inject({ url: `/v1/cost-models/${draftId}`, headers: finance })).json();
@@ -135,6 +281,7 @@ describe.each(engines)('homes, cost models and fee schedules on %s', (engine) =>
   });
 
   it('publishes once per Idempotency-Key, and refuses the key for another request', async () => {
+    const { organisationId, finance, homeId, draftId } = await withDraft();
     const publish = (key: string | undefined, effectiveFrom: string) =>
       inject({
         method: 'POST',
@@ -145,7 +292,7 @@ describe.each(engines)('homes, cost models and fee schedules on %s', (engine) =>
     expect((await publish(undefined, '2026-04-01')).statusCode).toBe(400);
     const first = await publish('publish-v1-0001', '2026-04-01');
     expect(first.statusCode).toBe(201);
-    v1 = first.json();
+    const v1 = first.json();
     expect(first.json()).toMatchObject({ version: 1, effectiveFrom: '2026-04-01', homeId, organisationId });
     const retry = await publish('publish-v1-0001', '2026-04-01');
     expect(retry.statusCode).toBe(200);
@@ -160,6 +307,7 @@ describe.each(engines)('homes, cost models and fee schedules on %s', (engine) =>
   });
 
   it('serves the published schedule as the engine prices its frozen model, with a strong ETag, JSON and CSV', async () => {
+    const { v1 } = await withV1();
     const response = await inject({ url: `/v1/fee-schedules/${v1.id}` });
     expect(response.statusCode).toBe(200);
     const schedule = response.json();
@@ -177,6 +325,7 @@ describe.each(engines)('homes, cost models and fee schedules on %s', (engine) =>
   });
 
   it('updates a draft only with the current ETag: 428 without, 412 when stale', async () => {
+    const { finance, draftId } = await withDraft();
     const patch = (ifMatch: string | undefined) =>
       inject({
         method: 'PATCH',
@@ -209,6 +358,7 @@ describe.each(engines)('homes, cost models and fee schedules on %s', (engine) =>
   });
 
   it('publishes v2, which supersedes v1 from its effectiveFrom, and explains the change', async () => {
+    const { finance, homeId, draftId, v1 } = await withEditedDraft();
     const published = await inject({
       method: 'POST',
       url: `/v1/cost-models/${draftId}/publish`,
@@ -216,7 +366,7 @@ describe.each(engines)('homes, cost models and fee schedules on %s', (engine) =>
       payload: { effectiveFrom: '2026-10-01', costModelVersion: 3 },
     });
     expect(published.statusCode).toBe(201);
-    v2 = published.json();
+    const v2: Schedule = published.json();
     expect(published.json().version).toBe(2);
 
     const on = async (day: string) =>
@@ -247,6 +397,7 @@ describe.each(engines)('homes, cost models and fee schedules on %s', (engine) =>
   });
 
   it('gives every concurrent publish its own version, and one schedule per Idempotency-Key', async () => {
+    const { finance, homeId, draftId } = await withV2();
     const publish = (key: string) =>
       inject({
         method: 'POST',
@@ -274,6 +425,7 @@ describe.each(engines)('homes, cost models and fee schedules on %s', (engine) =>
   });
 
   it('refuses to UPDATE or DELETE a published schedule in SQL', async () => {
+    const { v1 } = await withV1();
     const { db } = testApp.database.handle;
     await expect(
       db.updateTable('fee_schedules').set({ weekly_fee_per_child: '1.00' }).where('id', '=', v1.id).execute(),
@@ -291,6 +443,7 @@ describe.each(engines)('homes, cost models and fee schedules on %s', (engine) =>
   });
 
   it('shows which drafts a changed pool moves', async () => {
+    const { organisationId, finance, homeId, secondHomeId, draftId, v1 } = await withEditedDraft();
     const other = await inject({
       method: 'POST',
       url: `/v1/homes/${secondHomeId}/cost-models`,
@@ -324,6 +477,7 @@ describe.each(engines)('homes, cost models and fee schedules on %s', (engine) =>
   });
 
   it('lists schedules with filters and cursor paging', async () => {
+    const { organisationId, homeId } = await withManyVersions();
     const first = (
       await inject({ url: `/v1/fee-schedules?homeId=${homeId}&limit=5`, headers: adminAuth })
     ).json();

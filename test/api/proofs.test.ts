@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -31,45 +31,72 @@ function verifyCli(...files: string[]) {
 
 describe.each(engines)('tamper evidence on %s', (engine) => {
   let testApp: TestApp;
-  let organisationId: string;
-  let finance: Record<string, string>;
-  let draftId: string;
-  const scheduleIds: string[] = [];
   const dir = mkdtempSync(path.join(tmpdir(), 'chain-'));
+  /** The key a rotated service signs with: one for the file, so that the database lists two keys in all. */
+  const rotatedKey = ephemeralSigningKey();
 
-  const publishWith = async (app: FastifyInstance, effectiveFrom: string) => {
-    const response = await app.inject({
-      method: 'POST',
-      url: `/v1/cost-models/${draftId}/publish`,
-      headers: { ...finance, 'idempotency-key': `proof-${engine}-${effectiveFrom}-${scheduleIds.length}` },
-      payload: { effectiveFrom },
-    });
-    expect(response.statusCode).toBe(201);
-    scheduleIds.push(response.json().id);
-    return response.json();
-  };
-  const chain = async () =>
-    (await testApp.app.inject({ url: `/v1/organisations/${organisationId}/fee-schedule-chain` })).json();
+  /** A chain of three that the tests only read (the two that add to or alter a chain make their own). */
+  let readOnly: Chained;
 
   beforeAll(async () => {
     testApp = await createTestApp(engine);
-    organisationId = await createOrganisation(testApp.app, 'Chained Homes CIC');
-    finance = bearer((await createKey(testApp.app, { role: 'finance', organisationId })).key);
-    const inject = (options: InjectOptions) => testApp.app.inject(options);
-    const homeId = await createHome(testApp.app, finance, 'Chain House');
-    draftId = (
-      await inject({
-        method: 'POST',
-        url: `/v1/homes/${homeId}/cost-models`,
-        headers: finance,
-        payload: wirral,
-      })
-    ).json().id;
-    for (const day of ['2026-04-01', '2026-07-01', '2026-10-01']) await publishWith(testApp.app, day);
+    readOnly = await chainedOrganisation();
   });
   afterAll(() => testApp.close());
 
+  /**
+   * An organisation of its own whose draft is published three times (1 April, 1 July, 1 October
+   * 2026): a chain of three schedules. `publishWith` publishes the draft again through any app.
+   */
+  async function chainedOrganisation() {
+    const organisationId = await createOrganisation(testApp.app, 'Chained Homes CIC');
+    const finance = bearer((await createKey(testApp.app, { role: 'finance', organisationId })).key);
+    const homeId = await createHome(testApp.app, finance, 'Chain House');
+    const draft = await testApp.app.inject({
+      method: 'POST',
+      url: `/v1/homes/${homeId}/cost-models`,
+      headers: finance,
+      payload: wirral,
+    });
+    if (draft.statusCode !== 201) throw new Error(`could not create the draft: ${draft.body}`);
+    const draftId: string = draft.json().id;
+    const scheduleIds: string[] = [];
+    const publishWith = async (app: FastifyInstance, effectiveFrom: string) => {
+      const response = await app.inject({
+        method: 'POST',
+        url: `/v1/cost-models/${draftId}/publish`,
+        headers: { ...finance, 'idempotency-key': `proof-${engine}-${effectiveFrom}-${scheduleIds.length}` },
+        payload: { effectiveFrom },
+      });
+      expect(response.statusCode).toBe(201);
+      scheduleIds.push(response.json().id);
+      return response.json();
+    };
+    for (const day of ['2026-04-01', '2026-07-01', '2026-10-01']) await publishWith(testApp.app, day);
+    const chain = async () =>
+      (await testApp.app.inject({ url: `/v1/organisations/${organisationId}/fee-schedule-chain` })).json();
+    return { scheduleIds, publishWith, chain };
+  }
+  type Chained = Awaited<ReturnType<typeof chainedOrganisation>>;
+
+  /** The service restarted with another signing key, which publishes the draft a fourth time (1 December). */
+  async function publishAfterRotation(books: Chained) {
+    const rotated = await buildApp({
+      config: testApp.config,
+      database: testApp.database.handle,
+      signingKey: rotatedKey,
+      closeDatabase: false,
+    });
+    await rotated.ready();
+    try {
+      await books.publishWith(rotated, '2026-12-01');
+    } finally {
+      await rotated.close();
+    }
+  }
+
   it('gives every published schedule a signed proof chained to the one before', async () => {
+    const { scheduleIds } = readOnly;
     const proofs = [];
     for (const id of scheduleIds) {
       const response = await testApp.app.inject({ url: `/v1/fee-schedules/${id}/proof` });
@@ -90,6 +117,7 @@ describe.each(engines)('tamper evidence on %s', (engine) => {
   });
 
   it('verifies offline: the chain, and one schedule with its proof and the keys', async () => {
+    const { scheduleIds, chain } = readOnly;
     const document = await chain();
     expect(verifyEntries(document.entries, document.keys).every((c) => c.ok)).toBe(true);
     const file = path.join(dir, `chain-${engine}.json`);
@@ -113,6 +141,7 @@ describe.each(engines)('tamper evidence on %s', (engine) => {
   });
 
   it('refuses a forged signature', async () => {
+    const { chain } = readOnly;
     const document = await chain();
     const forged = ephemeralSigningKey();
     document.entries[0].proof.signature = Buffer.from('x'.repeat(64)).toString('base64');
@@ -124,22 +153,20 @@ describe.each(engines)('tamper evidence on %s', (engine) => {
   });
 
   it('keeps old signatures valid after the signing key is rotated', async () => {
-    const rotated = await buildApp({
-      config: testApp.config,
-      database: testApp.database.handle,
-      signingKey: ephemeralSigningKey(),
-      closeDatabase: false,
-    });
-    await rotated.ready();
-    await publishWith(rotated, '2026-12-01');
-    await rotated.close();
-    const document = await chain();
+    // a chain of its own, to add to
+    const books = await chainedOrganisation();
+    await publishAfterRotation(books);
+    const document = await books.chain();
     expect(document.keys).toHaveLength(2);
     expect(new Set(document.entries.map((e: { proof: { keyId: string } }) => e.proof.keyId)).size).toBe(2);
     expect(verifyEntries(document.entries, document.keys).every((c) => c.ok)).toBe(true);
   });
 
   it("names the schedule whose published figures were altered behind the service's back", async () => {
+    // a chain of four, the last signed after the key was rotated
+    const books = await chainedOrganisation();
+    await publishAfterRotation(books);
+    const { scheduleIds, chain } = books;
     const { db } = testApp.database.handle;
     const victim = scheduleIds[1]!;
     await sql`alter table fee_schedules disable trigger fee_schedules_immutable`.execute(db);

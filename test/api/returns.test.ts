@@ -4,7 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import type { InjectOptions } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/money.js';
 import { signatureValid } from '../../src/domain/proofs.js';
@@ -121,12 +121,14 @@ describe.each(engines)('annual financial return on %s', (engine) => {
 
   const drafts = new Map<string, string>();
   async function publish(
+    app: FastifyInstance,
     headers: Record<string, string>,
     homeId: string,
     model: object,
     effectiveFrom: string,
     key: string,
   ) {
+    const inject = (options: InjectOptions) => app.inject(options);
     let draftId = drafts.get(homeId);
     if (draftId === undefined) {
       const draft = await inject({
@@ -158,12 +160,14 @@ describe.each(engines)('annual financial return on %s', (engine) => {
   }
 
   async function importActuals(
+    app: FastifyInstance,
     headers: Record<string, string>,
     homeId: string,
     months: string[],
     scale: string,
     key: string,
   ) {
+    const inject = (options: InjectOptions) => app.inject(options);
     const budget = (await inject({ url: `/v1/homes/${homeId}/variance?period=2026-27`, headers })).json()
       .budget as Amount[];
     const rows = months.flatMap((month) =>
@@ -182,13 +186,16 @@ describe.each(engines)('annual financial return on %s', (engine) => {
     expect(imported.statusCode).toBe(201);
   }
 
-  beforeAll(async () => {
-    // the 2026-27 year has ended, so its return is settled
-    testApp = await createTestApp(engine, { today: '2027-06-01' });
-    admin = { authorization: `Bearer ${(await import('../helpers/app.js')).TEST_ADMIN_KEY}` };
-    regulator = bearer((await createKey(testApp.app, { role: 'regulator' })).key);
-    organisationId = await createOrganisation(testApp.app, 'Open Book CIC');
-    otherOrganisationId = await createOrganisation(testApp.app, 'Second Provider CIC');
+  /**
+   * The year's books: Open Book CIC (its cap tested home by home) with Ash House (two schedules,
+   * three placements, well under budget) and Beech House (overspent), and Second Provider CIC with
+   * Cedar House; a regulator's key and each provider's finance key.
+   */
+  async function seedYear(app: FastifyInstance) {
+    const inject = (options: InjectOptions) => app.inject(options);
+    const regulator = bearer((await createKey(app, { role: 'regulator' })).key);
+    const organisationId = await createOrganisation(app, 'Open Book CIC');
+    const otherOrganisationId = await createOrganisation(app, 'Second Provider CIC');
     // Open Book's contracts test the cap home by home, so each home's figures are settled in the return
     const policy = await inject({
       method: 'PATCH',
@@ -197,25 +204,26 @@ describe.each(engines)('annual financial return on %s', (engine) => {
       payload: { capScope: 'home' },
     });
     expect(policy.statusCode).toBe(200);
-    finance = bearer((await createKey(testApp.app, { role: 'finance', organisationId })).key);
-    otherFinance = bearer(
-      (await createKey(testApp.app, { role: 'finance', organisationId: otherOrganisationId })).key,
+    const finance = bearer((await createKey(app, { role: 'finance', organisationId })).key);
+    const otherFinance = bearer(
+      (await createKey(app, { role: 'finance', organisationId: otherOrganisationId })).key,
     );
-    const a = await createHome(testApp.app, finance, 'Ash House');
-    const b = await createHome(testApp.app, finance, 'Beech House');
-    const c = await createHome(testApp.app, otherFinance, 'Cedar House');
-    homeIds = [a, b, c];
-    await publish(finance, a, wirral, '2026-04-01', 'return-a1');
+    const a = await createHome(app, finance, 'Ash House');
+    const b = await createHome(app, finance, 'Beech House');
+    const c = await createHome(app, otherFinance, 'Cedar House');
+    const homeIds = [a, b, c];
+    await publish(app, finance, a, wirral, '2026-04-01', 'return-a1');
     // a second version from October: the return lists both, with the dates each was in force
     await publish(
+      app,
       finance,
       a,
       { ...wirral, surplus: { ...wirral.surplus, rate: '0.03' } },
       '2026-10-01',
       'return-a2',
     );
-    await publish(finance, b, smaller, '2026-04-01', 'return-b1');
-    await publish(otherFinance, c, wirral, '2026-04-01', 'return-c1');
+    await publish(app, finance, b, smaller, '2026-04-01', 'return-b1');
+    await publish(app, otherFinance, c, wirral, '2026-04-01', 'return-c1');
     const placements: Array<[Record<string, string>, string, string, string, string, string | null]> = [
       [finance, a, 'E08000015', 'WIR-101', '2026-04-01', null],
       [finance, a, 'E08000014', 'SEF-201', '2026-05-10', '2026-12-31'],
@@ -236,9 +244,19 @@ describe.each(engines)('annual financial return on %s', (engine) => {
       { length: 12 },
       (_, i) => `${i < 9 ? 2026 : 2027}-${String(((i + 3) % 12) + 1).padStart(2, '0')}`,
     );
-    await importActuals(finance, a, months, '0.5', 'return-actuals-a'); // well under budget: excess rebated
-    await importActuals(finance, b, months, '1.2', 'return-actuals-b'); // overspent
-    await importActuals(otherFinance, c, months, '0.9', 'return-actuals-c');
+    await importActuals(app, finance, a, months, '0.5', 'return-actuals-a'); // well under budget: excess rebated
+    await importActuals(app, finance, b, months, '1.2', 'return-actuals-b'); // overspent
+    await importActuals(app, otherFinance, c, months, '0.9', 'return-actuals-c');
+    return { regulator, finance, otherFinance, organisationId, otherOrganisationId, homeIds };
+  }
+
+  beforeAll(async () => {
+    // the 2026-27 year has ended, so its return is settled
+    testApp = await createTestApp(engine, { today: '2027-06-01' });
+    admin = { authorization: `Bearer ${(await import('../helpers/app.js')).TEST_ADMIN_KEY}` };
+    ({ regulator, finance, otherFinance, organisationId, otherOrganisationId, homeIds } = await seedYear(
+      testApp.app,
+    ));
   });
   afterAll(() => testApp.close());
 
@@ -348,7 +366,7 @@ describe.each(engines)('annual financial return on %s', (engine) => {
     // HTTP dates have a one-second resolution: a change in the same second as the last one is seen
     // by the ETag only (the README says to prefer If-None-Match), so the change comes a second later.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
-    await importActuals(finance, homeIds[0]!, ['2027-03'], '0.6', 'return-actuals-a-fix');
+    await importActuals(testApp.app, finance, homeIds[0]!, ['2027-03'], '0.6', 'return-actuals-a-fix');
     const changed = await inject({ url, headers: { ...finance, 'if-none-match': etag } });
     expect(changed.statusCode).toBe(200);
     expect(changed.headers.etag).not.toBe(etag);
@@ -567,40 +585,6 @@ describe.each(engines)('annual financial return on %s', (engine) => {
     expect(workbook.getWorksheet('costs')!.rowCount).toBe(1);
   });
 
-  it('reports a home whose recorded costs total below zero as not assessed, and still exports everyone', async () => {
-    // credit notes imported without the costs they offset: a new provider's only home, refunds only
-    const creditOrganisation = await createOrganisation(testApp.app, 'Credit Notes CIC');
-    const creditFinance = bearer(
-      (await createKey(testApp.app, { role: 'finance', organisationId: creditOrganisation })).key,
-    );
-    const home = await createHome(testApp.app, creditFinance, 'Refund House');
-    // every other month of the year imported as having no spending, so that the books are complete
-    const nilMonths = monthsOf('2026-04', '2027-03')
-      .filter((month) => month !== '2026-05')
-      .map((month) => ({ month, code: 'NIL' }));
-    const imported = await inject({
-      method: 'POST',
-      url: `/v1/homes/${home}/actuals`,
-      headers: { ...creditFinance, 'idempotency-key': 'return-credit-notes' },
-      payload: { rows: [{ month: '2026-05', code: 'PROPERTY_LEASE', amount: '-250.00' }, ...nilMonths] },
-    });
-    expect(imported.statusCode, imported.body).toBe(201);
-
-    const response = await inject({ url: year, headers: regulator });
-    expect(response.statusCode).toBe(200);
-    const document = response.json();
-    expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
-    const provider = document.organisations.find(
-      (organisation: { id: string }) => organisation.id === creditOrganisation,
-    );
-    const credited = provider.homes.find((entry: { id: string }) => entry.id === home);
-    expect([provider.status, provider.outcome]).toEqual(['final', 'not_assessed']);
-    expect(credited.actualCosts.total).toBe('-250.00');
-    expect(provider.totals.surplus).toMatchObject({ realised: '250.00', rateOnCost: null, excess: null });
-    expect(provider.totals.rebates.total).toBeNull();
-    expect(document.organisations).toHaveLength(3);
-  });
-
   it('serves the JSON Schema the OpenAPI document references, and still the superseded versions 2 and 1', async () => {
     const served = await inject({ url: '/returns/annual-return.v3.schema.json' });
     expect(served.statusCode).toBe(200);
@@ -627,5 +611,51 @@ describe.each(engines)('annual financial return on %s', (engine) => {
       ),
     );
     expect(first.json().$id).toBe('urn:cost-plus-care:annual-return:1');
+  });
+
+  // A provider of credit notes only, beside the year's two: in a database of its own (with the same
+  // two), as the other tests export every provider and count the two.
+  describe('a provider with credit notes only', () => {
+    let ownApp: TestApp;
+    let books: Awaited<ReturnType<typeof seedYear>>;
+    beforeAll(async () => {
+      ownApp = await createTestApp(engine, { today: '2027-06-01' });
+      books = await seedYear(ownApp.app);
+    }, 120_000);
+    afterAll(() => ownApp.close());
+
+    it('reports a home whose recorded costs total below zero as not assessed, and still exports everyone', async () => {
+      // credit notes imported without the costs they offset: a new provider's only home, refunds only
+      const creditOrganisation = await createOrganisation(ownApp.app, 'Credit Notes CIC');
+      const creditFinance = bearer(
+        (await createKey(ownApp.app, { role: 'finance', organisationId: creditOrganisation })).key,
+      );
+      const home = await createHome(ownApp.app, creditFinance, 'Refund House');
+      // every other month of the year imported as having no spending, so that the books are complete
+      const nilMonths = monthsOf('2026-04', '2027-03')
+        .filter((month) => month !== '2026-05')
+        .map((month) => ({ month, code: 'NIL' }));
+      const imported = await ownApp.app.inject({
+        method: 'POST',
+        url: `/v1/homes/${home}/actuals`,
+        headers: { ...creditFinance, 'idempotency-key': 'return-credit-notes' },
+        payload: { rows: [{ month: '2026-05', code: 'PROPERTY_LEASE', amount: '-250.00' }, ...nilMonths] },
+      });
+      expect(imported.statusCode, imported.body).toBe(201);
+
+      const response = await ownApp.app.inject({ url: year, headers: books.regulator });
+      expect(response.statusCode).toBe(200);
+      const document = response.json();
+      expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
+      const provider = document.organisations.find(
+        (organisation: { id: string }) => organisation.id === creditOrganisation,
+      );
+      const credited = provider.homes.find((entry: { id: string }) => entry.id === home);
+      expect([provider.status, provider.outcome]).toEqual(['final', 'not_assessed']);
+      expect(credited.actualCosts.total).toBe('-250.00');
+      expect(provider.totals.surplus).toMatchObject({ realised: '250.00', rateOnCost: null, excess: null });
+      expect(provider.totals.rebates.total).toBeNull();
+      expect(document.organisations).toHaveLength(3);
+    });
   });
 });

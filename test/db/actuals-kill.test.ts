@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ownDatabase } from '../helpers/database.js';
 import { type RunningService, startService } from '../helpers/service.js';
 
@@ -98,11 +98,16 @@ describe.skipIf(!baseUrl)('an actuals import killed half way, on PostgreSQL', ()
     await db.connect();
   });
 
-  afterAll(async () => {
+  // each test starts (and restarts) the service it needs, and leaves none running
+  afterEach(async () => {
     if (service && service.child.exitCode === null && service.child.signalCode === null) {
       service.child.kill('SIGTERM');
       await service.exited;
     }
+    service = undefined;
+  });
+
+  afterAll(async () => {
     await db?.end();
     await dropDatabase?.();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
