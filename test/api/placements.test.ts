@@ -7,6 +7,18 @@ import { adminAuth, createTestApp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/database.js';
 import { bearer, createHome, createKey, createOrganisation } from '../helpers/keys.js';
 
+// A Wirral child placed for three weeks of June with 1:1 support in school hours.
+const wirralPlacement = (homeId: string) => ({
+  homeId,
+  councilCode: 'E08000015',
+  reference: 'WIR-2026-0042',
+  start: '2026-06-01',
+  end: '2026-06-20',
+  enhancements: [
+    { description: '1:1 in school hours', roleId: 'rcw', hoursPerWeek: '25', start: '2026-06-03' },
+  ],
+});
+
 const wirral = JSON.parse(
   readFileSync(
     new URL('../../fixtures/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
@@ -83,22 +95,13 @@ describe.each(engines)('placements and statements on %s', (engine) => {
    * Sefton's open-ended.
    */
   async function placeChildren(app: FastifyInstance, { finance, homeId }: Provider) {
-    const wirralPlacement = await ok(
+    const wirralCreated = await ok(
       app,
       {
         method: 'POST',
         url: '/v1/placements',
         headers: finance,
-        payload: {
-          homeId,
-          councilCode: 'E08000015',
-          reference: 'WIR-2026-0042',
-          start: '2026-06-01',
-          end: '2026-06-20',
-          enhancements: [
-            { description: '1:1 in school hours', roleId: 'rcw', hoursPerWeek: '25', start: '2026-06-03' },
-          ],
-        },
+        payload: wirralPlacement(homeId),
       },
       201,
     );
@@ -113,7 +116,7 @@ describe.each(engines)('placements and statements on %s', (engine) => {
       201,
     );
     return {
-      wirralPlacementId: wirralPlacement.json().id as string,
+      wirralPlacementId: wirralCreated.json().id as string,
       seftonPlacementId: seftonPlacement.json().id as string,
     };
   }
@@ -165,16 +168,7 @@ describe.each(engines)('placements and statements on %s', (engine) => {
         method: 'POST',
         url: '/v1/placements',
         headers: finance,
-        payload: {
-          homeId,
-          councilCode: 'E08000015',
-          reference: 'WIR-2026-0042',
-          start: '2026-06-01',
-          end: '2026-06-20',
-          enhancements: [
-            { description: '1:1 in school hours', roleId: 'rcw', hoursPerWeek: '25', start: '2026-06-03' },
-          ],
-        },
+        payload: wirralPlacement(homeId),
       });
       expect(response.statusCode).toBe(201);
       expect(response.json()).toMatchObject({
