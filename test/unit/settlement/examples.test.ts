@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DomainValidationError } from '../../../src/domain/errors.js';
-import {
-  monthsBetween,
-  SETTLEMENT_RULE,
-  type SettlementHomeInput,
-  type SettlementInput,
-  settle,
-} from '../../../src/domain/settlement/index.js';
+import { monthsBetween, SETTLEMENT_RULE, settle } from '../../../src/domain/settlement/index.js';
+import { settlementOf } from '../../helpers/settlement.js';
 
 // Worked examples of the year-end settlement (method §7), every figure computed by hand.
 
@@ -15,31 +10,7 @@ const LIVERPOOL = 'E08000012';
 const SEFTON = 'E08000014';
 const WIRRAL = 'E08000015';
 const YEAR = { start: '2025-04-01', end: '2026-03-31' };
-const EVERY_MONTH = monthsBetween(YEAR.start, YEAR.end);
-
-function home(id: string, overrides: Partial<SettlementHomeInput> = {}): SettlementHomeInput {
-  return {
-    id,
-    openedOn: '2020-01-01',
-    closedOn: null,
-    income: [],
-    monthsImported: EVERY_MONTH,
-    actualCosts: [],
-    ...overrides,
-  };
-}
-
-function input(overrides: Partial<SettlementInput> = {}): SettlementInput {
-  return {
-    scope: { kind: 'organisation', id: 'org-1' },
-    capScope: 'organisation',
-    capRate: '0.05',
-    period: YEAR,
-    asOf: '2026-06-01',
-    homes: [],
-    ...overrides,
-  };
-}
+const { everyMonth: EVERY_MONTH, home, input } = settlementOf(YEAR, { asOf: '2026-06-01' });
 
 function validationPointers(run: () => unknown): string[] {
   try {

@@ -6,14 +6,9 @@ import { DomainValidationError } from '../../../src/domain/errors.js';
 import { formatPennies } from '../../../src/domain/money.js';
 import { type CostModel, costModelSchema } from '../../../src/domain/pricing/index.js';
 import { settleBooks } from '../../../src/domain/settlement/books.js';
-import {
-  monthsBetween,
-  type Settlement,
-  type SettlementHomeInput,
-  type SettlementInput,
-  settle,
-} from '../../../src/domain/settlement/index.js';
+import { type Settlement, type SettlementHomeInput, settle } from '../../../src/domain/settlement/index.js';
 import { marketOf, relatedPartyAllowances } from '../../../src/domain/settlement/related-parties.js';
+import { settlementOf } from '../../helpers/settlement.js';
 
 // Method §7, related-party excess in actuals (settlement rule v3, item 4): allowances from the market
 // amounts of the fee schedules in force, pro rata by days, and the cap tested on the adjusted surplus.
@@ -22,7 +17,14 @@ import { marketOf, relatedPartyAllowances } from '../../../src/domain/settlement
 const LIVERPOOL = 'E08000012';
 const WIRRAL = 'E08000015';
 const YEAR = { start: '2026-04-01', end: '2027-03-31' };
-const EVERY_MONTH = monthsBetween(YEAR.start, YEAR.end);
+const {
+  everyMonth: EVERY_MONTH,
+  home,
+  input,
+} = settlementOf(YEAR, {
+  asOf: '2027-06-01',
+  relatedParties: [{ id: 'jpl', name: 'Harbour Properties Ltd' }],
+});
 
 const fixture = JSON.parse(
   readFileSync(
@@ -48,31 +50,6 @@ function schedule(id: string, version: number, effectiveFrom: string, costModel:
     publishedAt: `2026-01-0${version}T00:00:00Z`,
     weeklyFeePerChild: '5504.74',
     model: costModel,
-  };
-}
-
-function home(id: string, overrides: Partial<SettlementHomeInput> = {}): SettlementHomeInput {
-  return {
-    id,
-    openedOn: '2020-01-01',
-    closedOn: null,
-    income: [],
-    monthsImported: EVERY_MONTH,
-    actualCosts: [],
-    ...overrides,
-  };
-}
-
-function input(overrides: Partial<SettlementInput> = {}): SettlementInput {
-  return {
-    scope: { kind: 'organisation', id: 'org-1' },
-    capScope: 'organisation',
-    capRate: '0.05',
-    period: YEAR,
-    asOf: '2027-06-01',
-    homes: [],
-    relatedParties: [{ id: 'jpl', name: 'Harbour Properties Ltd' }],
-    ...overrides,
   };
 }
 
