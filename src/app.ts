@@ -22,12 +22,13 @@ import { healthRoutes } from './modules/health/index.js';
 import { homeRoutes } from './modules/homes/index.js';
 import { organisationRoutes } from './modules/organisations/index.js';
 import { placementRoutes } from './modules/placements/index.js';
-import { quoteRoutes } from './modules/quotes/index.js';
+import { addQuoteExamples, quoteRoutes } from './modules/quotes/index.js';
 import { rateRoutes } from './modules/rates/index.js';
 import { reconciliationRoutes } from './modules/reconciliations/index.js';
 import { relatedPartyRoutes } from './modules/related-parties/index.js';
-import { ANNUAL_RETURN_SCHEMA_PATH, returnRoutes } from './modules/returns/index.js';
+import { bundleReturnSchema, returnRoutes } from './modules/returns/index.js';
 import { statementRoutes } from './modules/statements/index.js';
+import { FAVICON_SVG } from './web/favicon.js';
 import { transparencyRoutes } from './web/routes.js';
 
 export interface AppDependencies {
@@ -88,7 +89,9 @@ export async function buildApp({
     },
   });
 
-  await registerApiDocs(app, referenceReturnSchema);
+  await registerApiDocs(app, (document) => addQuoteExamples(bundleReturnSchema(document)), {
+    favicon: FAVICON_SVG,
+  });
 
   await app.register(healthRoutes);
   await app.register(quoteRoutes);
@@ -111,18 +114,4 @@ export async function buildApp({
   await app.register(transparencyRoutes);
 
   return app;
-}
-
-/**
- * The annual return's JSON body is described by its own versioned JSON Schema (openapi/returns/),
- * which the OpenAPI document references rather than repeats.
- */
-function referenceReturnSchema<T>(document: T): T {
-  const paths = (document as { paths?: Record<string, Record<string, unknown>> }).paths;
-  const operation = paths?.['/v1/returns/{financialYear}']?.get as
-    | { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }
-    | undefined;
-  const content = operation?.responses?.['200']?.content?.['application/json'];
-  if (content) content.schema = { $ref: ANNUAL_RETURN_SCHEMA_PATH };
-  return document;
 }

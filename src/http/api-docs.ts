@@ -2,20 +2,29 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { finishDocument } from './openapi-document.js';
 
 export const apiVersion = '0.1.0';
+const TITLE = 'Cost-plus care pricing API';
+
+/** The service's name in place of the viewer's own logo, white on the viewer's dark bar. */
+const LOGO = `<svg xmlns="http://www.w3.org/2000/svg" width="340" height="32" viewBox="0 0 340 32"><text x="0" y="23" font-family="system-ui, sans-serif" font-size="19" font-weight="600" fill="#fff">£ ${TITLE}</text></svg>`;
 
 /**
  * The OpenAPI document (generated from the routes' schemas, at /openapi.json) and its browser at
  * /docs. `transformDocument` lets the composition root adjust the generated document (the annual
  * return's body is referenced, not repeated).
  */
-export async function registerApiDocs(app: FastifyInstance, transformDocument: <T>(document: T) => T) {
+export async function registerApiDocs(
+  app: FastifyInstance,
+  transformDocument: <T>(document: T) => T,
+  branding: { favicon?: string } = {},
+) {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: {
-        title: 'Cost-plus care pricing API',
+        title: TITLE,
         version: apiVersion,
         description:
           "An open, auditable price engine for children's residential care: cost models in, per-child weekly fees with a capped surplus out, every line checkable. Errors are RFC 9457 problem documents (application/problem+json).",
@@ -52,9 +61,30 @@ export async function registerApiDocs(app: FastifyInstance, transformDocument: <
       },
     },
     transform: jsonSchemaTransform,
-    transformObject: (document) => sortComponents(transformDocument(jsonSchemaTransformObject(document))),
+    transformObject: (document) =>
+      sortComponents(finishDocument(transformDocument(jsonSchemaTransformObject(document)))),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    theme: {
+      title: `${TITLE}: reference`,
+      ...(branding.favicon
+        ? {
+            favicon: [
+              {
+                filename: 'favicon.svg',
+                rel: 'icon',
+                type: 'image/svg+xml',
+                sizes: 'any',
+                content: branding.favicon,
+              },
+            ],
+          }
+        : {}),
+    },
+    logo: { type: 'image/svg+xml', content: LOGO, href: '/docs' },
+  });
 
   app.get('/openapi.json', { config: { access: { public: true } }, schema: { hide: true } }, async () =>
     app.swagger(),

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ProblemError } from './errors.js';
 import { problem, problemTypes } from './problem.js';
 
@@ -24,14 +25,49 @@ function matches(range: string, offered: string): boolean {
   return range.endsWith('/*') && offered.startsWith(range.slice(0, -1));
 }
 
+export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** The names `?format=` gives the media types a resource may be offered in. */
+export const FORMAT_MEDIA_TYPES = { json: 'application/json', csv: 'text/csv', xlsx: XLSX } as const;
+export type FormatName = keyof typeof FORMAT_MEDIA_TYPES;
+export type MediaType = (typeof FORMAT_MEDIA_TYPES)[FormatName];
+
+const NAME_OF = Object.fromEntries(
+  Object.entries(FORMAT_MEDIA_TYPES).map(([name, type]) => [type, name as FormatName]),
+) as Record<MediaType, FormatName>;
+
+/** The `?format=` name of a media type. */
+export function formatNameOf(type: MediaType): FormatName {
+  return NAME_OF[type];
+}
+
 /**
- * The best of `offered` (first = default) for an Accept header; throws a 406 problem when the
+ * The `?format=` query parameter of a resource offered as `offered`: a link (a page, a spreadsheet
+ * cell, a browser's address bar) cannot send an Accept header, so the name of a format overrides it.
+ */
+export function formatParameter(offered: readonly [MediaType, ...MediaType[]]) {
+  const names = offered.map(formatNameOf) as [FormatName, ...FormatName[]];
+  return z
+    .enum(names)
+    .optional()
+    .describe(`Overrides the Accept header: ${names.map((name) => `\`${name}\``).join(', ')}`);
+}
+
+/**
+ * The best of `offered` (first = default) for a request: the `?format=` named (validated against
+ * `formatParameter(offered)` by the route), else the Accept header; throws a 406 problem when the
  * client accepts none of them. No header, or `*\/*`, gets the default.
  */
 export function negotiate<T extends string>(
   acceptHeader: string | undefined,
   offered: readonly [T, ...T[]],
+  format?: FormatName,
 ): T {
+  if (format !== undefined) {
+    const named = FORMAT_MEDIA_TYPES[format] as string;
+    const chosen = offered.find((type) => type === named);
+    if (chosen) return chosen;
+  }
   if (!acceptHeader || acceptHeader.trim() === '') return offered[0];
   const ranges = parseAccept(acceptHeader);
   let best: { type: T; q: number; specificity: number; order: number } | undefined;

@@ -78,4 +78,17 @@ export const problemSchema = z
       .optional(),
   })
   .catchall(z.unknown())
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+  .meta({
+    id: 'Problem',
+    description: 'RFC 9457 problem details',
+    examples: [
+      {
+        type: '/problems/validation',
+        title: 'The request is not valid',
+        status: 422,
+        detail: '/plannedOccupancy: must be between 0 and 1',
+        requestId: 'req-1a2b3c',
+        errors: [{ pointer: '/plannedOccupancy', message: 'must be between 0 and 1', in: 'body' }],
+      },
+    ],
+  });

@@ -9,7 +9,8 @@ import {
 import { gbp, html, longDate, per100, percent, type SafeHtml, signedGbp } from './html.js';
 import { layout } from './layout.js';
 import { CAP_SCOPE_WORDS } from './reconciliation-page.js';
-import type { ChangesPage, HomePage, IndexOrganisation } from './service.js';
+import type { ChangesPage, HomePage, IndexHome, IndexOrganisation } from './service.js';
+import { type Column, cell, code, dataTable } from './table.js';
 
 /** The average operating margin the CMA found among the largest private providers (context only). */
 export const CMA_AVERAGE_MARGIN = '0.226';
@@ -36,10 +37,40 @@ const CATEGORY_COLOURS: Record<Category, string> = {
 };
 
 const homeUrl = (id: string) => `/transparency/homes/${encodeURIComponent(id)}`;
-const scheduleJsonUrl = (id: string) => `/v1/fee-schedules/${encodeURIComponent(id)}`;
+const scheduleUrl = (id: string) => `/v1/fee-schedules/${encodeURIComponent(id)}`;
+/** The API's schedule as a file: `?format=` asks for what `Accept` would. */
+const scheduleJsonUrl = (id: string) => `${scheduleUrl(id)}?format=json`;
+const scheduleCsvUrl = (id: string) => `${scheduleUrl(id)}?format=csv`;
+const historyJsonUrl = (homeId: string) => `/v1/homes/${encodeURIComponent(homeId)}/fee-schedules`;
 const changesUrl = (id: string) => `/transparency/fee-schedules/${encodeURIComponent(id)}/changes`;
+const changesJsonUrl = (id: string, fromId: string) =>
+  `${scheduleUrl(id)}/changes?from=${encodeURIComponent(fromId)}`;
 
-const tableWrap = (table: SafeHtml) => html`<div class="table-wrap">${table}</div>`;
+/** A link to a download, the file's type named in the link and in `type`. */
+const download = (href: string, type: 'json' | 'csv', text: string | SafeHtml) =>
+  html`<a href="${href}" type="${type === 'json' ? 'application/json' : 'text/csv'}">${text}</a>`;
+
+/** The "Downloads" section: a heading and its list. */
+const downloads = (items: SafeHtml[]) => html`<h2 id="downloads">Downloads</h2>
+<ul class="downloads">
+${items.map((item) => html`<li>${item}</li>\n`)}</ul>`;
+
+const HOMES = {
+  home: { label: 'Home' },
+  fee: { label: 'Weekly fee per child', kind: 'num' },
+  surplus: { label: 'Surplus rate', kind: 'num' },
+  from: { label: 'In force from' },
+} as const satisfies Record<string, Column>;
+
+function homeRow(home: IndexHome): SafeHtml {
+  const name = html`<a href="${homeUrl(home.id)}">${home.name}</a>${home.closedOn ? html` <span class="muted">(closed ${longDate(home.closedOn)})</span>` : ''}`;
+  if (!home.schedule) {
+    return html`<tr><th scope="row">${name}</th><td class="num" colspan="2" data-label="${HOMES.fee.label}">no published fee yet</td><td></td></tr>\n`;
+  }
+  const { schedule } = home;
+  const fee = html`${gbp(schedule.weeklyFeePerChild)}${home.inForce ? '' : html`<span class="muted note">(scheduled, not yet in force)</span>`}`;
+  return html`<tr><th scope="row">${name}</th>${cell(HOMES.fee, fee)}${cell(HOMES.surplus, percent(schedule.surplusRate))}${cell(HOMES.from, longDate(schedule.effectiveFrom))}</tr>\n`;
+}
 
 export function renderIndex(organisations: IndexOrganisation[], today: string): string {
   const sections = organisations.map(
@@ -49,25 +80,17 @@ export function renderIndex(organisations: IndexOrganisation[], today: string): 
 ${
   organisation.homes.length === 0
     ? html`<p>No homes registered.</p>`
-    : tableWrap(html`<table>
-<caption>Homes run by ${organisation.name}: weekly fee per child in force on ${longDate(today)}</caption>
-<thead><tr><th scope="col">Home</th><th scope="col" class="num">Weekly fee per child</th><th scope="col" class="num">Surplus rate</th><th scope="col">In force from</th></tr></thead>
-<tbody>
-${organisation.homes.map((home) => {
-  const name = html`<a href="${homeUrl(home.id)}">${home.name}</a>${home.closedOn ? html` <span class="muted">(closed ${longDate(home.closedOn)})</span>` : ''}`;
-  if (!home.schedule) {
-    return html`<tr><th scope="row">${name}</th><td class="num" colspan="2">no published fee yet</td><td></td></tr>\n`;
-  }
-  const { schedule } = home;
-  return html`<tr><th scope="row">${name}</th><td class="num">${gbp(schedule.weeklyFeePerChild)}${home.inForce ? '' : html` <span class="muted">(scheduled, not yet in force)</span>`}</td><td class="num">${percent(schedule.surplusRate)}</td><td>${longDate(schedule.effectiveFrom)}</td></tr>\n`;
-})}
-</tbody>
-</table>`)
+    : dataTable({
+        caption: html`Homes run by ${organisation.name}: weekly fee per child in force on ${longDate(today)}`,
+        columns: Object.values(HOMES),
+        rows: organisation.homes.map(homeRow),
+      })
 }`,
   );
   const body = html`<h1>Children's home fees: where the money goes</h1>
 <p>Each home's weekly fee per child is its planned cost plus a capped surplus, worked out by a published method. Choose a home to see every line of its fee.</p>
-${organisations.length === 0 ? html`<p>No provider organisations have published here yet.</p>` : sections}`;
+${organisations.length === 0 ? html`<p>No provider organisations have published here yet.</p>` : sections}
+${downloads([html`${download('/v1/fee-schedules?limit=200', 'json', 'Every published fee schedule as JSON')}: a summary of each, newest first, 200 at a time.`])}`;
   return layout("Children's home fees: where the money goes", body);
 }
 
@@ -100,6 +123,93 @@ function stackedBar(totals: CategoryTotal[]): SafeHtml {
   return html`<svg class="bar" viewBox="0 0 1000 60" preserveAspectRatio="none" role="img" aria-labelledby="bar-title" xmlns="http://www.w3.org/2000/svg"><title id="bar-title">Where each £100 of the fee goes, by category; the same figures are in the table below</title>${rects}</svg>`;
 }
 
+const CATEGORY_COLUMNS = {
+  category: { label: 'Category' },
+  weekly: { label: '£ per week', kind: 'num' },
+  per100: { label: '£ per £100 of fee', kind: 'num' },
+} as const satisfies Record<string, Column>;
+
+function categoryTable(breakdown: Breakdown, totals: CategoryTotal[]): SafeHtml {
+  const c = CATEGORY_COLUMNS;
+  return dataTable({
+    caption: 'The weekly fee by category',
+    columns: Object.values(c),
+    layout: 'fit',
+    rows: totals.map(
+      (total) =>
+        html`<tr data-category="${total.category}"><th scope="row"><span class="swatch ${total.category}"></span>${CATEGORY_NAMES[total.category]}</th>${cell(c.weekly, gbp(total.weekly))}${cell(c.per100, per100(total.share))}</tr>\n`,
+    ),
+    foot: html`<tr><th scope="row">Weekly fee per child</th>${cell(c.weekly, gbp(breakdown.totals.weeklyPerChild))}${cell(c.per100, per100(breakdown.totals.shareOfFee))}</tr>`,
+  });
+}
+
+const LINE_COLUMNS = {
+  line: { label: 'Line' },
+  code: { label: 'Code', kind: 'code' },
+  annual: { label: '£ a year', kind: 'num' },
+  weekly: { label: '£ a week per child', kind: 'num' },
+  share: { label: 'Share of fee', kind: 'num' },
+  basis: { label: 'How it is worked out', kind: 'text' },
+} as const satisfies Record<string, Column>;
+
+function linesTable(breakdown: Breakdown): SafeHtml {
+  const c = LINE_COLUMNS;
+  return dataTable({
+    caption: `Every line of the fee, ${breakdown.period.label}`,
+    columns: Object.values(c),
+    rows: breakdown.lines.map(
+      (line) =>
+        html`<tr><th scope="row">${line.description}${relatedLineNote(breakdown, line)}</th>${cell(c.code, code(line.code))}${cell(c.annual, gbp(line.annualAmount))}${cell(c.weekly, gbp(line.weeklyPerChild))}${cell(c.share, percent(line.shareOfFee))}${cell(c.basis, line.basis)}</tr>\n`,
+    ),
+    foot: html`<tr><th scope="row">Total</th><td></td>${cell(c.annual, gbp(breakdown.totals.annualAmount))}${cell(c.weekly, gbp(breakdown.totals.weeklyPerChild))}${cell(c.share, percent(breakdown.totals.shareOfFee))}${cell(c.basis, 'The annual total is the income at planned occupancy.')}</tr>`,
+  });
+}
+
+const MEASURE_COLUMNS = {
+  measure: { label: 'Measure' },
+  rate: { label: 'Rate', kind: 'num' },
+} as const satisfies Record<string, Column>;
+
+function surplusTable(page: HomePage, schedule: NonNullable<HomePage['schedule']>): SafeHtml {
+  const { organisation } = page;
+  const { breakdown } = schedule;
+  const row = (measure: SafeHtml | string, value: string) =>
+    html`<tr><th scope="row">${measure}</th>${cell(MEASURE_COLUMNS.rate, value)}</tr>\n`;
+  return dataTable({
+    caption: 'The surplus in context',
+    columns: Object.values(MEASURE_COLUMNS),
+    layout: 'fit',
+    rows: [
+      row("This home's surplus, as a mark-up on cost", percent(schedule.surplusRate)),
+      row('The same surplus as a share of the fee (a margin)', percent(breakdown.surplusShareOfFee)),
+      adjustedRateRow(breakdown),
+      row(`${organisation.name}'s cap on surplus`, percent(organisation.surplusCapRate)),
+      row(
+        "Where the cap is tested at the year's end",
+        organisation.cap_scope === 'home' ? 'each home' : 'the whole provider',
+      ),
+      row('Average operating margin of the largest private providers (CMA)', percent(CMA_AVERAGE_MARGIN)),
+    ],
+  });
+}
+
+/** The home page's downloads: the schedule shown as JSON and CSV, its proof, and every version. */
+function homeDownloads(page: HomePage): SafeHtml {
+  const { schedule } = page;
+  const history = html`${download(historyJsonUrl(page.home.id), 'json', "Every published version of this home's fee as JSON")}: a summary of each, newest first.`;
+  if (!schedule) return downloads([history]);
+  return downloads([
+    html`${download(scheduleJsonUrl(schedule.id), 'json', 'This fee schedule as JSON')}: the frozen cost model and its breakdown (this is what is hashed and signed).`,
+    html`${download(scheduleCsvUrl(schedule.id), 'csv', 'Its lines as CSV')}: one row per line, as in the table above, ending in a <code>TOTAL</code> row; opens in a spreadsheet.`,
+    ...(page.proof
+      ? [
+          html`${download(`${scheduleUrl(schedule.id)}/proof`, 'json', 'Its proof as JSON')}: the hash, its signature and the hash of the schedule before it in the organisation's chain, to check with ${download('/.well-known/fee-schedule-keys.json', 'json', 'the signing keys (JSON)')}.`,
+        ]
+      : []),
+    history,
+  ]);
+}
+
 export function renderHome(page: HomePage): string {
   const { home, organisation, schedule } = page;
   const title = `${home.name}: weekly fee per child`;
@@ -110,7 +220,8 @@ export function renderHome(page: HomePage): string {
 <p>Run by ${organisation.name}.</p>
 <p class="fee">No fee in force</p>
 <p>No fee schedule was in force on ${longDate(page.on)}${page.history.length === 0 ? html`: no published fee yet` : ''}.</p>
-${history(page)}`;
+${history(page)}
+${page.history.length === 0 ? '' : homeDownloads(page)}`;
     return layout(title, body, crumbs);
   }
   const { breakdown } = schedule;
@@ -121,56 +232,23 @@ ${history(page)}`;
 <p class="fee">${gbp(schedule.weeklyFeePerChild)}</p>
 ${page.heldOver ? heldOverNotice(page, schedule) : ''}
 <p>Planned occupancy: ${percent(breakdown.plannedOccupancy)} of ${breakdown.registeredPlaces} registered places, that is ${breakdown.plannedOccupiedPlaces} places filled on average. The fee is the home's planned cost for ${breakdown.daysInPeriod} days (${breakdown.weeksInPeriod} weeks) divided by the planned occupied places, plus the surplus.</p>
+<p class="no-print"><a href="#downloads">Download this fee schedule as JSON or CSV</a></p>
 
 <h2>Where each £100 goes</h2>
 ${stackedBar(totals)}
-${tableWrap(html`<table>
-<caption>The weekly fee by category</caption>
-<thead><tr><th scope="col">Category</th><th scope="col" class="num">£ per week</th><th scope="col" class="num">£ per £100 of fee</th></tr></thead>
-<tbody>
-${totals.map(
-  (total) =>
-    html`<tr data-category="${total.category}"><th scope="row"><span class="swatch ${total.category}"></span>${CATEGORY_NAMES[total.category]}</th><td class="num">${gbp(total.weekly)}</td><td class="num">${per100(total.share)}</td></tr>\n`,
-)}
-</tbody>
-<tfoot><tr><th scope="row">Weekly fee per child</th><td class="num">${gbp(breakdown.totals.weeklyPerChild)}</td><td class="num">${per100(breakdown.totals.shareOfFee)}</td></tr></tfoot>
-</table>`)}
+${categoryTable(breakdown, totals)}
 
 <h2>Every line of the fee</h2>
-${tableWrap(html`<table>
-<caption>Every line of the fee, ${breakdown.period.label}</caption>
-<thead><tr><th scope="col">Line</th><th scope="col">Code</th><th scope="col" class="num">£ a year</th><th scope="col" class="num">£ a week per child</th><th scope="col" class="num">Share of fee</th><th scope="col">How it is worked out</th></tr></thead>
-<tbody>
-${breakdown.lines.map(
-  (line) =>
-    html`<tr><th scope="row">${line.description}${relatedLineNote(breakdown, line)}</th><td><code>${line.code}</code></td><td class="num">${gbp(line.annualAmount)}</td><td class="num">${gbp(line.weeklyPerChild)}</td><td class="num">${percent(line.shareOfFee)}</td><td>${line.basis}</td></tr>\n`,
-)}
-</tbody>
-<tfoot><tr><th scope="row">Total</th><td></td><td class="num">${gbp(breakdown.totals.annualAmount)}</td><td class="num">${gbp(breakdown.totals.weeklyPerChild)}</td><td class="num">${percent(breakdown.totals.shareOfFee)}</td><td>The annual total is the income at planned occupancy.</td></tr></tfoot>
-</table>`)}
+${linesTable(breakdown)}
 
 ${relatedPartiesSection(page, breakdown)}<h2>Surplus</h2>
-${tableWrap(html`<table>
-<caption>The surplus in context</caption>
-<thead><tr><th scope="col">Measure</th><th scope="col" class="num">Rate</th></tr></thead>
-<tbody>
-<tr><th scope="row">This home's surplus, as a mark-up on cost</th><td class="num">${percent(schedule.surplusRate)}</td></tr>
-<tr><th scope="row">The same surplus as a share of the fee (a margin)</th><td class="num">${percent(breakdown.surplusShareOfFee)}</td></tr>
-${adjustedRateRow(breakdown)}<tr><th scope="row">${organisation.name}'s cap on surplus</th><td class="num">${percent(organisation.surplusCapRate)}</td></tr>
-<tr><th scope="row">Where the cap is tested at the year's end</th><td class="num">${organisation.cap_scope === 'home' ? 'each home' : 'the whole provider'}</td></tr>
-<tr><th scope="row">Average operating margin of the largest private providers (CMA)</th><td class="num">${percent(CMA_AVERAGE_MARGIN)}</td></tr>
-</tbody>
-</table>`)}
+${surplusTable(page, schedule)}
 <p>At the year's end the surplus actually made is checked against the cap on audited actual costs, and any excess goes back to the councils that paid. ${CAP_SCOPE_WORDS[organisation.cap_scope]}</p>
 <p>For context: the Competition and Markets Authority found an average operating margin of 22.6% among the largest private providers of children's homes. Source: <a href="${CMA_URL}">${CMA_SOURCE}</a>. A margin is surplus as a share of income; compare it with this home's surplus as a share of the fee.</p>
 
 ${history(page)}
 
-<h2>Downloads</h2>
-<ul>
-<li><a href="${scheduleJsonUrl(schedule.id)}">This fee schedule as JSON</a>: the frozen cost model and its breakdown.</li>
-<li>The same lines as CSV: request <code>${scheduleJsonUrl(schedule.id)}</code> with the header <code>Accept: text/csv</code>.</li>
-</ul>
+${homeDownloads(page)}
 
 <h2>How to check this</h2>
 ${
@@ -219,8 +297,18 @@ function relatedLineNote(breakdown: Breakdown, line: BreakdownLine): SafeHtml | 
 /** Method v2 §6: the surplus table's row for the adjusted rate, when the schedule has one. */
 function adjustedRateRow(breakdown: Breakdown): SafeHtml | '' {
   if (breakdown.relatedParties === undefined || breakdown.adjustedSurplusRate === undefined) return '';
-  return html`<tr><th scope="row">The surplus counting what is paid to related parties above market as surplus (the adjusted rate)</th><td class="num">${percent(breakdown.adjustedSurplusRate)}</td></tr>\n`;
+  return html`<tr><th scope="row">The surplus counting what is paid to related parties above market as surplus (the adjusted rate)</th>${cell(MEASURE_COLUMNS.rate, percent(breakdown.adjustedSurplusRate))}</tr>\n`;
 }
+
+const PARTY_COLUMNS = {
+  party: { label: 'Party' },
+  relationship: { label: 'Relationship', kind: 'text' },
+  what: { label: 'What for', kind: 'text' },
+  paid: { label: 'Paid £ a year', kind: 'num' },
+  market: { label: 'Market £ a year', kind: 'num' },
+  evidence: { label: 'Evidence for the market amount', kind: 'text' },
+  excess: { label: 'Excess £ a year', kind: 'num' },
+} as const satisfies Record<string, Column>;
 
 /**
  * Method v2 §6: what the schedule pays related parties, each payment against its market amount and
@@ -237,6 +325,7 @@ function relatedPartiesSection(page: HomePage, breakdown: Breakdown): SafeHtml |
 
 `;
   }
+  const c = PARTY_COLUMNS;
   const rows = parties.flatMap((party) => {
     const number = party.companiesHouseNumber;
     const who = html`${party.name}${
@@ -245,10 +334,10 @@ function relatedPartiesSection(page: HomePage, breakdown: Breakdown): SafeHtml |
         : html`<br><a href="${COMPANIES_HOUSE_URL}${encodeURIComponent(number)}">Companies House ${number}</a>`
     }`;
     const relationship = capitalised(RELATIONSHIP_WORDS[party.relationship]);
-    return party.lines.map(
-      (line) =>
-        html`<tr data-related-party="${party.id}"><th scope="row">${who}</th><td>${relationship}</td><td>${line.description} <code>${line.code}</code>${line.code === 'CENTRAL_OVERHEAD' ? html`<span class="muted note">this home's share of a central overhead component</span>` : ''}</td><td class="num">${gbp(line.annualAmount)}</td><td class="num">${gbp(line.marketAnnualAmount)}</td><td>${line.marketEvidence}</td><td class="num">${gbp(line.excessAnnual)}</td></tr>\n`,
-    );
+    return party.lines.map((line) => {
+      const what = html`${line.description} ${code(line.code)}${line.code === 'CENTRAL_OVERHEAD' ? html`<span class="muted note">this home's share of a central overhead component</span>` : ''}`;
+      return html`<tr data-related-party="${party.id}"><th scope="row">${who}</th>${cell(c.relationship, relationship)}${cell(c.what, what)}${cell(c.paid, gbp(line.annualAmount))}${cell(c.market, gbp(line.marketAnnualAmount))}${cell(c.evidence, line.marketEvidence)}${cell(c.excess, gbp(line.excessAnnual))}</tr>\n`;
+    });
   });
   const sum = (values: string[]) => values.reduce((total, value) => total.plus(value), new Dec(0)).toFixed(2);
   const lines = parties.flatMap((party) => party.lines);
@@ -260,14 +349,12 @@ function relatedPartiesSection(page: HomePage, breakdown: Breakdown): SafeHtml |
   const againstCap = new Dec(adjusted).eq(breakdown.capRate) ? 'at' : 'within';
   return html`${heading}
 <p>A related party is a person or body connected with the provider: its parent or a subsidiary, a company under the same control, a director or trustee, key management or their family. The pricing method (version 2, §6) sets each payment to a related party against what the same goods or service would cost at market, on the evidence given. The fee itself does not depend on the market amounts: whatever is paid above market (the excess) counts as surplus when the surplus is tested against the cap.</p>
-${tableWrap(html`<table>
-<caption>Payments to related parties, ${breakdown.period.label}, against their market amounts</caption>
-<thead><tr><th scope="col">Party</th><th scope="col">Relationship</th><th scope="col">What for</th><th scope="col" class="num">Paid £ a year</th><th scope="col" class="num">Market £ a year</th><th scope="col">Evidence for the market amount</th><th scope="col" class="num">Excess £ a year</th></tr></thead>
-<tbody>
-${rows}
-</tbody>
-<tfoot><tr><th scope="row">Total</th><td></td><td></td><td class="num">${gbp(paid)}</td><td class="num">${gbp(market)}</td><td></td><td class="num">${gbp(excess)}</td></tr></tfoot>
-</table>`)}
+${dataTable({
+  caption: `Payments to related parties, ${breakdown.period.label}, against their market amounts`,
+  columns: Object.values(c),
+  rows,
+  foot: html`<tr><th scope="row">Total</th><td></td><td></td>${cell(c.paid, gbp(paid))}${cell(c.market, gbp(market))}<td></td>${cell(c.excess, gbp(excess))}</tr>`,
+})}
 <p data-adjusted-surplus-rate="${adjusted}">Surplus rate ${percent(breakdown.surplusRate)} of cost; counting ${gbp(x)} a week per child paid to related parties above market as surplus, the adjusted rate is ${percent(adjusted)}, ${againstCap} the ${percent(breakdown.capRate)} cap.</p>
 
 `;
@@ -286,22 +373,28 @@ function heldOverNotice(page: HomePage, schedule: NonNullable<HomePage['schedule
   return html`<p class="held-over" role="note" data-held-over="true"><strong>Held over:</strong> this fee was set for ${period}${charged}. Statements mark these days as held over.</p>`;
 }
 
+const HISTORY_COLUMNS = {
+  from: { label: 'In force from' },
+  period: { label: 'Period' },
+  version: { label: 'Version', kind: 'num' },
+  fee: { label: 'Weekly fee per child', kind: 'num' },
+  status: { label: 'Status' },
+  links: { label: 'Links' },
+} as const satisfies Record<string, Column>;
+
 function history(page: HomePage): SafeHtml {
   if (page.history.length === 0) return html`<h2>Version history</h2><p>No fee schedules published yet.</p>`;
   const statusText = { current: 'in force', superseded: 'superseded', scheduled: 'scheduled' } as const;
+  const c = HISTORY_COLUMNS;
+  const rows = page.history.map((entry, index) => {
+    // the oldest schedule has nothing before it to compare with
+    const first = index === page.history.length - 1 && !page.moreHistory;
+    const links = html`${download(scheduleJsonUrl(entry.id), 'json', 'JSON')} · ${download(scheduleCsvUrl(entry.id), 'csv', 'CSV')}${first ? '' : html` · <a href="${changesUrl(entry.id)}">what changed</a>`}`;
+    return html`<tr><th scope="row"><a href="${homeUrl(page.home.id)}?on=${entry.effectiveFrom}">${longDate(entry.effectiveFrom)}</a></th>${cell(c.period, entry.period.label)}${cell(c.version, String(entry.version))}${cell(c.fee, gbp(entry.weeklyFeePerChild))}${cell(c.status, statusText[entry.status])}${cell(c.links, links)}</tr>\n`;
+  });
   return html`<h2>Version history</h2>
-${tableWrap(html`<table>
-<caption>Published fee schedules for ${page.home.name}, newest first</caption>
-<thead><tr><th scope="col">In force from</th><th scope="col">Period</th><th scope="col" class="num">Version</th><th scope="col" class="num">Weekly fee per child</th><th scope="col">Status</th><th scope="col">Links</th></tr></thead>
-<tbody>
-${page.history.map((entry, index) => {
-  // the oldest schedule has nothing before it to compare with
-  const first = index === page.history.length - 1 && !page.moreHistory;
-  return html`<tr><th scope="row"><a href="${homeUrl(page.home.id)}?on=${entry.effectiveFrom}">${longDate(entry.effectiveFrom)}</a></th><td>${entry.period.label}</td><td class="num">${entry.version}</td><td class="num">${gbp(entry.weeklyFeePerChild)}</td><td>${statusText[entry.status]}</td><td><a href="${scheduleJsonUrl(entry.id)}">JSON</a>${first ? '' : html` · <a href="${changesUrl(entry.id)}">what changed</a>`}</td></tr>\n`;
-})}
-</tbody>
-</table>`)}
-${page.moreHistory ? html`<p>Only the latest versions are listed; the API lists them all: <code>/v1/homes/${page.home.id}/fee-schedules</code>.</p>` : ''}`;
+${dataTable({ caption: `Published fee schedules for ${page.home.name}, newest first`, columns: Object.values(c), rows })}
+${page.moreHistory ? html`<p>Only the latest versions are listed; the API lists them all: ${download(historyJsonUrl(page.home.id), 'json', "every version of this home's fee as JSON")}.</p>` : ''}`;
 }
 
 const SECTION_NAMES: Record<string, string> = {
@@ -318,54 +411,93 @@ const SECTION_NAMES: Record<string, string> = {
   recalculation: 'Recalculation',
 };
 
+const FEE_COLUMNS = {
+  schedule: { label: 'Schedule' },
+  fee: { label: 'Weekly fee per child', kind: 'num' },
+} as const satisfies Record<string, Column>;
+
+function beforeAfterTable(page: ChangesPage): SafeHtml {
+  const { from, to, change } = page;
+  const versionName = (schedule: typeof from) =>
+    `${schedule.period.label} version ${schedule.version}, from ${longDate(schedule.effectiveFrom)}`;
+  const percentage =
+    change.percentage === null
+      ? ''
+      : ` (${change.percentage.startsWith('-') ? '' : '+'}${change.percentage}%)`;
+  return dataTable({
+    caption: 'The weekly fee per child before and after',
+    columns: Object.values(FEE_COLUMNS),
+    layout: 'fit',
+    rows: [
+      html`<tr><th scope="row">Before: <a href="${scheduleJsonUrl(from.id)}">${versionName(from)}</a></th>${cell(FEE_COLUMNS.fee, gbp(change.fromWeeklyFee))}</tr>\n`,
+      html`<tr><th scope="row">After: <a href="${scheduleJsonUrl(to.id)}">${versionName(to)}</a></th>${cell(FEE_COLUMNS.fee, gbp(change.toWeeklyFee))}</tr>\n`,
+    ],
+    foot: html`<tr><th scope="row">Difference</th><td class="num" data-label="${FEE_COLUMNS.fee.label}" data-difference="${change.difference}">${signedGbp(change.difference)}${percentage}</td></tr>`,
+  });
+}
+
+const CAUSE_COLUMNS = {
+  what: { label: 'What moved' },
+  section: { label: 'Part of the cost model' },
+  effect: { label: 'Effect on the weekly fee', kind: 'num' },
+} as const satisfies Record<string, Column>;
+
+function causesTable(change: ChangesPage['change']): SafeHtml {
+  if (change.causes.length === 0) return html`<p>No input of the cost model moved.</p>`;
+  const c = CAUSE_COLUMNS;
+  return dataTable({
+    caption:
+      'Each input that moved, with its effect on the weekly fee per child (the effects add up to the difference)',
+    columns: Object.values(c),
+    rows: change.causes.map(
+      (cause) =>
+        html`<tr><th scope="row">${cause.description}</th>${cell(c.section, SECTION_NAMES[cause.section] ?? cause.section)}${cell(c.effect, signedGbp(cause.effectOnWeeklyFee))}</tr>\n`,
+    ),
+    foot: html`<tr><th scope="row">Total</th><td></td>${cell(c.effect, signedGbp(change.difference))}</tr>`,
+  });
+}
+
+const CHANGED_LINE_COLUMNS = {
+  line: { label: 'Line' },
+  code: { label: 'Code', kind: 'code' },
+  before: { label: 'Before', kind: 'num' },
+  after: { label: 'After', kind: 'num' },
+  difference: { label: 'Difference', kind: 'num' },
+  status: { label: 'Status' },
+} as const satisfies Record<string, Column>;
+
+function changedLinesTable(change: ChangesPage['change']): SafeHtml {
+  const c = CHANGED_LINE_COLUMNS;
+  return dataTable({
+    caption: 'Every line of either schedule, a week per child',
+    columns: Object.values(c),
+    rows: change.lines.map(
+      (line) =>
+        html`<tr><th scope="row">${line.description}</th>${cell(c.code, code(line.code))}${cell(c.before, gbp(line.fromWeekly))}${cell(c.after, gbp(line.toWeekly))}${cell(c.difference, signedGbp(line.difference))}${cell(c.status, line.status)}</tr>\n`,
+    ),
+    foot: html`<tr><th scope="row">Weekly fee per child</th><td></td>${cell(c.before, gbp(change.fromWeeklyFee))}${cell(c.after, gbp(change.toWeeklyFee))}${cell(c.difference, signedGbp(change.difference))}<td></td></tr>`,
+  });
+}
+
 export function renderChanges(page: ChangesPage): string {
   const { from, to, change } = page;
   const title = `${page.homeName}: why the fee changed`;
   const crumbs = html`<a href="/transparency">All homes</a> › <a href="${homeUrl(to.homeId)}">${page.homeName}</a> › What changed`;
-  const versionName = (schedule: typeof from) =>
-    `${schedule.period.label} version ${schedule.version}, from ${longDate(schedule.effectiveFrom)}`;
   const body = html`<h1>${page.homeName}: why the fee changed</h1>
-${tableWrap(html`<table>
-<caption>The weekly fee per child before and after</caption>
-<thead><tr><th scope="col">Schedule</th><th scope="col" class="num">Weekly fee per child</th></tr></thead>
-<tbody>
-<tr><th scope="row">Before: <a href="${scheduleJsonUrl(from.id)}">${versionName(from)}</a></th><td class="num">${gbp(change.fromWeeklyFee)}</td></tr>
-<tr><th scope="row">After: <a href="${scheduleJsonUrl(to.id)}">${versionName(to)}</a></th><td class="num">${gbp(change.toWeeklyFee)}</td></tr>
-</tbody>
-<tfoot><tr><th scope="row">Difference</th><td class="num" data-difference="${change.difference}">${signedGbp(change.difference)}${change.percentage === null ? '' : ` (${change.percentage.startsWith('-') ? '' : '+'}${change.percentage}%)`}</td></tr></tfoot>
-</table>`)}
+${beforeAfterTable(page)}
 
 <h2>What moved, and its effect on the fee</h2>
-${
-  change.causes.length === 0
-    ? html`<p>No input of the cost model moved.</p>`
-    : tableWrap(html`<table>
-<caption>Each input that moved, with its effect on the weekly fee per child (the effects add up to the difference)</caption>
-<thead><tr><th scope="col">What moved</th><th scope="col">Part of the cost model</th><th scope="col" class="num">Effect on the weekly fee</th></tr></thead>
-<tbody>
-${change.causes.map(
-  (cause) =>
-    html`<tr><th scope="row">${cause.description}</th><td>${SECTION_NAMES[cause.section] ?? cause.section}</td><td class="num">${signedGbp(cause.effectOnWeeklyFee)}</td></tr>\n`,
-)}
-</tbody>
-<tfoot><tr><th scope="row">Total</th><td></td><td class="num">${signedGbp(change.difference)}</td></tr></tfoot>
-</table>`)
-}
+${causesTable(change)}
 <p>Effects are worked out by changing the inputs one at a time, in the order of the cost model document; another order could split the same total differently.</p>
 
 ${change.relatedParties === undefined ? '' : relatedPartyChanges(change.relatedParties, from, to)}<h2>Line by line</h2>
-${tableWrap(html`<table>
-<caption>Every line of either schedule, a week per child</caption>
-<thead><tr><th scope="col">Line</th><th scope="col">Code</th><th scope="col" class="num">Before</th><th scope="col" class="num">After</th><th scope="col" class="num">Difference</th><th scope="col">Status</th></tr></thead>
-<tbody>
-${change.lines.map(
-  (line) =>
-    html`<tr><th scope="row">${line.description}</th><td><code>${line.code}</code></td><td class="num">${gbp(line.fromWeekly)}</td><td class="num">${gbp(line.toWeekly)}</td><td class="num">${signedGbp(line.difference)}</td><td>${line.status}</td></tr>\n`,
-)}
-</tbody>
-<tfoot><tr><th scope="row">Weekly fee per child</th><td></td><td class="num">${gbp(change.fromWeeklyFee)}</td><td class="num">${gbp(change.toWeeklyFee)}</td><td class="num">${signedGbp(change.difference)}</td><td></td></tr></tfoot>
-</table>`)}
-<p><a href="${scheduleJsonUrl(to.id)}/changes?from=${from.id}">This explanation as JSON</a></p>`;
+${changedLinesTable(change)}
+
+${downloads([
+  html`${download(changesJsonUrl(to.id, from.id), 'json', 'This explanation as JSON')}: the lines, the inputs that moved and their effects.`,
+  html`The schedule before: ${download(scheduleJsonUrl(from.id), 'json', html`version ${from.version} as JSON`)} or ${download(scheduleCsvUrl(from.id), 'csv', html`its lines as CSV`)}.`,
+  html`The schedule after: ${download(scheduleJsonUrl(to.id), 'json', html`version ${to.version} as JSON`)} or ${download(scheduleCsvUrl(to.id), 'csv', html`its lines as CSV`)}.`,
+])}`;
   return layout(title, body, crumbs);
 }
 
@@ -378,6 +510,19 @@ const RELATED_CHANGE_WORDS: Record<RelatedPartyChangeKind, string> = {
   payment_changed: 'Amount paid to a related party changed',
   market_changed: 'Market amount or evidence changed',
 };
+
+const RELATED_MEASURE_COLUMNS = {
+  measure: { label: 'Measure' },
+  before: { label: 'Before', kind: 'num' },
+  after: { label: 'After', kind: 'num' },
+  difference: { label: 'Difference', kind: 'num' },
+} as const satisfies Record<string, Column>;
+
+const RELATED_CHANGE_COLUMNS = {
+  change: { label: 'Change' },
+  party: { label: 'Related party' },
+  detail: { label: 'In detail', kind: 'text' },
+} as const satisfies Record<string, Column>;
 
 /**
  * Method v2 §6 on the changes page: what changed in the payments to related parties, beside the
@@ -396,31 +541,31 @@ function relatedPartyChanges(
     to.breakdown.relatedParties?.find((party) => party.id === id)?.name ??
     from.breakdown.relatedParties?.find((party) => party.id === id)?.name ??
     id;
+  const m = RELATED_MEASURE_COLUMNS;
+  const c = RELATED_CHANGE_COLUMNS;
   return html`<h2 id="related-parties">Payments to related parties</h2>
 <p>These changes do not move the fee, which never depends on market amounts or on who is paid, so they are not among the causes above. They change how much of the fee counts as surplus: whatever is paid to related parties above market counts as surplus when the surplus is tested against the cap.</p>
 <p data-related-excess-difference="${related.excessDifference}">${related.description}.</p>
-${tableWrap(html`<table>
-<caption>Paid to related parties above market, and the adjusted surplus rate, before and after</caption>
-<thead><tr><th scope="col">Measure</th><th scope="col" class="num">Before</th><th scope="col" class="num">After</th><th scope="col" class="num">Difference</th></tr></thead>
-<tbody>
-<tr><th scope="row">Paid to related parties above market, a week per child</th><td class="num">${excess(related.fromExcessWeeklyPerChild)}</td><td class="num">${excess(related.toExcessWeeklyPerChild)}</td><td class="num">${signedGbp(related.excessDifference)}</td></tr>
-<tr><th scope="row">Surplus rate counting that as surplus (the adjusted rate)</th><td class="num">${rate(related.fromAdjustedSurplusRate)}</td><td class="num">${rate(related.toAdjustedSurplusRate)}</td><td></td></tr>
-<tr><th scope="row">Surplus cap</th><td class="num">${percent(from.breakdown.capRate)}</td><td class="num">${percent(to.breakdown.capRate)}</td><td></td></tr>
-</tbody>
-</table>`)}
+${dataTable({
+  caption: 'Paid to related parties above market, and the adjusted surplus rate, before and after',
+  columns: Object.values(m),
+  rows: [
+    html`<tr><th scope="row">Paid to related parties above market, a week per child</th>${cell(m.before, excess(related.fromExcessWeeklyPerChild))}${cell(m.after, excess(related.toExcessWeeklyPerChild))}${cell(m.difference, signedGbp(related.excessDifference))}</tr>\n`,
+    html`<tr><th scope="row">Surplus rate counting that as surplus (the adjusted rate)</th>${cell(m.before, rate(related.fromAdjustedSurplusRate))}${cell(m.after, rate(related.toAdjustedSurplusRate))}<td></td></tr>\n`,
+    html`<tr><th scope="row">Surplus cap</th>${cell(m.before, percent(from.breakdown.capRate))}${cell(m.after, percent(to.breakdown.capRate))}<td></td></tr>\n`,
+  ],
+})}
 ${
   related.changes.length === 0
     ? html`<p>No related party, payment to one or market amount changed.</p>`
-    : tableWrap(html`<table>
-<caption>What changed in the payments to related parties (none of these moves the fee)</caption>
-<thead><tr><th scope="col">Change</th><th scope="col">Related party</th><th scope="col">In detail</th></tr></thead>
-<tbody>
-${related.changes.map(
-  (item) =>
-    html`<tr data-related-change="${item.kind}"><th scope="row">${RELATED_CHANGE_WORDS[item.kind]}</th><td>${partyName(item.partyId)}</td><td>${item.description}</td></tr>\n`,
-)}
-</tbody>
-</table>`)
+    : dataTable({
+        caption: 'What changed in the payments to related parties (none of these moves the fee)',
+        columns: Object.values(c),
+        rows: related.changes.map(
+          (item) =>
+            html`<tr data-related-change="${item.kind}"><th scope="row">${RELATED_CHANGE_WORDS[item.kind]}</th>${cell(c.party, partyName(item.partyId))}${cell(c.detail, item.description)}</tr>\n`,
+        ),
+      })
 }
 
 `;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { publicContextOf } from '../http/context.js';
 import { ScheduleCache } from '../modules/fee-schedules/index.js';
 import { isoDate } from '../modules/homes/index.js';
+import { FAVICON_ICO } from './favicon.js';
 import { renderChanges, renderHome, renderIndex } from './pages.js';
 import { renderReconciliation } from './reconciliation-page.js';
 import {
@@ -30,6 +31,14 @@ function transparencyContextOf(app: FastifyInstance, request: FastifyRequest): T
  */
 export const transparencyRoutes: FastifyPluginAsyncZod = async (app) => {
   const cache = new ScheduleCache();
+
+  // Browsers ask for /favicon.ico by themselves (the pages name theirs inline): an icon, not a 404.
+  app.get(
+    '/favicon.ico',
+    { config: { access: { public: true } }, schema: { hide: true } },
+    async (_request, reply) =>
+      reply.type('image/x-icon').header('cache-control', 'public, max-age=86400').send(FAVICON_ICO),
+  );
 
   app.get('/transparency', { config: published, schema: { hide: true } }, async (request, reply) => {
     const { organisations, today } = await transparencyIndex(transparencyContextOf(app, request));

@@ -97,6 +97,7 @@ const rows: Record<string, Row> = {
   'GET /health/live': { request: () => ({ url: '/health/live' }), expect: everyone(200) },
   'GET /health/ready': { request: () => ({ url: '/health/ready' }), expect: everyone(200) },
   'GET /openapi.json': { request: () => ({ url: '/openapi.json' }), expect: everyone(200) },
+  'GET /favicon.ico': { request: () => ({ url: '/favicon.ico' }), expect: everyone(200) },
   'GET /v1/rates': { request: () => ({ url: '/v1/rates' }), expect: everyone(200) },
   'GET /v1/rates/:taxYear': { request: () => ({ url: '/v1/rates/2026-27' }), expect: everyone(200) },
   'POST /v1/quotes': {

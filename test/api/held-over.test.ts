@@ -182,12 +182,13 @@ describe.each(engines)('held-over fees on %s', (engine) => {
       if (index === 1 || line === 'Placement total' || line === 'Home total') return;
       marked.push([row.getCell(column('From')).value, row.getCell(column('Held over')).value]);
     });
-    // real booleans, so that a filter or COUNTIF can pick the held-over lines
+    // real dates (UTC midnight) and real booleans, so that a filter or COUNTIF can pick the held-over lines
+    const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
     expect(marked).toEqual([
-      ['2027-03-20', false],
-      ['2027-03-29', false],
-      ['2027-04-01', true],
-      ['2027-04-01', true],
+      [day('2027-03-20'), false],
+      [day('2027-03-29'), false],
+      [day('2027-04-01'), true],
+      [day('2027-04-01'), true],
     ]);
   });
 

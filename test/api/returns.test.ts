@@ -585,17 +585,37 @@ describe.each(engines)('annual financial return on %s', (engine) => {
     expect(workbook.getWorksheet('costs')!.rowCount).toBe(1);
   });
 
-  it('serves the JSON Schema the OpenAPI document references, and still the superseded versions 2 and 1', async () => {
+  it('serves the JSON Schema the OpenAPI document bundles, and still the superseded versions 2 and 1', async () => {
     const served = await inject({ url: '/returns/annual-return.v3.schema.json' });
     expect(served.statusCode).toBe(200);
+    expect(served.headers['content-type']).toMatch(/^application\/schema\+json/);
     expect(served.json()).toEqual(schema);
     expect(served.json().$id).toBe('urn:cost-plus-care:annual-return:3');
     const openapi = (await inject({ url: '/openapi.json' })).json();
     expect(
       openapi.paths['/v1/returns/{financialYear}'].get.responses['200'].content['application/json'].schema,
-    ).toEqual({
-      $ref: 'returns/annual-return.v3.schema.json',
-    });
+    ).toEqual({ $ref: '#/components/schemas/AnnualReturn' });
+    // the same schema, but for its dialect and id (a component takes the document's) and the bounds
+    // of a safe integer, which the OpenAPI document leaves unsaid everywhere
+    const {
+      $schema: _dialect,
+      $id: _id,
+      description: _description,
+      ...bundled
+    } = openapi.components.schemas.AnnualReturn;
+    const {
+      $schema: _d,
+      $id: _i,
+      description: _e,
+      ...own
+    } = JSON.parse(
+      JSON.stringify(schema, (key, value) =>
+        (key === 'maximum' || key === 'minimum') && Math.abs(value) === Number.MAX_SAFE_INTEGER
+          ? undefined
+          : value,
+      ),
+    ) as Record<string, unknown>;
+    expect(bundled).toEqual(own);
     // version 2 (before related-party excess) is served exactly as committed
     const second = await inject({ url: '/returns/annual-return.v2.schema.json' });
     expect(second.statusCode).toBe(200);

@@ -7,7 +7,7 @@ import { getProof } from '../../src/modules/fee-schedules/proofs.js';
 import { escapeHtml } from '../../src/web/html.js';
 import { transparencyRoutes } from '../../src/web/routes.js';
 import { adminAuth, createTestApp, type TestApp } from '../helpers/app.js';
-import { registerModelParties } from '../helpers/books.js';
+import { registerModelParties, seedProvider } from '../helpers/books.js';
 import { engines } from '../helpers/database.js';
 import { bearer, createKey, createOrganisation } from '../helpers/keys.js';
 
@@ -33,6 +33,26 @@ async function withTransparency(app: FastifyInstance) {
 
 /** "£1,234.56" → "1234.56" */
 const pounds = (text: string) => text.replace(/[£,]/g, '');
+
+/**
+ * Every data cell with content names its column in `data-label` (shown beside the value when the
+ * table stacks on a phone): one of its table's column headers. Returns how many cells were checked.
+ */
+function expectLabelledCells(body: string): number {
+  let checked = 0;
+  for (const [table] of body.matchAll(/<table class="(?:stack|fit)">[\s\S]*?<\/table>/g)) {
+    const headers = [...table.matchAll(/<th scope="col"[^>]*>([^<]*)<\/th>/g)].map((match) => match[1]);
+    expect(headers.length).toBeGreaterThan(1);
+    for (const [, attributes, content] of table.matchAll(/<td([^>]*)>([\s\S]*?)<\/td>/g)) {
+      if (content === '') continue;
+      const label = attributes?.match(/ data-label="([^"]*)"/)?.[1];
+      expect(headers, `the label of "${content}"`).toContain(label);
+      checked += 1;
+    }
+  }
+  expect(body).not.toMatch(/<table>/);
+  return checked;
+}
 
 describe.each(engines)('transparency pages on %s', (engine) => {
   let testApp: TestApp;
@@ -125,6 +145,42 @@ describe.each(engines)('transparency pages on %s', (engine) => {
     expect(row).toContain('4%');
     const empty = body.split('<tr>').find((r) => r.includes(`/transparency/homes/${emptyHomeId}"`));
     expect(empty).toContain('no published fee yet');
+    expect(row).toContain(
+      `<td class="num" data-label="Weekly fee per child">${formatGbp(v2.weeklyFeePerChild)}</td>`,
+    );
+    expect(expectLabelledCells(body)).toBeGreaterThan(0);
+    expect(body).toContain('<table class="stack">');
+    expect(body).toContain('href="/v1/fee-schedules?limit=200" type="application/json"');
+  });
+
+  it('names its icon inline, and answers /favicon.ico with an icon to anyone', async () => {
+    for (const url of [
+      '/transparency',
+      `/transparency/homes/${homeId}`,
+      `/transparency/fee-schedules/${v2.id}/changes`,
+    ]) {
+      const icon = (await page(url)).match(/<link rel="icon" type="image\/svg\+xml" href="([^"]+)">/)?.[1];
+      expect(icon, url).toBeDefined();
+      // a data URI: no request, allowed by the CSP's img-src
+      const svg = decodeURIComponent(icon!.replace(/^data:image\/svg\+xml,/, ''));
+      expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^>]*>[\s\S]*<\/svg>$/);
+    }
+    const csp = (await inject({ url: '/transparency' })).headers['content-security-policy'];
+    expect(csp).toMatch(/img-src 'self' data:/);
+    for (const headers of [{}, finance]) {
+      const icon = await inject({ url: '/favicon.ico', headers });
+      expect(icon.statusCode).toBe(200);
+      expect(icon.headers['content-type']).toBe('image/x-icon');
+      expect(icon.headers['cache-control']).toBe('public, max-age=86400');
+      // an ICO directory of one 16 × 16 image, 32 bits a pixel
+      expect([...icon.rawPayload.subarray(0, 8)]).toEqual([0, 0, 1, 0, 1, 0, 16, 16]);
+      expect(icon.rawPayload.readUInt16LE(12)).toBe(32);
+      expect(icon.rawPayload).toHaveLength(6 + 16 + 40 + 16 * 16 * 4 + 16 * 4);
+    }
+    expect((await inject({ method: 'HEAD', url: '/favicon.ico' })).statusCode).toBe(200);
+    // hidden from the API's description
+    const openapi = (await inject({ url: '/openapi.json' })).json();
+    expect(Object.keys(openapi.paths)).not.toContain('/favicon.ico');
   });
 
   it("shows a finance key only its own organisation's homes", async () => {
@@ -156,7 +212,7 @@ describe.each(engines)('transparency pages on %s', (engine) => {
     // the category table adds up to the fee (and to £100 per £100)
     const rows = [
       ...body.matchAll(
-        /<tr data-category="(\w+)"><th scope="row">.*?<\/th><td class="num">([^<]+)<\/td><td class="num">([^<]+)<\/td><\/tr>/g,
+        /<tr data-category="(\w+)"><th scope="row">.*?<\/th><td class="num" data-label="£ per week">([^<]+)<\/td><td class="num" data-label="£ per £100 of fee">([^<]+)<\/td><\/tr>/g,
       ),
     ];
     expect(rows.map((r) => r[1]).sort()).toEqual([...categories].sort());
@@ -174,16 +230,44 @@ describe.each(engines)('transparency pages on %s', (engine) => {
     expect(body).toContain(
       'Competition and Markets Authority, Children&#39;s social care market study final report, March 2022',
     );
-    expect(body).toContain(`href="/v1/fee-schedules/${v2.id}"`);
-    expect(body).toContain('Accept: text/csv');
+    // the schedule shown, as files to download: links, not a sentence about Accept headers
+    expect(body).toContain('<h2 id="downloads">Downloads</h2>');
+    expect(body).toContain(
+      `<a href="/v1/fee-schedules/${v2.id}?format=json" type="application/json">This fee schedule as JSON</a>`,
+    );
+    expect(body).toContain(
+      `<a href="/v1/fee-schedules/${v2.id}?format=csv" type="text/csv">Its lines as CSV</a>`,
+    );
+    expect(body).toContain(`href="/v1/homes/${homeId}/fee-schedules"`);
+    expect(body).toContain('<a href="#downloads">Download this fee schedule as JSON or CSV</a>');
+    expect(body).not.toMatch(/Accept: text\/csv/i);
     const proof = await getProof(testApp.database.handle.db, v2.id);
-    if (proof) expect(body).toContain(`<code>${escapeHtml(proof.hash)}</code>`);
-    else expect(body).toContain('is pending');
+    if (proof) {
+      expect(body).toContain(`<code>${escapeHtml(proof.hash)}</code>`);
+      expect(body).toContain(
+        `<a href="/v1/fee-schedules/${v2.id}/proof" type="application/json">Its proof as JSON</a>`,
+      );
+    } else expect(body).toContain('is pending');
     expect(body).toContain('docs/verifying.md');
-    // tables are accessible and scroll on a phone
+    // tables are accessible; the wide ones stack on a phone, each cell labelled with its column
     expect(body).toContain('<caption>');
     expect(body).toContain('<th scope="col"');
-    expect(body).toContain('<div class="table-wrap"><table>');
+    expect(body).toContain(
+      '<div class="table-wrap"><table class="stack">\n<caption>Every line of the fee, 2026-27</caption>',
+    );
+    expect(body).toContain(
+      '<div class="table-wrap"><table class="fit">\n<caption>The weekly fee by category</caption>',
+    );
+    expect(body).toContain('td::before { content: attr(data-label)');
+    expect(body).toMatch(/@media screen and \(max-width: [\d.]+em\)/);
+    expect(expectLabelledCells(body)).toBeGreaterThan(5 * v2.breakdown.lines.length);
+    // codes in cells are one word, never broken
+    const staffPay = v2.breakdown.lines.find((line) => line.code === 'STAFF_PAY');
+    expect(staffPay).toBeDefined();
+    expect(body).toContain('<td class="code" data-label="Code"><code>STAFF_PAY</code></td>');
+    expect(body).toContain(
+      'td.code, td code { white-space: nowrap; overflow-wrap: normal; word-break: keep-all; }',
+    );
   });
 
   it('lists the version history with links, and shows an earlier schedule with ?on=', async () => {
@@ -191,7 +275,8 @@ describe.each(engines)('transparency pages on %s', (engine) => {
     expect(body).toContain(`href="/transparency/homes/${homeId}?on=2026-04-01"`);
     expect(body).toContain(`href="/transparency/homes/${homeId}?on=2026-05-01"`);
     expect(body).toContain(`href="/transparency/fee-schedules/${v2.id}/changes"`);
-    expect(body).toContain(`href="/v1/fee-schedules/${v1.id}"`);
+    expect(body).toContain(`href="/v1/fee-schedules/${v1.id}?format=json"`);
+    expect(body).toContain(`href="/v1/fee-schedules/${v1.id}?format=csv"`);
     expect(body).toContain('superseded');
 
     const earlier = await page(`/transparency/homes/${homeId}?on=2026-04-15`);
@@ -213,6 +298,22 @@ describe.each(engines)('transparency pages on %s', (engine) => {
     for (const line of v2.breakdown.lines) expect(body).toContain(escapeHtml(line.description));
     expect(body.match(/<h1[ >]/g)).toHaveLength(1);
 
+    // its data: the explanation as JSON, both schedules as JSON and CSV
+    for (const href of [
+      `/v1/fee-schedules/${v2.id}/changes?from=${v1.id}`,
+      `/v1/fee-schedules/${v1.id}?format=json`,
+      `/v1/fee-schedules/${v1.id}?format=csv`,
+      `/v1/fee-schedules/${v2.id}?format=json`,
+      `/v1/fee-schedules/${v2.id}?format=csv`,
+    ])
+      expect(body).toContain(`href="${href}"`);
+    expect(body).toContain('>This explanation as JSON</a>');
+    const json = await inject({ url: `/v1/fee-schedules/${v2.id}/changes?from=${v1.id}` });
+    expect(json.statusCode).toBe(200);
+    expect(json.json().difference).toBe(difference);
+    expect(expectLabelledCells(body)).toBeGreaterThan(0);
+    expect(body).toContain('<td class="code" data-label="Code"><code>STAFF_EMPLOYER_NI</code></td>');
+
     const explicit = await page(`/transparency/fee-schedules/${v2.id}/changes?from=${v1.id}`);
     expect(explicit).toContain(`data-difference="${difference}"`);
     expect((await inject({ url: `/transparency/fee-schedules/${v1.id}/changes` })).statusCode).toBe(404);
@@ -231,6 +332,49 @@ describe.each(engines)('transparency pages on %s', (engine) => {
     const unknown = '00000000-0000-4000-8000-000000000000';
     expect((await inject({ url: `/transparency/homes/${unknown}` })).statusCode).toBe(404);
     expect((await inject({ url: `/transparency/fee-schedules/${unknown}/changes` })).statusCode).toBe(404);
+  });
+
+  it('shows a frozen reconciliation in stacked tables, and says its data needs a key rather than linking to it', async () => {
+    const { organisationId, finance: books } = await seedProvider(testApp.app, {
+      name: 'Reconciled Homes CIC',
+      homes: [
+        {
+          name: 'Wallasey House',
+          placements: [
+            { councilCode: 'E08000015', reference: 'WIR-901', start: '2026-04-01', end: '2026-04-30' },
+          ],
+          actuals: [{ month: '2026-04', nil: true }],
+        },
+      ],
+    });
+    const frozen = await inject({
+      method: 'POST',
+      url: '/v1/reconciliations',
+      headers: books,
+      payload: { organisationId, from: '2026-04-01', to: '2026-04-30' },
+    });
+    expect(frozen.statusCode, frozen.body).toBe(201);
+    const { id, hash } = frozen.json();
+    const body = await page(`/transparency/reconciliations/${id}`);
+    expect(body).toContain(hash);
+    expect(body).toContain(
+      '<table class="fit">\n<caption>What was paid, what was spent, and the surplus against its cap</caption>',
+    );
+    expect(body).toContain(
+      '<table class="stack">\n<caption>Each home (for information: the cap is tested on the whole provider)</caption>',
+    );
+    expect(body).toContain('<th scope="row">Wallasey House</th><td class="num" data-label="Income">');
+    expect(expectLabelledCells(body)).toBeGreaterThan(10);
+    expect(body).toMatch(/<link rel="icon" type="image\/svg\+xml" href="data:image\/svg\+xml,/);
+    // the reconciliation's API needs a key: named with a note, not linked (a browser would send none)
+    expect((await inject({ url: `/v1/reconciliations/${id}` })).statusCode).toBe(401);
+    expect(body).not.toMatch(/href="\/v1\//);
+    expect(body).toContain(`<code>/v1/reconciliations/${id}</code>`);
+    expect(body).toContain(`<code>/v1/reconciliations/${id}/statements/{council code}</code>`);
+    expect(body).toContain('<strong>Both need an API key</strong>');
+    // what it does link to, anyone can fetch
+    expect(body).toContain('href="/.well-known/fee-schedule-keys.json"');
+    expect((await inject({ url: '/.well-known/fee-schedule-keys.json' })).statusCode).toBe(200);
   });
 
   describe('related parties (method v2 §6)', () => {
@@ -265,7 +409,7 @@ describe.each(engines)('transparency pages on %s', (engine) => {
       const body = await page(`/transparency/homes/${harbourId}?on=2026-06-01`);
       expect(body).toContain('<h2 id="related-parties">Paid to related parties</h2>');
       const table = body.match(
-        /<table>\n<caption>Payments to related parties, 2026-27, against their market amounts<\/caption>[\s\S]*?<\/table>/,
+        /<table class="stack">\n<caption>Payments to related parties, 2026-27, against their market amounts<\/caption>[\s\S]*?<\/table>/,
       )?.[0];
       expect(table).toBeDefined();
       expect(table).toContain('<th scope="col">Party</th>');
@@ -279,20 +423,23 @@ describe.each(engines)('transparency pages on %s', (engine) => {
       expect(lease).toContain('Under common control with the provider');
       expect(lease).toContain('Lease from registered social landlord <code>PROPERTY_LEASE</code>');
       expect(lease).toContain(
-        '<td class="num">£28,800.00</td><td class="num">£28,200.00</td><td>Independent rental valuation, March 2026</td><td class="num">£600.00</td>',
+        '<td class="num" data-label="Paid £ a year">£28,800.00</td><td class="num" data-label="Market £ a year">£28,200.00</td><td class="text" data-label="Evidence for the market amount">Independent rental valuation, March 2026</td><td class="num" data-label="Excess £ a year">£600.00</td>',
       );
       const fee = rows.find((row) => row.includes('data-related-party="grp"'))!;
       expect(fee).toContain('Parent of the provider');
       expect(fee).toContain("this home's share of a central overhead component");
-      expect(fee).toContain('<td class="num">£5,000.00</td><td class="num">£4,500.00</td>');
+      expect(fee).toContain(
+        '<td class="num" data-label="Paid £ a year">£5,000.00</td><td class="num" data-label="Market £ a year">£4,500.00</td>',
+      );
       const tutoring = rows.find((row) => row.includes('data-related-party="edu"'))!;
       // no Companies House number: no link
       expect(tutoring).not.toContain('Companies House');
       expect(tutoring).toContain('Director or trustee of the provider');
-      expect(tutoring).toContain('<td class="num">£938.57</td>');
+      expect(tutoring).toContain('<td class="num" data-label="Excess £ a year">£938.57</td>');
       expect(table).toContain(
-        '<tfoot><tr><th scope="row">Total</th><td></td><td></td><td class="num">£45,062.86</td><td class="num">£43,024.29</td><td></td><td class="num">£2,038.57</td></tr></tfoot>',
+        '<tfoot><tr><th scope="row">Total</th><td></td><td></td><td class="num" data-label="Paid £ a year">£45,062.86</td><td class="num" data-label="Market £ a year">£43,024.29</td><td></td><td class="num" data-label="Excess £ a year">£2,038.57</td></tr></tfoot>',
       );
+      expect(expectLabelledCells(body)).toBeGreaterThan(0);
       expect(related.breakdown.relatedPartyExcessWeeklyPerChild).toBe('10.86');
       expect(related.breakdown.adjustedSurplusRate).toBe('0.032097');
       expect(body).toContain(
@@ -307,7 +454,7 @@ describe.each(engines)('transparency pages on %s', (engine) => {
       );
       expect(body.match(/<span class="muted note" data-related-party=/g)).toHaveLength(3);
       // the surplus table gives the adjusted rate beside the rate and the cap
-      expect(body).toMatch(/the adjusted rate\)<\/th><td class="num">3\.2097%<\/td>/);
+      expect(body).toMatch(/the adjusted rate\)<\/th><td class="num" data-label="Rate">3\.2097%<\/td>/);
       expect(body.match(/<h1[ >]/g)).toHaveLength(1);
     });
 
@@ -411,5 +558,7 @@ describe('transparency pages with PUBLIC_TRANSPARENCY=false', () => {
     expect((await testApp.app.inject({ url: '/transparency' })).statusCode).toBe(401);
     const keyed = await testApp.app.inject({ url: '/transparency', headers: adminAuth });
     expect(keyed.statusCode).toBe(200);
+    // the icon browsers ask for by themselves is public all the same
+    expect((await testApp.app.inject({ url: '/favicon.ico' })).statusCode).toBe(200);
   });
 });

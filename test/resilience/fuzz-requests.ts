@@ -152,6 +152,7 @@ const uuidSchema: JsonSchema = { type: 'string', format: 'uuid' };
  */
 const hiddenOperations: Array<Omit<Operation, 'key' | 'route' | 'documented'>> = [
   { method: 'GET', path: '/openapi.json', parameters: [], bodyTypes: [] },
+  { method: 'GET', path: '/favicon.ico', parameters: [], bodyTypes: [] },
   { method: 'GET', path: '/transparency', parameters: [], bodyTypes: [] },
   {
     method: 'GET',

@@ -194,6 +194,9 @@ export const breakdownSchema = z
       'Method v2 §6: (S + X) ÷ (C − X), 6 dp half-up: the surplus rate counting the related-party excess as surplus; never above capRate. Present with relatedParties.',
     ).optional(),
   })
-  .describe('The priced breakdown of a cost model (pricing method version 1, or 2: see methodVersion).');
+  .meta({
+    id: 'Breakdown',
+    description: 'The priced breakdown of a cost model (pricing method version 1, or 2: see methodVersion).',
+  });
 
 export type Breakdown = z.infer<typeof breakdownSchema>;

@@ -685,7 +685,10 @@ export const costModelSchema = z
       }
     });
   }, always)
-  .describe('A cost model: one home for one pricing period (the pricing method §1, docs/pricing.md).');
+  .meta({
+    id: 'CostModel',
+    description: 'A cost model: one home for one pricing period (the pricing method §1, docs/pricing.md).',
+  });
 
 /**
  * §6 every relatedPartyId names an entry of relatedParties, and every entry is named by a line or a

@@ -49,6 +49,7 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: finance,
       schema: {
+        operationId: 'putNominalCodes',
         tags: ['actuals'],
         summary: "Map the provider's own nominal codes to the method's codes",
         description: 'Replaces the whole mapping. Imports may then give `nominal_code` instead of `code`.',
@@ -69,6 +70,7 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: finance,
       schema: {
+        operationId: 'getNominalCodes',
         tags: ['actuals'],
         summary: 'The nominal code mapping',
         params: z.object({ id: z.uuid() }),
@@ -85,6 +87,7 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
       // A 100,000-row file is read as it arrives, then written in slices: EXPORT_TIMEOUT_MS bounds it all.
       handlerTimeout: app.config.EXPORT_TIMEOUT_MS,
       schema: {
+        operationId: 'importActuals',
         tags: ['actuals'],
         summary: "Import a home's actual spending (JSON or CSV), all or nothing",
         description: [
@@ -130,6 +133,7 @@ export const actualsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin', 'finance', 'regulator'] } },
       schema: {
+        operationId: 'getActuals',
         tags: ['actuals'],
         summary: "A home's actual spending for a month (the latest version), by code",
         params: z.object({ id: z.uuid() }),

@@ -12,6 +12,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin'] } },
       schema: {
+        operationId: 'createApiKey',
         tags: ['access'],
         summary: 'Create an API key',
         description:
@@ -35,6 +36,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin'] } },
       schema: {
+        operationId: 'listApiKeys',
         tags: ['access'],
         summary: 'List API keys',
         description:
@@ -51,6 +53,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin'] } },
       schema: {
+        operationId: 'revokeApiKey',
         tags: ['access'],
         summary: 'Revoke an API key',
         description:

@@ -17,8 +17,8 @@ const auditEventSchema = z
     resourceType: z.string(),
     resourceId: z.string(),
     requestId: z.string().nullable(),
-    before: z.unknown().nullable(),
-    after: z.unknown().nullable(),
+    before: z.unknown().describe('The resource before the change (null when it was created)'),
+    after: z.unknown().describe('The resource after the change (null when it was deleted)'),
   })
   .meta({ id: 'AuditEvent' });
 
@@ -28,6 +28,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin', 'finance'] } },
       schema: {
+        operationId: 'listAuditEvents',
         tags: ['access'],
         summary: 'The audit trail: who changed what, when',
         description:

@@ -15,6 +15,7 @@ export const centralCostPoolRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin', 'finance'] } },
       schema: {
+        operationId: 'putCentralCostPool',
         tags: ['cost-models'],
         summary: 'Set the central cost pool for a period',
         description:
@@ -37,6 +38,7 @@ export const centralCostPoolRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ROLES } },
       schema: {
+        operationId: 'getCentralCostPool',
         tags: ['cost-models'],
         summary: 'The central cost pool for a period',
         params,

@@ -6,7 +6,7 @@ import { requireIfMatch, versionTag } from '../../http/conditional.js';
 import { contextOf } from '../../http/context.js';
 import { isoDate } from '../../http/dates.js';
 import { idempotencyKeyOf } from '../../http/idempotency.js';
-import { negotiate } from '../../http/negotiate.js';
+import { formatParameter, negotiate } from '../../http/negotiate.js';
 import { page, pageQuery } from '../../http/paging.js';
 import { problemSchema } from '../../http/problem.js';
 import { feeScheduleSchema } from '../fee-schedules/index.js';
@@ -30,6 +30,7 @@ import {
 
 const idParams = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
 const finance = { access: { roles: ['admin', 'finance'] as const } };
+const QUOTE_FORMATS = ['application/json', 'text/csv'] as const;
 const ifMatch = z.object({
   'if-match': z.string().optional().describe('The ETag of the draft as you read it'),
 });
@@ -73,6 +74,7 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: finance,
       schema: {
+        operationId: 'createCostModel',
         tags: ['cost-models'],
         summary: 'Start a draft cost model for a home and period',
         params: idParams,
@@ -95,6 +97,7 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: finance,
       schema: {
+        operationId: 'listCostModels',
         tags: ['cost-models'],
         summary: 'List draft cost models',
         querystring: z.object({
@@ -118,6 +121,7 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: finance,
       schema: {
+        operationId: 'getCostModel',
         tags: ['cost-models'],
         summary: 'One draft, with its ETag',
         params: idParams,
@@ -133,6 +137,7 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: finance,
       schema: {
+        operationId: 'replaceCostModel',
         tags: ['cost-models'],
         summary: 'Replace a draft (If-Match required)',
         description:
@@ -151,6 +156,7 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: finance,
       schema: {
+        operationId: 'patchCostModel',
         tags: ['cost-models'],
         summary: 'Change part of a draft (JSON merge patch, If-Match required)',
         description:
@@ -175,10 +181,12 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: finance,
       schema: {
+        operationId: 'quoteCostModel',
         tags: ['cost-models'],
         summary: 'Price a draft without publishing it',
-        description: 'As JSON, or CSV with `Accept: text/csv`.',
+        description: 'As JSON, or CSV with `Accept: text/csv` (or `?format=csv`).',
         params: idParams,
+        querystring: z.object({ format: formatParameter(QUOTE_FORMATS) }),
         response: {
           200: {
             description: 'The breakdown of the draft as it is now',
@@ -189,7 +197,7 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const format = negotiate(request.headers.accept, ['application/json', 'text/csv']);
+      const format = negotiate(request.headers.accept, QUOTE_FORMATS, request.query.format);
       const { version, breakdown } = await quoteCostModel(contextOf(app, request), request.params.id);
       reply.header('etag', versionTag(version));
       if (format === 'text/csv') {
@@ -208,6 +216,7 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: finance,
       schema: {
+        operationId: 'publishCostModel',
         tags: ['cost-models'],
         summary: 'Publish a draft as an immutable fee schedule',
         description:

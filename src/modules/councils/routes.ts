@@ -11,6 +11,7 @@ export const councilRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { public: true } },
       schema: {
+        operationId: 'listCouncils',
         tags: ['organisations'],
         summary: 'The councils known here',
         description: 'Seeded with the six Liverpool City Region councils; an admin adds more.',
@@ -25,6 +26,7 @@ export const councilRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin'] } },
       schema: {
+        operationId: 'createCouncil',
         tags: ['organisations'],
         summary: 'Add a council',
         body: councilInputSchema,

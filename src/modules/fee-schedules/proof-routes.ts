@@ -51,6 +51,7 @@ export const proofRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: published,
       schema: {
+        operationId: 'getFeeScheduleProof',
         tags: ['fee-schedules'],
         summary: 'The tamper-evidence proof of a published schedule',
         description: 'Hash, previous hash, signature and key id; how to check them is in docs/verifying.md.',
@@ -66,6 +67,7 @@ export const proofRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: published,
       schema: {
+        operationId: 'listSigningKeys',
         tags: ['fee-schedules'],
         summary: 'The public keys that sign published fee schedules',
         description: 'Every key the service has signed with, old ones kept after a rotation.',
@@ -80,6 +82,7 @@ export const proofRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: published,
       schema: {
+        operationId: 'getFeeScheduleChain',
         tags: ['fee-schedules'],
         summary:
           "An organisation's whole chain of published schedules, with proofs and keys, to check offline",

@@ -7,7 +7,7 @@ import { attachment } from '../../formats/download.js';
 import { notModified } from '../../http/conditional.js';
 import { publicContextOf } from '../../http/context.js';
 import { isoDate } from '../../http/dates.js';
-import { negotiate } from '../../http/negotiate.js';
+import { formatParameter, negotiate } from '../../http/negotiate.js';
 import { page, pageQuery } from '../../http/paging.js';
 import { problemSchema } from '../../http/problem.js';
 import { feeScheduleSchema, feeScheduleSummarySchema } from './schemas.js';
@@ -23,6 +23,7 @@ import {
 
 const idParams = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
 const published = { access: { transparency: true } } as const;
+const SCHEDULE_FORMATS = ['application/json', 'text/csv'] as const;
 const listQuery = {
   organisationId: z.uuid().optional(),
   period: isoDate.optional().describe('The period start, e.g. 2026-04-01'),
@@ -43,6 +44,7 @@ export const feeScheduleRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: published,
       schema: {
+        operationId: 'listFeeSchedules',
         tags: ['fee-schedules'],
         summary: 'Published fee schedules',
         description: 'Newest effectiveFrom first; filter by organisation, home, period and status.',
@@ -59,11 +61,13 @@ export const feeScheduleRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: published,
       schema: {
+        operationId: 'getFeeSchedule',
         tags: ['fee-schedules'],
         summary: 'One published fee schedule: the frozen model and its breakdown',
         description:
           "Immutable: served with a strong ETag (304 on If-None-Match). `Accept: text/csv` gives the breakdown's lines as CSV.",
         params: idParams,
+        querystring: z.object({ format: formatParameter(SCHEDULE_FORMATS) }),
         response: {
           200: {
             description: 'The fee schedule',
@@ -78,7 +82,7 @@ export const feeScheduleRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const format = negotiate(request.headers.accept, ['application/json', 'text/csv']);
+      const format = negotiate(request.headers.accept, SCHEDULE_FORMATS, request.query.format);
       const served = await visibleSchedule(readerOf(request), cache, request.params.id);
       const etag = format === 'text/csv' ? `${served.etag.slice(0, -1)}-csv"` : served.etag;
       reply
@@ -108,6 +112,7 @@ export const feeScheduleRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: published,
       schema: {
+        operationId: 'getFeeScheduleChanges',
         tags: ['fee-schedules'],
         summary: 'Why the fee changed: line by line, and the inputs that moved',
         description:
@@ -137,6 +142,7 @@ export const feeScheduleRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: published,
       schema: {
+        operationId: 'listHomeFeeSchedules',
         tags: ['fee-schedules'],
         summary: "A home's fee schedule history",
         params: idParams,
@@ -156,6 +162,7 @@ export const feeScheduleRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: published,
       schema: {
+        operationId: 'getCurrentFeeSchedule',
         tags: ['fee-schedules'],
         summary: 'The fee schedule in force for a home on a day',
         description:

@@ -12,6 +12,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { public: true } },
       schema: {
+        operationId: 'getLiveness',
         tags: ['health'],
         summary: 'The process is up',
         description: 'Answers while the process runs, whatever the database does.',
@@ -26,6 +27,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { public: true } },
       schema: {
+        operationId: 'getReadiness',
         tags: ['health'],
         summary: 'The service can take traffic',
         description:

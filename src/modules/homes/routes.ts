@@ -15,6 +15,7 @@ export const homeRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin', 'finance'] } },
       schema: {
+        operationId: 'createHome',
         tags: ['homes'],
         summary: 'Register a home',
         body: homeInputSchema,
@@ -32,6 +33,7 @@ export const homeRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ROLES } },
       schema: {
+        operationId: 'listHomes',
         tags: ['homes'],
         summary: 'List homes',
         description: "A finance key sees its own organisation's homes only.",
@@ -51,6 +53,7 @@ export const homeRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ROLES } },
       schema: {
+        operationId: 'getHome',
         tags: ['homes'],
         summary: 'One home',
         params: idParams,
@@ -65,6 +68,7 @@ export const homeRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin', 'finance'] } },
       schema: {
+        operationId: 'updateHome',
         tags: ['homes'],
         summary: 'Change a home (rename, places, close)',
         params: idParams,

@@ -15,6 +15,7 @@ export const organisationRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin'] } },
       schema: {
+        operationId: 'createOrganisation',
         tags: ['organisations'],
         summary: 'Register a provider organisation',
         body: organisationInputSchema,
@@ -32,6 +33,7 @@ export const organisationRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ROLES } },
       schema: {
+        operationId: 'listOrganisations',
         tags: ['organisations'],
         summary: 'List provider organisations',
         description: 'By name. A finance key sees its own organisation only.',
@@ -47,6 +49,7 @@ export const organisationRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ROLES } },
       schema: {
+        operationId: 'getOrganisation',
         tags: ['organisations'],
         summary: 'One provider organisation',
         description: 'A finance key gets 404 for any organisation but its own.',
@@ -62,6 +65,7 @@ export const organisationRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin'] } },
       schema: {
+        operationId: 'updateOrganisation',
         tags: ['organisations'],
         summary: "Set an organisation's policy: the scope its surplus cap is tested on",
         description:

@@ -22,6 +22,7 @@ export const placementRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: writers,
       schema: {
+        operationId: 'createPlacement',
         tags: ['placements'],
         summary: 'Record a placement',
         description:
@@ -41,6 +42,7 @@ export const placementRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: readers,
       schema: {
+        operationId: 'listPlacements',
         tags: ['placements'],
         summary: 'List placements (current state)',
         description: "A commissioner sees its councils' placements only; finance its organisation's.",
@@ -60,6 +62,7 @@ export const placementRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: readers,
       schema: {
+        operationId: 'getPlacement',
         tags: ['placements'],
         summary: 'One placement, with every recorded version',
         params: idParams,
@@ -74,6 +77,7 @@ export const placementRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: writers,
       schema: {
+        operationId: 'createPlacementVersion',
         tags: ['placements'],
         summary: 'Record an end, a correction or a change of enhancements',
         description: 'Appends a version; nothing recorded before is changed.',
@@ -95,6 +99,7 @@ export const placementRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: writers,
       schema: {
+        operationId: 'movePlacement',
         tags: ['placements'],
         summary: 'Move the child to another home of the same provider',
         description:

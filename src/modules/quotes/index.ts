@@ -1,2 +1,2 @@
-export { quoteRoutes } from './routes.js';
+export { addQuoteExamples, quoteRoutes } from './routes.js';
 export { quote, quoteCsv } from './service.js';

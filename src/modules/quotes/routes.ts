@@ -1,15 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLES } from '../../core/principal.js';
 import { breakdownSchema, costModelSchema } from '../../domain/pricing/index.js';
-import { negotiate } from '../../http/negotiate.js';
+import { formatParameter, negotiate } from '../../http/negotiate.js';
 import { problemSchema } from '../../http/problem.js';
+import { projectPath } from '../../paths.js';
 import { type CachedQuote, QUOTE_CACHE_MAX_BODY_BYTES, QuoteCache } from './cache.js';
-import { quoteAnswer } from './service.js';
+import { quote, quoteAnswer } from './service.js';
 
 const formats = ['application/json', 'text/csv'] as const;
+const formatQuery = z.object({ format: formatParameter(formats) });
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -31,7 +34,10 @@ export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
     ) {
       return payload;
     }
-    const format = negotiate(request.headers.accept, formats);
+    // the query is validated after this hook: one that would be refused never meets the cache
+    const query = formatQuery.safeParse(request.query);
+    if (!query.success) return payload;
+    const format = negotiate(request.headers.accept, formats, query.data.format);
     const raw = await readUpTo(payload, length);
     const key = QuoteCache.key(format, raw);
     const hit = cache.get(key);
@@ -46,7 +52,9 @@ export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ROLES } },
       schema: {
+        operationId: 'createQuote',
         tags: ['pricing'],
+        querystring: formatQuery,
         summary: 'Price a cost model',
         description: [
           'Prices a cost model by the published cost-plus method (docs/pricing.md) and returns the line-item breakdown. Nothing is stored.',
@@ -73,7 +81,7 @@ export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const format = negotiate(request.headers.accept, formats);
+      const format = negotiate(request.headers.accept, formats, request.query.format);
       const answer = quoteAnswer(request.body, format);
       if (request.quoteCacheKey) cache.set(request.quoteCacheKey, answer);
       return sendQuote(reply, answer, 'miss');
@@ -112,4 +120,24 @@ function readUpTo(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer>
     stream.once('end', finish);
     stream.once('error', reject);
   });
+}
+
+/** The worked example the OpenAPI document shows for a cost model and its breakdown (fixtures/examples). */
+const EXAMPLE = 'wirral-four-bed-2026-27';
+
+/**
+ * Real examples in the OpenAPI document for the cost model a quote takes and the breakdown it gives:
+ * the project's worked example, priced by the engine, rather than what a viewer would make up from
+ * the schemas' patterns.
+ */
+export function addQuoteExamples<T>(document: T): T {
+  const schemas = (document as { components?: { schemas?: Record<string, Record<string, unknown>> } })
+    .components?.schemas;
+  if (!schemas?.CostModelInput || !schemas.Breakdown) return document;
+  const model = JSON.parse(
+    readFileSync(projectPath('fixtures', 'examples', `${EXAMPLE}.model.json`), 'utf8'),
+  ) as unknown;
+  schemas.CostModelInput.examples = [model];
+  schemas.Breakdown.examples = [JSON.parse(JSON.stringify(quote(costModelSchema.parse(model))))];
+  return document;
 }

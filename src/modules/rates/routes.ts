@@ -15,6 +15,7 @@ export const rateRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { public: true } },
       schema: {
+        operationId: 'listRateTables',
         tags: ['pricing'],
         summary: 'List the statutory rate tables',
         description:
@@ -30,6 +31,7 @@ export const rateRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { public: true } },
       schema: {
+        operationId: 'getRateTable',
         tags: ['pricing'],
         summary: "One tax year's statutory rates, with their public sources",
         description:

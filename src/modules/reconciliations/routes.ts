@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { attachment } from '../../formats/download.js';
 import { contextOf } from '../../http/context.js';
 import { isoDate } from '../../http/dates.js';
-import { negotiate } from '../../http/negotiate.js';
+import { formatParameter, negotiate, XLSX } from '../../http/negotiate.js';
 import { problemSchema } from '../../http/problem.js';
 import {
   councilReconciliationStatement,
@@ -15,7 +15,7 @@ import {
 } from './service.js';
 import { councilStatementCsv, councilStatementXlsx } from './statements.js';
 
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const DOCUMENT_FORMATS = ['application/json', 'text/csv', XLSX] as const;
 
 const scopeQuery = z.object({
   organisationId: z.uuid(),
@@ -63,6 +63,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin', 'finance', 'regulator'] } },
       schema: {
+        operationId: 'getVariance',
         tags: ['actuals'],
         summary: 'Budget against actual spending, by code, and the income actually charged',
         description:
@@ -88,6 +89,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin', 'finance'] } },
       schema: {
+        operationId: 'previewReconciliation',
         tags: ['actuals'],
         summary: 'Work out a reconciliation without freezing it',
         querystring: scopeQuery,
@@ -102,6 +104,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin', 'finance'] } },
       schema: {
+        operationId: 'createReconciliation',
         tags: ['actuals'],
         summary: 'Freeze a reconciliation: stored immutably, hashed and signed',
         description:
@@ -129,6 +132,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin', 'finance', 'commissioner', 'regulator'] } },
       schema: {
+        operationId: 'getReconciliation',
         tags: ['actuals'],
         summary: 'A frozen reconciliation',
         description:
@@ -145,11 +149,13 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin', 'finance', 'commissioner', 'regulator'] } },
       schema: {
+        operationId: 'getReconciliationStatement',
         tags: ['actuals'],
         summary:
           "One council's statement of a frozen reconciliation: what it was charged, its share and its rebate",
-        description: `JSON, CSV (\`Accept: text/csv\`) or XLSX (\`Accept: ${XLSX}\`).`,
+        description: `JSON, CSV (\`Accept: text/csv\` or \`?format=csv\`) or XLSX (\`Accept: ${XLSX}\` or \`?format=xlsx\`).`,
         params: z.object({ id: z.uuid(), councilCode: z.string().max(9) }),
+        querystring: z.object({ format: formatParameter(DOCUMENT_FORMATS) }),
         response: {
           200: {
             description: "The council's statement",
@@ -164,7 +170,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const format = negotiate(request.headers.accept, ['application/json', 'text/csv', XLSX]);
+      const format = negotiate(request.headers.accept, DOCUMENT_FORMATS, request.query.format);
       const statement = await councilReconciliationStatement(contextOf(app, request), request.params);
       const filename = `reconciliation-${statement.councilCode}-${statement.period.start}-${statement.period.end}`;
       if (format === 'text/csv') {

@@ -1,6 +1,6 @@
-import { safeCell, toCsv } from '../../formats/csv.js';
+import { toCsv } from '../../formats/csv.js';
 import { safeSheetName } from '../../formats/spreadsheet.js';
-import { loadExcel } from '../../formats/xlsx.js';
+import { type CellKind, cellValue, loadExcel, numFmtOf, POUNDS_FORMAT } from '../../formats/xlsx.js';
 import type { FrozenReconciliation } from './service.js';
 
 /**
@@ -124,43 +124,58 @@ export function councilStatementOf(
   };
 }
 
-type Row = [item: string, value: string | null, money: boolean];
+/** An item of the statement, its value (null: none) and what the value is (src/formats/xlsx.ts). */
+type Row = [item: string, value: string | null, kind: CellKind];
 
-const rows = (s: CouncilReconciliationStatement): Row[] => [
-  ['Council', s.councilCode, false],
-  ['Period', `${s.period.start} to ${s.period.end}`, false],
-  ['Settlement rule version', String(s.ruleVersion), false],
-  ['Superseded by', s.supersededBy ?? 'not superseded', false],
-  ['Charged to the council', s.charged, true],
-  ['Share of the excess', s.share, false],
-  ['Rebate due to the council', s.rebate, true],
+/**
+ * The statement's items. The CSV has the period as one item, `start to end`; the workbook as two real
+ * dates (`format` 'xlsx'), so that a spreadsheet can compare and filter them.
+ */
+const rows = (s: CouncilReconciliationStatement, format: 'csv' | 'xlsx' = 'csv'): Row[] => [
+  ['Council', s.councilCode, 'text'],
+  ...(format === 'csv'
+    ? ([['Period', `${s.period.start} to ${s.period.end}`, 'text']] as Row[])
+    : ([
+        ['Period from', s.period.start, 'date'],
+        ['Period to', s.period.end, 'date'],
+      ] as Row[])),
+  ['Settlement rule version', String(s.ruleVersion), 'integer'],
+  ['Superseded by', s.supersededBy ?? 'not superseded', 'text'],
+  ['Charged to the council', s.charged, 'money'],
+  ['Share of the excess', s.share, 'percent'],
+  ['Rebate due to the council', s.rebate, 'money'],
   ...s.homes.flatMap((home): Row[] => [
-    [`Charged by home ${home.homeId}`, home.charged, true],
-    ...(home.rebate === null ? [] : [[`Rebate due from home ${home.homeId}`, home.rebate, true] as Row]),
+    [`Charged by home ${home.homeId}`, home.charged, 'money'],
+    ...(home.rebate === null ? [] : [[`Rebate due from home ${home.homeId}`, home.rebate, 'money'] as Row]),
   ]),
-  ['Cap tested on', s.provider.capScope ?? 'each reconciliation (rule 1)', false],
-  ['Provider income', s.provider.income, true],
-  ['Provider actual cost', s.provider.actualCost, true],
-  ['Realised surplus', s.provider.realisedSurplus, true],
+  ['Cap tested on', s.provider.capScope ?? 'each reconciliation (rule 1)', 'text'],
+  ['Provider income', s.provider.income, 'money'],
+  ['Provider actual cost', s.provider.actualCost, 'money'],
+  ['Realised surplus', s.provider.realisedSurplus, 'money'],
   // method §7: shown only when something was paid to a related party above market
   ...(s.provider.relatedPartyExcess === null || s.provider.relatedPartyExcess === '0.00'
     ? []
     : ([
-        ['Paid to related parties above market (counted as surplus)', s.provider.relatedPartyExcess, true],
-        ['Adjusted cost (actual cost less that excess)', s.provider.adjustedCost, true],
-        ['Adjusted surplus (the surplus the cap is tested on)', s.provider.adjustedSurplus, true],
+        ['Paid to related parties above market (counted as surplus)', s.provider.relatedPartyExcess, 'money'],
+        ['Adjusted cost (actual cost less that excess)', s.provider.adjustedCost, 'money'],
+        ['Adjusted surplus (the surplus the cap is tested on)', s.provider.adjustedSurplus, 'money'],
       ] as Row[])),
-  ['Surplus cap (on cost)', s.provider.capRate, false],
-  ['Allowed surplus', s.provider.allowedSurplus, true],
-  ['Excess returned to councils', s.provider.excess, true],
-  ['Outcome', s.provider.outcome, false],
-  ['Reconciliation hash (SHA-256)', s.hash, false],
+  ['Surplus cap (on cost)', s.provider.capRate, 'percent'],
+  ['Allowed surplus', s.provider.allowedSurplus, 'money'],
+  ['Excess returned to councils', s.provider.excess, 'money'],
+  ['Outcome', s.provider.outcome, 'text'],
+  ['Reconciliation hash (SHA-256)', s.hash, 'text'],
 ];
 
 export function councilStatementCsv(statement: CouncilReconciliationStatement): string {
   return toCsv([['item', 'value'], ...rows(statement).map(([item, value]) => [item, value ?? ''])]);
 }
 
+/**
+ * The statement as a workbook of item and value rows, each value as its kind: money as £, the share
+ * and the cap as percentages, the period's first and last days as dates, the rule version as an
+ * integer, codes, the hash and words as text.
+ */
 export async function councilStatementXlsx(statement: CouncilReconciliationStatement): Promise<Buffer> {
   const ExcelJS = await loadExcel();
   const workbook = new ExcelJS.Workbook();
@@ -170,10 +185,10 @@ export async function councilStatementXlsx(statement: CouncilReconciliationState
     { header: 'Value', key: 'value', width: 70 },
   ];
   sheet.getRow(1).font = { bold: true };
-  for (const [item, value, money] of rows(statement)) {
-    const cell = value === null ? null : money ? Number(value) : safeCell(value);
-    const row = sheet.addRow({ item, value: cell });
-    if (money) row.getCell(2).numFmt = '"£"#,##0.00';
+  for (const [item, value, kind] of rows(statement, 'xlsx')) {
+    const row = sheet.addRow({ item, value: cellValue(kind, value) });
+    const numFmt = numFmtOf(kind, POUNDS_FORMAT);
+    if (numFmt) row.getCell(2).numFmt = numFmt;
   }
   sheet.addRow([]);
   sheet.addRow([statement.rule]);

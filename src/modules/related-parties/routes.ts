@@ -22,6 +22,7 @@ export const relatedPartyRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin', 'finance'] } },
       schema: {
+        operationId: 'createRelatedParty',
         tags: ['related-parties'],
         summary: 'Add a related party to an organisation’s register',
         description:
@@ -45,6 +46,7 @@ export const relatedPartyRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ROLES } },
       schema: {
+        operationId: 'listRelatedParties',
         tags: ['related-parties'],
         summary: 'List related parties',
         description:
@@ -64,6 +66,7 @@ export const relatedPartyRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ROLES } },
       schema: {
+        operationId: 'getRelatedParty',
         tags: ['related-parties'],
         summary: 'One related party',
         params: idParams,
@@ -81,6 +84,7 @@ export const relatedPartyRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin', 'finance'] } },
       schema: {
+        operationId: 'updateRelatedParty',
         tags: ['related-parties'],
         summary: 'Change or end a related party',
         description:

@@ -1,1 +1,1 @@
-export { ANNUAL_RETURN_SCHEMA_PATH, returnRoutes } from './routes.js';
+export { ANNUAL_RETURN_SCHEMA_PATH, bundleReturnSchema, returnRoutes } from './routes.js';

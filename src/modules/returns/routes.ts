@@ -9,14 +9,14 @@ import { contextOf } from '../../http/context.js';
 import { financialYear } from '../../http/dates.js';
 import { ProblemError } from '../../http/errors.js';
 import { requestLifetime } from '../../http/lifetime.js';
-import { negotiate } from '../../http/negotiate.js';
+import { FORMAT_MEDIA_TYPES, formatNameOf, formatParameter, negotiate, XLSX } from '../../http/negotiate.js';
+import type { OpenApiDocument } from '../../http/openapi-document.js';
 import { problem, problemSchema, problemTypes } from '../../http/problem.js';
 import { Slots } from '../../http/slots.js';
 import { projectPath } from '../../paths.js';
 import {
   isFinancialYear,
   produceReturn,
-  RETURN_FORMATS,
   RETURN_TABLES,
   type ReturnFormat,
   type ReturnOutcome,
@@ -27,17 +27,8 @@ import {
   returnScope,
 } from './service.js';
 
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-const MEDIA: Record<ReturnFormat, string> = {
-  json: 'application/json',
-  csv: 'text/csv',
-  xlsx: XLSX,
-};
-const FORMAT_OF: Record<string, ReturnFormat> = {
-  'application/json': 'json',
-  'text/csv': 'csv',
-  [XLSX]: 'xlsx',
-};
+/** The return's media types, JSON first (the default). */
+const RETURN_MEDIA_TYPES = ['application/json', 'text/csv', XLSX] as const;
 /** The JSON Schema of the document, relative to the OpenAPI document (served and committed alike). */
 export const ANNUAL_RETURN_SCHEMA_PATH = 'returns/annual-return.v3.schema.json';
 /**
@@ -88,8 +79,7 @@ function exportFormat(
   query: { format?: ReturnFormat | undefined; table?: ReturnTable | undefined },
   accept: string | undefined,
 ): ReturnFormat {
-  const format: ReturnFormat =
-    query.format ?? FORMAT_OF[negotiate(accept, ['application/json', 'text/csv', XLSX])]!;
+  const format: ReturnFormat = formatNameOf(negotiate(accept, RETURN_MEDIA_TYPES, query.format));
   if (query.table !== undefined && format !== 'csv') {
     throw new ProblemError(
       problem(400, '/table: applies to the CSV export only', problemTypes.validation, {
@@ -121,7 +111,7 @@ function sendReturn(
 ): FastifyReply {
   const { proof, data } = produced;
   reply.header('etag', `"${proof.hash}"`).headers(proofHeaders(proof));
-  reply.header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : MEDIA[format]);
+  reply.header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : FORMAT_MEDIA_TYPES[format]);
   if (format !== 'json') reply.header('content-disposition', attachment(`${name}.${format}`));
   if (Buffer.isBuffer(data)) return reply.send(data);
   reply.header('content-length', String(data.bytes));
@@ -148,9 +138,15 @@ export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
       {
         config: { access: { public: true } },
         schema: {
+          operationId: `getAnnualReturnSchemaV${version}`,
           tags: ['returns'],
           summary: `The JSON Schema (2020-12) of the annual return, version ${version}${path === ANNUAL_RETURN_SCHEMA_PATH ? '' : ' (superseded)'}`,
-          response: { 200: z.unknown().describe('A JSON Schema document') },
+          response: {
+            200: {
+              description: 'A JSON Schema (2020-12) document',
+              content: { 'application/schema+json': { schema: z.record(z.string(), z.unknown()) } },
+            },
+          },
         },
       },
       async (_request, reply) =>
@@ -167,6 +163,7 @@ export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: { roles: ['admin', 'finance', 'regulator'] } },
       handlerTimeout: app.config.EXPORT_TIMEOUT_MS, // the all-providers export streams for seconds
       schema: {
+        operationId: 'getAnnualReturn',
         tags: ['returns'],
         summary: 'The annual financial return for government, for one provider or every provider',
         description: [
@@ -187,7 +184,7 @@ export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
         querystring: z.object({
           organisation: z.uuid().optional(),
           table: z.enum(RETURN_TABLES).optional(),
-          format: z.enum(RETURN_FORMATS).optional(),
+          format: formatParameter(RETURN_MEDIA_TYPES),
         }),
         response: {
           200: {
@@ -250,3 +247,27 @@ export const returnRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 };
+
+/**
+ * The annual return's JSON body is described by its own versioned JSON Schema (also served, and
+ * committed, at openapi/returns/), bundled into the OpenAPI document as the component
+ * `AnnualReturn` so that the document stands alone: a saved copy and /docs need no other file.
+ */
+export function bundleReturnSchema<T>(document: T): T {
+  const doc = document as OpenApiDocument;
+  const operation = doc.paths?.['/v1/returns/{financialYear}']?.get;
+  const content = operation?.responses?.['200']?.content?.['application/json'];
+  if (!content) return document;
+  const { $schema: _dialect, $id: id, ...schema } = annualReturnJsonSchema() as Record<string, unknown>;
+  const served = `/${ANNUAL_RETURN_SCHEMA_PATH}`;
+  doc.components = { ...doc.components };
+  doc.components.schemas = {
+    ...doc.components.schemas,
+    AnnualReturn: {
+      ...schema,
+      description: `${String(schema.description)} Its id is ${String(id)}; served at ${served}.`,
+    },
+  };
+  content.schema = { $ref: '#/components/schemas/AnnualReturn' };
+  return document;
+}

@@ -20,7 +20,14 @@ import { SETTLEMENT_RULE } from '../../domain/settlement/index.js';
 import { CSV_NEEDS_QUOTES, safeCell } from '../../formats/csv.js';
 import { type Spool, spool } from '../../formats/spool.js';
 import { safeSheetName } from '../../formats/spreadsheet.js';
-import { loadExcel } from '../../formats/xlsx.js';
+import {
+  type CellKind,
+  type CellValue,
+  cellValue,
+  kindsOf,
+  loadExcel,
+  numFmtOf,
+} from '../../formats/xlsx.js';
 import { fixZipTimestamps } from '../../formats/zip-timestamps.js';
 import type { SigningKey } from '../fee-schedules/index.js';
 import { registerSigningKey, todayInEngland } from '../fee-schedules/index.js';
@@ -458,35 +465,95 @@ export async function* csvPieces(
 // so the same data gives the same bytes.
 const FIXED_ZIP_TIME = new Date('1980-01-01T00:00:00Z');
 
-const GBP = '#,##0.00';
 /** The sheets kept until every organisation has been read, in the order of their tabs. */
 const HELD = ['homes', 'fees', 'councils', 'rebates', 'related-parties'] as const;
-const MONEY_COLUMNS = new Set([
-  'amount',
-  'income',
-  'actual_cost',
-  'cost_staffing',
-  'cost_property',
-  'cost_running',
-  'cost_central',
-  'cost_enhancement',
-  'realised_surplus',
-  'allowed_surplus',
-  'excess',
-  'shortfall',
-  'rebates_due',
-  'weekly_fee_per_child',
-  'rebate_due',
-  'charged',
-  'paid',
-  'allowance',
-  'home_related_party_excess',
-  'home_adjusted_cost',
-  'home_adjusted_surplus',
-  'organisation_related_party_excess',
-  'organisation_adjusted_cost',
-  'organisation_adjusted_surplus',
-]);
+/**
+ * What each column of the workbook holds, in every sheet (but the summary's missing_months): money,
+ * ratios as percentages, FTE as a decimal, counts as integers, dates as real dates; identifiers (ids,
+ * Companies House numbers, URNs, council codes, hashes), names, labels (the financial year `2025-26`,
+ * the period label) and words (status, outcome, `true`/`false`) stay text.
+ */
+const COLUMN_KINDS: Readonly<Record<string, CellKind>> = {
+  financial_year: 'text',
+  organisation_id: 'text',
+  organisation_name: 'text',
+  legal_form: 'text',
+  companies_house_number: 'text',
+  home_id: 'text',
+  ofsted_urn: 'text',
+  home_name: 'text',
+  host_council_code: 'text',
+  host_council_name: 'text',
+  council_code: 'text',
+  council_name: 'text',
+  category: 'text',
+  code: 'text',
+  fee_schedule_id: 'text',
+  period_label: 'text',
+  hash: 'text',
+  cap_scope: 'text',
+  cap_tested: 'text',
+  status: 'text',
+  outcome: 'text',
+  // the months (YYYY-MM) missing, space-separated; in the summary, how many (SUMMARY_KINDS)
+  missing_months: 'text',
+  party_id: 'text',
+  party_name: 'text',
+  relationship: 'text',
+  homes: 'integer',
+  registered_places: 'integer',
+  place_days: 'integer',
+  occupied_days: 'integer',
+  placements: 'integer',
+  unpriced_days: 'integer',
+  held_over_days: 'integer',
+  fee_versions: 'integer',
+  version: 'integer',
+  days_in_force: 'integer',
+  ...Object.fromEntries(STAFF_GROUPS.map((group) => [`headcount_${group}`, 'integer' as const])),
+  headcount_total: 'integer',
+  ...Object.fromEntries(STAFF_GROUPS.map((group) => [`fte_${group}`, 'decimal' as const])),
+  fte_total: 'decimal',
+  open_from: 'date',
+  open_to: 'date',
+  effective_from: 'date',
+  in_force_from: 'date',
+  in_force_to: 'date',
+  occupancy_achieved: 'percent',
+  occupancy_planned: 'percent',
+  surplus_rate_on_cost: 'percent',
+  surplus_share_of_income: 'percent',
+  cap_rate: 'percent',
+  surplus_rate: 'percent',
+  share: 'percent',
+  agency_share_of_cover: 'percent',
+  amount: 'money',
+  income: 'money',
+  actual_cost: 'money',
+  cost_staffing: 'money',
+  cost_property: 'money',
+  cost_running: 'money',
+  cost_central: 'money',
+  cost_enhancement: 'money',
+  realised_surplus: 'money',
+  allowed_surplus: 'money',
+  excess: 'money',
+  shortfall: 'money',
+  rebates_due: 'money',
+  weekly_fee_per_child: 'money',
+  rebate_due: 'money',
+  charged: 'money',
+  paid: 'money',
+  allowance: 'money',
+  home_related_party_excess: 'money',
+  home_adjusted_cost: 'money',
+  home_adjusted_surplus: 'money',
+  organisation_related_party_excess: 'money',
+  organisation_adjusted_cost: 'money',
+  organisation_adjusted_surplus: 'money',
+};
+/** The summary's `missing_months` is the organisation's count of missing months, not the list. */
+const SUMMARY_KINDS: Readonly<Record<string, CellKind>> = { ...COLUMN_KINDS, missing_months: 'integer' };
 const SUMMARY_HEADER = [
   'financial_year',
   'organisation_id',
@@ -545,13 +612,9 @@ function summaryRow(year: string, organisation: OrganisationReturn | null, total
   ];
 }
 
-/** Money columns as numbers (2-dp amounts are exact in a double), everything else as text. */
-function xlsxValues(header: readonly string[], cells: readonly Cell[]): (string | number | null)[] {
-  return cells.map((cell, index) => {
-    if (cell === null) return null;
-    if (typeof cell === 'number') return cell;
-    return MONEY_COLUMNS.has(header[index]!) ? Number(cell) : safeCell(cell);
-  });
+/** A row's cells as the workbook holds them: each by the kind of its column (see COLUMN_KINDS). */
+function xlsxValues(kinds: readonly CellKind[], cells: readonly Cell[]): CellValue[] {
+  return cells.map((cell, index) => cellValue(kinds[index]!, cell));
 }
 
 /**
@@ -578,19 +641,24 @@ export async function* xlsxPieces(
   } as ConstructorParameters<typeof ExcelJS.stream.xlsx.WorkbookWriter>[0]);
   const write = async () => {
     const sheetNames = new Set<string>();
-    const sheet = (name: string, header: readonly string[]) => {
+    const sheet = (name: string, header: readonly string[], kinds: readonly CellKind[]) => {
       const worksheet = workbook.addWorksheet(safeSheetName(name, sheetNames), {
         views: [{ state: 'frozen', ySplit: 1 }],
       });
-      worksheet.columns = header.map((key) => ({
-        header: key,
-        key,
-        width: Math.max(12, key.length + 2),
-        ...(MONEY_COLUMNS.has(key) ? { style: { numFmt: GBP } } : {}),
-      }));
+      // the column's number format is every cell's below the header (exceljs gives it to each new cell)
+      worksheet.columns = header.map((key, index) => {
+        const numFmt = numFmtOf(kinds[index]!);
+        return {
+          header: key,
+          key,
+          width: Math.max(12, key.length + 2),
+          ...(numFmt ? { style: { numFmt } } : {}),
+        };
+      });
       return worksheet;
     };
-    const costs = sheet('costs', CSV_HEADERS.costs);
+    const costKinds = kindsOf(CSV_HEADERS.costs, COLUMN_KINDS);
+    const costs = sheet('costs', CSV_HEADERS.costs, costKinds);
     const held: Record<(typeof HELD)[number], Cell[][]> = {
       homes: [],
       fees: [],
@@ -602,7 +670,7 @@ export async function* xlsxPieces(
     const totals: Totals[] = [];
     for await (const organisation of returns) {
       for (const row of tableRows('costs', scope.financialYear, organisation)) {
-        costs.addRow(xlsxValues(CSV_HEADERS.costs, row)).commit();
+        costs.addRow(xlsxValues(costKinds, row)).commit();
       }
       for (const table of HELD) held[table].push(...tableRows(table, scope.financialYear, organisation));
       summary.push(summaryRow(scope.financialYear, organisation, organisation.totals));
@@ -610,12 +678,14 @@ export async function* xlsxPieces(
     }
     costs.commit();
     if (summary.length > 1) summary.push(summaryRow(scope.financialYear, null, sumFigures(totals, {})));
-    const sheets = [sheet('summary', SUMMARY_HEADER)];
-    for (const row of summary) sheets[0]!.addRow(xlsxValues(SUMMARY_HEADER, row)).commit();
+    const summaryKinds = kindsOf(SUMMARY_HEADER, SUMMARY_KINDS);
+    const sheets = [sheet('summary', SUMMARY_HEADER, summaryKinds)];
+    for (const row of summary) sheets[0]!.addRow(xlsxValues(summaryKinds, row)).commit();
     sheets[0]!.commit();
     for (const table of HELD) {
-      const worksheet = sheet(table, CSV_HEADERS[table]);
-      for (const row of held[table]) worksheet.addRow(xlsxValues(CSV_HEADERS[table], row)).commit();
+      const kinds = kindsOf(CSV_HEADERS[table], COLUMN_KINDS);
+      const worksheet = sheet(table, CSV_HEADERS[table], kinds);
+      for (const row of held[table]) worksheet.addRow(xlsxValues(kinds, row)).commit();
       held[table] = [];
       worksheet.commit();
       sheets.push(worksheet);

@@ -4,13 +4,13 @@ import { z } from 'zod';
 import { attachment } from '../../formats/download.js';
 import { contextOf } from '../../http/context.js';
 import { isoDate } from '../../http/dates.js';
-import { negotiate } from '../../http/negotiate.js';
+import { formatParameter, negotiate, XLSX } from '../../http/negotiate.js';
 import { problemSchema } from '../../http/problem.js';
 import { statementCsv, statementXlsx } from './export.js';
 import { statementSchema } from './schemas.js';
 import { councilStatement, homeOccupancy } from './service.js';
 
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const DOCUMENT_FORMATS = ['application/json', 'text/csv', XLSX] as const;
 const range = z.object({ from: isoDate, to: isoDate });
 
 export const statementRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -19,14 +19,15 @@ export const statementRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin', 'finance', 'commissioner'] } },
       schema: {
+        operationId: 'getCouncilStatement',
         tags: ['placements'],
         summary: "A council's statement of charges for a date range",
         description:
-          'Per placement and per home: days, the fee schedule versions and weekly fees in force, enhancement charges, totals that add up to the penny. JSON, CSV (`Accept: text/csv`) or XLSX (`Accept: ' +
+          'Per placement and per home: days, the fee schedule versions and weekly fees in force, enhancement charges, totals that add up to the penny. JSON, CSV (`Accept: text/csv` or `?format=csv`) or XLSX (`Accept: ' +
           XLSX +
-          "`). A commissioner sees its own councils only; finance sees its organisation's homes.",
+          "` or `?format=xlsx`). A commissioner sees its own councils only; finance sees its organisation's homes.",
         params: z.object({ code: z.string().max(9) }),
-        querystring: range,
+        querystring: range.extend({ format: formatParameter(DOCUMENT_FORMATS) }),
         response: {
           200: {
             description: 'The statement',
@@ -42,7 +43,7 @@ export const statementRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const format = negotiate(request.headers.accept, ['application/json', 'text/csv', XLSX]);
+      const format = negotiate(request.headers.accept, DOCUMENT_FORMATS, request.query.format);
       const { from, to } = request.query;
       const statement = await councilStatement(contextOf(app, request), {
         councilCode: request.params.code,
@@ -72,6 +73,7 @@ export const statementRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: { roles: ['admin', 'finance', 'regulator'] } },
       schema: {
+        operationId: 'getHomeOccupancy',
         tags: ['placements'],
         summary: 'Occupancy achieved, beside the occupancy the fee planned for',
         description:

@@ -10,7 +10,7 @@ const LIVERPOOL = 'E08000012';
 const SEFTON = 'E08000014';
 const WIRRAL = 'E08000015';
 const YEAR = { start: '2025-04-01', end: '2026-03-31' };
-const { everyMonth: EVERY_MONTH, home, input } = settlementOf(YEAR, { asOf: '2026-06-01' });
+const { home, input } = settlementOf(YEAR, { asOf: '2026-06-01' });
 
 function validationPointers(run: () => unknown): string[] {
   try {
