@@ -1,5 +1,6 @@
 import type ExcelJSModule from 'exceljs';
 import { safeCell } from './csv.js';
+import { fixZipTimestampsInBuffer } from './zip-timestamps.js';
 
 type ExcelJS = typeof ExcelJSModule;
 let loading: Promise<ExcelJS> | undefined;
@@ -122,4 +123,23 @@ export function kindsOf(header: readonly string[], kinds: Readonly<Record<string
     if (kind === undefined) throw new Error(`No cell kind for the column ${key}`);
     return kind;
   });
+}
+
+// ── reproducible bytes ──────────────────────────────────────────────────────────────────────────
+
+/** The time every zip entry of a workbook carries: the zip format's own epoch (see zip-timestamps). */
+export const FIXED_ZIP_TIME = new Date('1980-01-01T00:00:00Z');
+
+/**
+ * The bytes of a workbook built in memory, the same for the same data: its document properties are
+ * dated `asOf` (a day the data names, not the clock) and its zip entries FIXED_ZIP_TIME, so that two
+ * downloads of one statement can be compared, or hashed, byte for byte.
+ */
+export async function reproducibleBytes(workbook: ExcelJSModule.Workbook, asOf: string): Promise<Buffer> {
+  const day = excelDate(asOf);
+  workbook.creator = 'cost-plus-care-pricing';
+  workbook.lastModifiedBy = 'cost-plus-care-pricing';
+  workbook.created = day;
+  workbook.modified = day;
+  return fixZipTimestampsInBuffer(new Uint8Array(await workbook.xlsx.writeBuffer()), FIXED_ZIP_TIME);
 }

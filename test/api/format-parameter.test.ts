@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { exampleModel, seedProvider } from '../helpers/books.js';
 import { engines } from '../helpers/database.js';
@@ -87,5 +87,29 @@ describe.each(engines)('?format= on %s', (engine) => {
     expect((await get(`${reconciliation}?format=json`, { accept: 'text/csv' })).json().councilCode).toBe(
       'E08000015',
     );
+  });
+
+  describe('the same statement, downloaded again later', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it.each([
+      ['a council statement', '/v1/councils/E08000015/statements?from=2026-04-01&to=2026-06-30&format=xlsx'],
+      [
+        'a reconciliation statement',
+        () => `/v1/reconciliations/${reconciliationId}/statements/E08000015?format=xlsx`,
+      ],
+    ])('gives %s as the same workbook bytes, whatever the clock', async (_name, url) => {
+      const at = async (instant: string) => {
+        vi.useFakeTimers({ toFake: ['Date'] });
+        vi.setSystemTime(new Date(instant));
+        const response = await get(typeof url === 'string' ? url : url());
+        vi.useRealTimers();
+        expect(response.statusCode).toBe(200);
+        return response.rawPayload;
+      };
+      const first = await at('2031-05-05T13:37:42Z');
+      const second = await at('2040-11-11T01:02:03Z');
+      expect(second.equals(first)).toBe(true);
+    });
   });
 });

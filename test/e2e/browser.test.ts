@@ -385,6 +385,28 @@ describe.skipIf(!available)('transparency pages in Chromium', () => {
     await page.close();
   });
 
+  it('shows the API reference at /docs under the name of the service, each Access line once, real examples', async () => {
+    const page = await (contexts.get('desktop') as BrowserContext).newPage();
+    await page.goto(`${service.address}/docs/`);
+    await page.waitForSelector('#operations-pricing-createQuote', { timeout: 30_000 });
+    expect(await page.title()).toBe('Cost-plus care pricing API: reference');
+    // our name in place of the viewer's logo
+    const logo = await page.locator('.topbar img').first().getAttribute('src');
+    expect(Buffer.from(String(logo).split(',')[1] ?? '', 'base64').toString()).toContain(
+      'Cost-plus care pricing API',
+    );
+    await page.locator('#operations-pricing-createQuote .opblock-summary').first().click();
+    const opened = page.locator('#operations-pricing-createQuote');
+    await opened.locator('.responses-wrapper').waitFor();
+    const text = ((await opened.textContent()) ?? '').replace(/\s+/g, ' ');
+    expect(text.match(/Access\./g)).toHaveLength(1);
+    // the worked example as the request body, not values made up from the schema's patterns
+    expect(text).toContain('"plannedOccupancy": "0.9"');
+    expect(text).not.toContain(String(Number.MAX_SAFE_INTEGER));
+    await page.screenshot({ path: path.join(artefacts, 'docs-quote.png') });
+    await page.close();
+  }, 60_000);
+
   describe('on a 390-pixel phone and a 1280-pixel desktop', () => {
     /** Each page, with the downloads it must link to (anonymous GETs that answer 200). */
     const pages = () => [

@@ -6,6 +6,7 @@ import { contextOf } from '../../http/context.js';
 import { isoDate } from '../../http/dates.js';
 import { formatParameter, negotiate, XLSX } from '../../http/negotiate.js';
 import { problemSchema } from '../../http/problem.js';
+import { councilReconciliationStatementSchema } from './schemas.js';
 import {
   councilReconciliationStatement,
   freezeReconciliation,
@@ -160,7 +161,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
           200: {
             description: "The council's statement",
             content: {
-              'application/json': { schema: z.unknown() },
+              'application/json': { schema: councilReconciliationStatementSchema },
               'text/csv': { schema: z.string() },
               [XLSX]: { schema: z.string().describe('An XLSX workbook') },
             },

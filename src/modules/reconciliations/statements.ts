@@ -1,6 +1,14 @@
 import { toCsv } from '../../formats/csv.js';
 import { safeSheetName } from '../../formats/spreadsheet.js';
-import { type CellKind, cellValue, loadExcel, numFmtOf, POUNDS_FORMAT } from '../../formats/xlsx.js';
+import {
+  type CellKind,
+  cellValue,
+  loadExcel,
+  numFmtOf,
+  POUNDS_FORMAT,
+  reproducibleBytes,
+} from '../../formats/xlsx.js';
+import type { CouncilReconciliationStatement } from './schemas.js';
 import type { FrozenReconciliation } from './service.js';
 
 /**
@@ -32,41 +40,7 @@ interface StoredFigures {
   }>;
 }
 
-export interface CouncilReconciliationStatement {
-  reconciliationId: string;
-  organisationId: string;
-  homeId: string | null;
-  period: { start: string; end: string };
-  ruleVersion: number;
-  supersededBy: string | null;
-  councilCode: string;
-  charged: string;
-  share: string;
-  rebate: string;
-  /** What the council paid each home, and (under the home scope) what each home owes it. */
-  homes: Array<{ homeId: string; charged: string; rebate: string | null }>;
-  provider: {
-    income: string;
-    actualCost: string;
-    realisedSurplus: string;
-    realisedRateOnCost: string | null;
-    /** Rule 3 (method §7): paid to related parties above market; null for earlier documents. */
-    relatedPartyExcess: string | null;
-    /** Rule 3: realised surplus + related-party excess, the surplus the cap is tested on. */
-    adjustedSurplus: string | null;
-    /** Rule 3: actual cost − related-party excess, the cost the cap is a mark-up on. */
-    adjustedCost: string | null;
-    capRate: string;
-    capScope: 'organisation' | 'home' | null;
-    status: string | null;
-    allowedSurplus: string | null;
-    excess: string | null;
-    outcome: string;
-  };
-  rule: string;
-  hash: string;
-  keyId: string;
-}
+export type { CouncilReconciliationStatement };
 
 /** One council's part of a frozen reconciliation, with the provider-level figures it rests on. */
 export function councilStatementOf(
@@ -192,5 +166,5 @@ export async function councilStatementXlsx(statement: CouncilReconciliationState
   }
   sheet.addRow([]);
   sheet.addRow([statement.rule]);
-  return Buffer.from(await workbook.xlsx.writeBuffer());
+  return reproducibleBytes(workbook, statement.period.end);
 }

@@ -24,6 +24,7 @@ import {
   type CellKind,
   type CellValue,
   cellValue,
+  FIXED_ZIP_TIME,
   kindsOf,
   loadExcel,
   numFmtOf,
@@ -461,9 +462,8 @@ export async function* csvPieces(
 // ── XLSX ────────────────────────────────────────────────────────────────────────────────────────
 
 // Zip entries carry a modification time, which the streaming writer (archiver) sets to "now". The
-// workbook's entries get a fixed time instead (rewritten as the zip streams out, see zip-timestamps),
+// workbook's entries get FIXED_ZIP_TIME instead (rewritten as the zip streams out, see zip-timestamps),
 // so the same data gives the same bytes.
-const FIXED_ZIP_TIME = new Date('1980-01-01T00:00:00Z');
 
 /** The sheets kept until every organisation has been read, in the order of their tabs. */
 const HELD = ['homes', 'fees', 'councils', 'rebates', 'related-parties'] as const;

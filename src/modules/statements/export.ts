@@ -8,6 +8,7 @@ import {
   loadExcel,
   numFmtOf,
   POUNDS_FORMAT,
+  reproducibleBytes,
 } from '../../formats/xlsx.js';
 import type { Statement } from './schemas.js';
 
@@ -116,7 +117,6 @@ function cellsOf(row: Partial<Record<ColumnKey, CellInput>>): Record<string, Cel
 export async function statementXlsx(statement: Statement): Promise<Buffer> {
   const ExcelJS = await loadExcel();
   const workbook = new ExcelJS.Workbook();
-  workbook.creator = 'Cost-plus care pricing';
   const summary = workbook.addWorksheet('Summary');
   summary.columns = columnsOf([
     { header: 'Home', key: 'home', width: 36 },
@@ -189,5 +189,5 @@ export async function statementXlsx(statement: Statement): Promise<Buffer> {
     const total = sheet.addRow(cellsOf({ description: 'Home total', amount: home.total }));
     total.font = { bold: true };
   }
-  return Buffer.from(await workbook.xlsx.writeBuffer());
+  return reproducibleBytes(workbook, statement.to);
 }
