@@ -29,7 +29,7 @@ import {
 
 /** The return's media types, JSON first (the default). */
 const RETURN_MEDIA_TYPES = ['application/json', 'text/csv', XLSX] as const;
-/** The JSON Schema of the document, relative to the OpenAPI document (served and committed alike). */
+/** Where the JSON Schema of the document is served (and committed, under openapi/). */
 export const ANNUAL_RETURN_SCHEMA_PATH = 'returns/annual-return.v3.schema.json';
 /**
  * Earlier versions, published and frozen, still served as committed for documents made under them:

@@ -36,7 +36,7 @@ import { rateTables } from '../rates/index.js';
 import { loadBooks, type Period } from '../settlements/index.js';
 import { councilNames, organisationExists, organisationIdsAfter, returnFingerprint } from './repository.js';
 
-export const RETURN_FORMATS = ['json', 'csv', 'xlsx'] as const;
+const RETURN_FORMATS = ['json', 'csv', 'xlsx'] as const;
 export type ReturnFormat = (typeof RETURN_FORMATS)[number];
 export const RETURN_TABLES = ['costs', 'homes', 'fees', 'councils', 'rebates', 'related-parties'] as const;
 export type ReturnTable = (typeof RETURN_TABLES)[number];
