@@ -1,4 +1,5 @@
 import type ExcelJSModule from 'exceljs';
+import { isDateInRange } from '../core/dates.js';
 import { safeCell } from './csv.js';
 import { fixZipTimestampsInBuffer } from './zip-timestamps.js';
 
@@ -71,19 +72,15 @@ export function numFmtOf(kind: CellKind, moneyFormat: string = MONEY_FORMAT): st
 export type CellInput = string | number | boolean | null | undefined;
 export type CellValue = string | number | boolean | Date | null;
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 /**
  * A calendar date as exceljs should write it: midnight UTC of that day. exceljs turns a Date into the
  * serial 25569 + milliseconds ÷ 86,400,000 (1970-01-01 is 25569), so UTC midnight is a whole serial,
  * the same day in every time zone, and it reads back as the same UTC midnight.
  */
 export function excelDate(iso: string): Date {
-  const date = new Date(`${iso}T00:00:00Z`);
-  if (!ISO_DATE.test(iso) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== iso) {
+  if (!isDateInRange(iso))
     throw new TypeError(`Not an ISO calendar date for a date cell: ${JSON.stringify(iso)}`);
-  }
-  return date;
+  return new Date(`${iso}T00:00:00Z`);
 }
 
 function numberOf(value: string | number | boolean): number {
@@ -131,15 +128,25 @@ export function kindsOf(header: readonly string[], kinds: Readonly<Record<string
 export const FIXED_ZIP_TIME = new Date('1980-01-01T00:00:00Z');
 
 /**
+ * A workbook's document properties, the same for the same data: written by this service, created and
+ * last modified on `asOf` (a day the data names, not the clock).
+ */
+export function workbookProperties(asOf: string) {
+  const day = excelDate(asOf);
+  return {
+    creator: 'cost-plus-care-pricing',
+    lastModifiedBy: 'cost-plus-care-pricing',
+    created: day,
+    modified: day,
+  };
+}
+
+/**
  * The bytes of a workbook built in memory, the same for the same data: its document properties are
- * dated `asOf` (a day the data names, not the clock) and its zip entries FIXED_ZIP_TIME, so that two
- * downloads of one statement can be compared, or hashed, byte for byte.
+ * `workbookProperties(asOf)` and its zip entries carry FIXED_ZIP_TIME, so that two downloads of one
+ * statement can be compared, or hashed, byte for byte.
  */
 export async function reproducibleBytes(workbook: ExcelJSModule.Workbook, asOf: string): Promise<Buffer> {
-  const day = excelDate(asOf);
-  workbook.creator = 'cost-plus-care-pricing';
-  workbook.lastModifiedBy = 'cost-plus-care-pricing';
-  workbook.created = day;
-  workbook.modified = day;
+  Object.assign(workbook, workbookProperties(asOf));
   return fixZipTimestampsInBuffer(new Uint8Array(await workbook.xlsx.writeBuffer()), FIXED_ZIP_TIME);
 }

@@ -2,11 +2,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { exampleModel, seedProvider } from '../helpers/books.js';
 import { engines } from '../helpers/database.js';
+import { XLSX } from '../helpers/xlsx.js';
 
 // A link cannot send an Accept header: `?format=json|csv|xlsx` chooses the media type wherever the
 // Accept header does, and a format the resource is not offered in is a 400 naming /format.
-
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 describe.each(engines)('?format= on %s', (engine) => {
   let testApp: TestApp;

@@ -28,6 +28,7 @@ import {
   kindsOf,
   loadExcel,
   numFmtOf,
+  workbookProperties,
 } from '../../formats/xlsx.js';
 import { fixZipTimestamps } from '../../formats/zip-timestamps.js';
 import type { SigningKey } from '../fee-schedules/index.js';
@@ -628,16 +629,12 @@ export async function* xlsxPieces(
 ): AsyncGenerator<Piece> {
   const ExcelJS = await loadExcel();
   const out = fixZipTimestamps(FIXED_ZIP_TIME);
-  const created = new Date(`${scope.period.end}T00:00:00Z`);
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     stream: out,
     useStyles: true,
     useSharedStrings: false,
     zip: { zlib: { level: 6 } },
-    created,
-    modified: created,
-    creator: 'cost-plus-care-pricing',
-    lastModifiedBy: 'cost-plus-care-pricing',
+    ...workbookProperties(scope.period.end),
   } as ConstructorParameters<typeof ExcelJS.stream.xlsx.WorkbookWriter>[0]);
   const write = async () => {
     const sheetNames = new Set<string>();
