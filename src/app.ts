@@ -2,12 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/database.js';
+import { listenForNotifications } from './db/notifications.js';
 import { registerApiDocs } from './http/api-docs.js';
 import { authPlugin } from './http/auth.js';
 import { DEFAULT_FAILURE_LIMIT } from './http/auth-failures.js';
 import { createHttpApp } from './http/instance.js';
 import { actualsRoutes } from './modules/actuals/index.js';
-import { apiKeyRoutes, KeyStore } from './modules/api-keys/index.js';
+import { apiKeyRoutes, KEY_CHANGES_CHANNEL, KeyStore } from './modules/api-keys/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { centralCostPoolRoutes } from './modules/central-cost-pools/index.js';
 import { costModelRoutes } from './modules/cost-models/index.js';
@@ -73,6 +74,25 @@ export async function buildApp({
     app.log.warn({ err: error }, 'could not record when an API key was last used'),
   );
   app.decorate('keyStore', keyStore);
+  // PostgreSQL: every instance forgets a key when any instance (or the CLI) changes it, told by a
+  // NOTIFY sent in the changing transaction; on each (re)connection it forgets them all, since what
+  // was sent meanwhile is lost. PGlite is one process: the revoking route's own forget is enough.
+  if (database.engine === 'postgres' && config.DATABASE_URL) {
+    const keyChanges = listenForNotifications({
+      connectionString: config.DATABASE_URL,
+      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+      channel: KEY_CHANGES_CHANNEL,
+      onNotification: (keyId) => (keyId ? keyStore.forget(keyId) : keyStore.forgetAll()),
+      onConnect: () => keyStore.forgetAll(),
+      log: app.log,
+    });
+    // Serve once listening, or after DATABASE_CONNECT_TIMEOUT_MS without (keys are then cached for
+    // API_KEY_CACHE_SECONDS at most, and all forgotten when it connects).
+    app.addHook('onReady', async () => {
+      await keyChanges.listening(config.DATABASE_CONNECT_TIMEOUT_MS);
+    });
+    app.addHook('onClose', () => keyChanges.stop());
+  }
   // Before swagger and the routes: its onRoute hook writes each route's access into the OpenAPI document.
   await app.register(authPlugin, {
     adminApiKey: config.ADMIN_API_KEY,

@@ -20,6 +20,13 @@ const postgresUrl = z
     message: 'must be a postgres:// or postgresql:// URL',
   });
 
+const redisUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^rediss?:\/\/./.test(value) && URL.canParse(value), {
+    message: 'must be a redis:// or rediss:// URL',
+  });
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().trim().min(1, { message: 'must not be empty' }).default('127.0.0.1'),
@@ -60,6 +67,8 @@ export const configSchema = z.object({
     .int({ message: 'must be a whole number' })
     .min(0, { message: 'must be 0 (off) or more' })
     .default(300),
+  /** Redis for the rate limits, shared by every instance; unset: each instance counts on its own. */
+  REDIS_URL: redisUrl.optional(),
   API_KEY_CACHE_SECONDS: z.coerce
     .number({ message: 'must be a whole number of seconds' })
     .int({ message: 'must be a whole number of seconds' })
@@ -71,7 +80,7 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema> & { dataDir: string };
 
 /** Settings whose value is never repeated in a message (they may hold a password or a secret). */
-const secretSettings = new Set(['DATABASE_URL', 'MIGRATION_DATABASE_URL', 'ADMIN_API_KEY']);
+const secretSettings = new Set(['DATABASE_URL', 'MIGRATION_DATABASE_URL', 'ADMIN_API_KEY', 'REDIS_URL']);
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -100,7 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
 }
 
-/** DATABASE_URL with its password replaced, for logs and messages. */
+/** DATABASE_URL (or REDIS_URL) with its password replaced, for logs and messages. */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig, redactUrl } from './config.js';
 import {
@@ -15,7 +15,7 @@ import {
 } from './db/database.js';
 import { prepareSchema } from './db/roles.js';
 import { StartupError, startupSteps } from './db/startup.js';
-import { loggerOptions } from './http/logger.js';
+import { createLogger } from './http/logger.js';
 import { loadOrCreateSigningKey, registerSigningKey } from './modules/fee-schedules/index.js';
 
 /**
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const logger = pino(loggerOptions(config));
+  const logger = createLogger(config);
   const startup = startupSteps(logger, { timeoutMs: config.STARTUP_TIMEOUT_MS });
   const engine = config.DATABASE_URL ? 'postgres' : 'pglite';
   // sinceProcessStartMs: Node.js's own start and loading (compiling) the modules, before any step.

@@ -29,8 +29,20 @@ declare module 'fastify' {
   }
 }
 
-/** Looks a presented key up; returns null when it is unknown, revoked or expired. */
-export type KeyVerifier = (presented: string) => Promise<Principal | null>;
+/**
+ * Looks a presented key up; null when it is unknown, revoked or expired. A verifier that knows the
+ * answer without asking the database (a key it holds in memory) may give it at once, not as a promise.
+ */
+export type KeyVerifier = (presented: string) => Principal | null | Promise<Principal | null>;
+
+/** The principal of ADMIN_API_KEY: one object, frozen, shared by every request that presents it. */
+const ADMIN: Principal = Object.freeze({
+  keyId: null,
+  actor: 'env:ADMIN_API_KEY',
+  role: 'admin',
+  organisationId: null,
+  councils: Object.freeze([]),
+});
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -91,19 +103,37 @@ export const authPlugin = fp<AuthOptions>(
       documentAccess(route.schema as RouteSchema, access);
     });
 
-    app.addHook('onRequest', async (request, reply) => {
+    // A callback, and synchronous unless a key must be looked up: a public request, the admin key and
+    // a key the store holds in memory cost no promise.
+    app.addHook('onRequest', (request, reply, done) => {
       const access = request.routeOptions.config?.access;
       const header = request.headers.authorization;
-      if (header !== undefined) request.principal = await identify(header, request, reply);
-      enforceAccess(access, options.publicTransparency, request, reply);
+      try {
+        const principal = header === undefined ? undefined : identify(header, request, reply);
+        if (principal instanceof Promise) {
+          principal
+            .then((found) => {
+              request.principal = found;
+              enforceAccess(access, options.publicTransparency, request, reply);
+            })
+            .then(() => done(), done);
+          return;
+        }
+        if (principal) request.principal = principal;
+        enforceAccess(access, options.publicTransparency, request, reply);
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+      done();
     });
 
     /** The principal of the key in an Authorization header; a failure counts against the address. */
-    async function identify(
+    function identify(
       header: string,
       request: FastifyRequest,
       reply: FastifyReply,
-    ): Promise<Principal> {
+    ): Principal | Promise<Principal> {
       // An address that keeps failing is refused before any key is looked up (no database query).
       refuseWhileBlocked(failures.blockedFor(request.ip), reply);
       const presented = presentedKey(header);
@@ -112,27 +142,22 @@ export const authPlugin = fp<AuthOptions>(
         reply.header('www-authenticate', 'Bearer');
         throw unauthorised('The Authorization header must be "Bearer <key>"');
       }
-      const principal = await authenticate(presented);
-      if (!principal) {
+      const refuse = (): never => {
         failures.recordFailure(request.ip);
         reply.header('www-authenticate', 'Bearer error="invalid_token"');
         throw unauthorised('The API key is not valid: unknown, revoked or expired');
-      }
-      return principal;
+      };
+      const found = authenticate(presented);
+      if (found instanceof Promise) return found.then((principal) => principal ?? refuse());
+      return found ?? refuse();
     }
 
-    async function authenticate(presented: string): Promise<Principal | null> {
+    function authenticate(presented: string): Principal | null | Promise<Principal | null> {
       if (adminKeyHash) {
         const presentedHash = sha256(presented);
         // constant-time: the comparison takes as long whether the first byte or the last differs
         if (timingSafeEqual(presentedHash, adminKeyHash)) {
-          return {
-            keyId: null,
-            actor: 'env:ADMIN_API_KEY',
-            role: 'admin',
-            organisationId: null,
-            councils: [],
-          };
+          return ADMIN;
         }
       }
       return options.verifyKey(presented);

@@ -13,26 +13,46 @@ export const MAX_JSON_DEPTH = 64;
  * Returns the first offending place, or undefined.
  */
 export function findUnstorable(data: unknown): FieldIssue | undefined {
-  const stack: Array<{ value: unknown; pointer: string; depth: number }> = [
-    { value: data, pointer: '', depth: 0 },
-  ];
+  // The pointer of a place is worked out only for the one that is refused: building one for every
+  // value of every body took longer than the walk.
+  const stack: Place[] = [{ value: data, key: '', parent: undefined, depth: 0 }];
   while (stack.length > 0) {
-    const { value, pointer, depth } = stack.pop()!;
+    const place = stack.pop()!;
+    const { value, depth } = place;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) return { pointer, message: 'must not contain a NUL character (U+0000)' };
+      if (value.includes('\u0000'))
+        return { pointer: pointerOf(place), message: 'must not contain a NUL character (U+0000)' };
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
     if (depth >= MAX_JSON_DEPTH)
-      return { pointer, message: `is nested more than ${MAX_JSON_DEPTH} levels deep` };
+      return { pointer: pointerOf(place), message: `is nested more than ${MAX_JSON_DEPTH} levels deep` };
     for (const key of Object.keys(value)) {
-      const child = `${pointer}/${escapePointerToken(key)}`;
+      const child: Place = {
+        value: (value as Record<string, unknown>)[key],
+        key,
+        parent: place,
+        depth: depth + 1,
+      };
       if (key.includes('\u0000'))
-        return { pointer: child, message: 'is a name with a NUL character (U+0000)' };
-      stack.push({ value: (value as Record<string, unknown>)[key], pointer: child, depth: depth + 1 });
+        return { pointer: pointerOf(child), message: 'is a name with a NUL character (U+0000)' };
+      stack.push(child);
     }
   }
   return undefined;
+}
+
+interface Place {
+  value: unknown;
+  key: string;
+  parent: Place | undefined;
+  depth: number;
+}
+
+function pointerOf(place: Place): string {
+  const tokens: string[] = [];
+  for (let at: Place | undefined = place; at?.parent; at = at.parent) tokens.push(escapePointerToken(at.key));
+  return tokens.length === 0 ? '' : `/${tokens.reverse().join('/')}`;
 }
 
 /**

@@ -101,11 +101,12 @@ interface Row {
   value: string;
   baseline: string;
   ratio: string;
+  inServer: string;
   aim: string;
   met: string;
 }
 const rows: Row[] = [];
-const blank = { value: '', baseline: '', ratio: '', aim: '', met: '' };
+const blank = { value: '', baseline: '', ratio: '', inServer: '', aim: '', met: '' };
 for (const outcome of outcomes) {
   for (const file of outcome.files) {
     let saved: { name?: string; figures?: Figure[] };
@@ -122,6 +123,7 @@ for (const outcome of outcomes) {
         value: `${round(f.value)} ${f.unit}`.trim(),
         baseline: f.baseline ? `${f.baseline.figure}: ${round(f.baseline.value)}` : '',
         ratio: f.ratio === undefined ? '' : f.ratio.toFixed(3),
+        inServer: f.inServer ? f.inServer.ratio.toFixed(3) : '',
         aim: f.aim ?? '',
         met: f.met === undefined ? '—' : f.met ? 'yes' : 'no',
       });
@@ -141,6 +143,7 @@ const header: Row = {
   value: 'value',
   baseline: 'baseline (same run)',
   ratio: 'ratio',
+  inServer: 'ratio to in-server route',
   aim: 'aim',
   met: 'met',
 };

@@ -1,21 +1,26 @@
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
+import { ownDatabase } from '../helpers/database.js';
 import {
   BENCH_API_KEY,
   type Figure,
+  IN_SERVER_ROUTE,
   type LoadResult,
   load,
   median,
+  memoryOf,
   printTable,
+  ratios,
   root,
   saveResults,
-  startBenchServer,
+  startServiceForBench,
 } from './harness.js';
+import { type BareHello, startBareHello } from './service-process.js';
 
 /**
- * npm run bench:api — GET /v1/fee-schedules/{id} against a hello-world route of the same server,
- * on PostgreSQL (BENCH_DATABASE_URL, default the local server's `test` database, in a schema of its
- * own) and on PGlite. BENCH_ROUNDS (3) interleaved rounds of BENCH_SECONDS (5).
+ * npm run bench:api — GET /v1/fee-schedules/{id} from the service as `npm start` runs it, against
+ * a bare Fastify hello-world in its own process (and the service's own cheapest route), on
+ * PostgreSQL (BENCH_DATABASE_URL, default the local server, in a database of its own, dropped after)
+ * and on PGlite (a new folder). BENCH_ROUNDS (3) interleaved rounds of BENCH_SECONDS (5).
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -62,64 +67,107 @@ async function publishOne(base: string): Promise<string> {
   return schedule.id!;
 }
 
-async function measure(engine: string, env: Record<string, string>) {
-  const server = await startBenchServer(env);
+async function measure(engine: string, bare: BareHello, databaseUrl?: string) {
+  const server = await startServiceForBench({ databaseUrl });
   try {
+    // Memory: the peak of the start (a new PGlite folder: initdb and the migrations; a new PostgreSQL
+    // database: the migrations), then the resident set at rest a few seconds later.
+    const started = memoryOf(server.pid);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const idle = memoryOf(server.pid);
+    const aims = engine === 'PGlite' ? { idle: 200, start: 400 } : { idle: 120, start: 400 };
+    figures.push({
+      figure: `${engine}: first start on a new ${engine === 'PGlite' ? 'folder' : 'database'}, peak RSS`,
+      value: started.hwm,
+      unit: 'MiB (VmHWM once listening)',
+      aim: `≤ ${aims.start} MiB`,
+      met: started.hwm <= aims.start,
+    });
+    figures.push({
+      figure: `${engine}: idle RSS, 3 s after start`,
+      value: idle.rss,
+      unit: 'MiB',
+      aim: `≤ ${aims.idle} MiB`,
+      met: idle.rss <= aims.idle,
+    });
     const scheduleId = await publishOne(server.url);
     const scheduleUrl = `${server.url}/v1/fee-schedules/${scheduleId}`;
-    await load({ url: `${server.url}/bench/hello`, duration: 2 });
+    const inServerUrl = `${server.url}${IN_SERVER_ROUTE}`;
+    await load({ url: bare.url, duration: 2 });
+    await load({ url: inServerUrl, duration: 2 });
     await load({ url: scheduleUrl, duration: 2 });
-    const hello: LoadResult[] = [];
+    const bareRuns: LoadResult[] = [];
+    const inServerRuns: LoadResult[] = [];
     const schedule: LoadResult[] = [];
     const revalidate: LoadResult[] = [];
     const etag = (await fetch(scheduleUrl)).headers.get('etag') ?? '';
     for (let round = 0; round < rounds; round++) {
-      hello.push(await load({ url: `${server.url}/bench/hello`, duration: seconds }));
+      bareRuns.push(await load({ url: bare.url, duration: seconds }));
+      inServerRuns.push(await load({ url: inServerUrl, duration: seconds }));
       schedule.push(await load({ url: scheduleUrl, duration: seconds }));
       revalidate.push(
         await load({ url: scheduleUrl, duration: seconds, headers: { 'if-none-match': etag } }),
       );
     }
-    const base = median(hello);
+    const bareHello = median(bareRuns).requestsPerSecond;
+    const inServer = median(inServerRuns).requestsPerSecond;
     const read = median(schedule);
     const notModified = median(revalidate);
-    const errors = [...hello, ...schedule, ...revalidate].reduce((sum, r) => sum + r.errors, 0);
-    const non2xx = [...hello, ...schedule].reduce((sum, r) => sum + r.non2xx, 0);
-    figures.push({ figure: `${engine}: HTTP hello-world`, value: base.requestsPerSecond, unit: 'req/s' });
+    const errors = [...bareRuns, ...inServerRuns, ...schedule, ...revalidate].reduce(
+      (sum, r) => sum + r.errors,
+      0,
+    );
+    const non2xx = [...bareRuns, ...inServerRuns, ...schedule].reduce((sum, r) => sum + r.non2xx, 0);
+    const readRatios = ratios(read.requestsPerSecond, bareHello, inServer);
+    figures.push({
+      figure: `${engine}: HTTP bare Fastify hello-world (own process)`,
+      value: bareHello,
+      unit: 'req/s',
+    });
+    figures.push({
+      figure: `${engine}: HTTP service ${IN_SERVER_ROUTE}`,
+      value: inServer,
+      unit: 'req/s',
+      baseline: { figure: 'bare Fastify hello-world req/s', value: bareHello },
+      ratio: inServer / bareHello,
+    });
     figures.push({
       figure: `${engine}: GET /v1/fee-schedules/{id}`,
       value: read.requestsPerSecond,
       unit: `req/s (p50 ${read.p50} ms, p99 ${read.p99} ms)`,
-      baseline: { figure: 'hello req/s', value: base.requestsPerSecond },
-      ratio: read.requestsPerSecond / base.requestsPerSecond,
-      ...(engine === 'PostgreSQL'
-        ? { aim: '≥ 0.6 of hello-world', met: read.requestsPerSecond / base.requestsPerSecond >= 0.6 }
-        : {}),
+      ...readRatios,
+      aim: '≥ 0.6 of bare hello-world',
+      met: readRatios.ratio! >= 0.6,
     });
     figures.push({
       figure: `${engine}: same, If-None-Match → 304`,
       value: notModified.requestsPerSecond,
       unit: 'req/s',
-      baseline: { figure: 'hello req/s', value: base.requestsPerSecond },
-      ratio: notModified.requestsPerSecond / base.requestsPerSecond,
+      ...ratios(notModified.requestsPerSecond, bareHello, inServer),
     });
-    figures.push({ figure: `${engine}: errors, non-2xx (200 runs)`, value: errors + non2xx, unit: '' });
+    figures.push({ figure: `${engine}: errors, non-2xx (all runs)`, value: errors + non2xx, unit: '' });
+    figures.push({
+      figure: `${engine}: peak RSS after the runs`,
+      value: memoryOf(server.pid).hwm,
+      unit: 'MiB (VmHWM)',
+    });
   } finally {
     await server.stop();
   }
 }
 
-const schema = `bench_${process.pid}`;
-const admin_ = new pg.Client({ connectionString: databaseUrl });
-await admin_.connect();
-await admin_.query(`create schema ${schema}`);
+const bare = await startBareHello();
 try {
-  await measure('PostgreSQL', { BENCH_DATABASE_URL: databaseUrl, BENCH_SCHEMA: schema });
+  const own = await ownDatabase(databaseUrl, `bench_api_${process.pid}`);
+  try {
+    await measure('PostgreSQL', bare, own.url);
+  } finally {
+    await own.drop();
+  }
+  await measure('PGlite', bare);
 } finally {
-  await admin_.query(`drop schema if exists ${schema} cascade`);
-  await admin_.end();
+  await bare.stop();
 }
-await measure('PGlite', {});
 
 printTable(
   `API benchmark (${new Date().toISOString().slice(0, 10)}, node ${process.version}, median of ${rounds} interleaved rounds of ${seconds} s)`,

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { SERVICE_NODE_FLAGS } from '../helpers/service.js';
+import { startCompiledService } from './service-process.js';
 
 /** The bench server's admin key, sent with every request that needs one. */
 export const BENCH_API_KEY = 'bench-admin-key-0123456789abcdef012345';
@@ -15,6 +16,8 @@ export interface Figure {
   unit: string;
   baseline?: { figure: string; value: number };
   ratio?: number;
+  /** A second baseline: for HTTP figures, the cheapest route inside the service (GET /health/live). */
+  inServer?: { figure: string; value: number; ratio: number };
   aim?: string;
   met?: boolean;
 }
@@ -42,7 +45,49 @@ export interface BenchServer {
 /** The flags of `npm start`, unless BENCH_NODE_FLAGS (space-separated) says otherwise. */
 const nodeFlags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? SERVICE_NODE_FLAGS;
 
-/** Starts test/bench/server.ts in its own process, so that load and service do not share a core. */
+/**
+ * The service as `npm start` runs it (test/bench/service-process.ts: compiled, production logging,
+ * helmet, auth) with the bench's admin key and the rate limits off (0: the benchmark measures the
+ * service, not the limiter's refusals), on a new PGlite folder or the PostgreSQL database given.
+ * The HTTP benchmarks (pricing, api, load) run this, against the bare hello-world.
+ */
+export async function startServiceForBench(
+  options: { databaseUrl?: string; env?: Record<string, string>; extraNodeFlags?: string[] } = {},
+): Promise<BenchServer & { pid: number }> {
+  const service = await startCompiledService({
+    databaseUrl: options.databaseUrl,
+    extraNodeFlags: options.extraNodeFlags,
+    env: {
+      ADMIN_API_KEY: BENCH_API_KEY,
+      RATE_LIMIT_PER_MINUTE: '0',
+      RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
+      ...options.env,
+    },
+  });
+  return { url: service.url, child: service.child, pid: service.pid, stop: service.stop };
+}
+
+/** The route inside the service that HTTP figures are also compared with: the cheapest one. */
+export const IN_SERVER_ROUTE = '/health/live';
+
+/** A figure's ratio to the bare hello-world, and to the in-server route, both measured in the same run. */
+export function ratios(
+  value: number,
+  bare: number,
+  inServer: number,
+): Pick<Figure, 'baseline' | 'ratio' | 'inServer'> {
+  return {
+    baseline: { figure: 'bare Fastify hello-world req/s', value: bare },
+    ratio: value / bare,
+    inServer: { figure: `service ${IN_SERVER_ROUTE} req/s`, value: inServer, ratio: value / inServer },
+  };
+}
+
+/**
+ * Starts test/bench/server.ts (the app built from the sources through tsx, on PGlite in memory or
+ * BENCH_DATABASE_URL + BENCH_SCHEMA) in its own process, so that load and service do not share a
+ * core: for the benchmarks that time work (imports, exports, probes) rather than compare throughput.
+ */
 export function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
   const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'test/bench/server.ts'], {
     cwd: root,
@@ -79,6 +124,9 @@ export async function call(server: BenchServer, method: string, url: string, bod
   return response.json() as Promise<{ id: string }>;
 }
 
+/** Connections of the throughput benchmarks (BENCH_HTTP_CONNECTIONS, 10): the issue's figures were taken with 10. */
+export const HTTP_CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10);
+
 export interface LoadResult {
   requestsPerSecond: number;
   p50: number;
@@ -88,7 +136,7 @@ export interface LoadResult {
 }
 
 export async function load(options: autocannon.Options): Promise<LoadResult> {
-  const result = await autocannon({ connections: 32, pipelining: 1, duration: 10, ...options });
+  const result = await autocannon({ connections: HTTP_CONNECTIONS, pipelining: 1, duration: 10, ...options });
   return {
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
@@ -110,10 +158,11 @@ export function printTable(title: string, figures: Figure[]): void {
     `${round(f.value)} ${f.unit}`,
     f.baseline ? `${f.baseline.figure}: ${round(f.baseline.value)}` : '',
     f.ratio === undefined ? '' : f.ratio.toFixed(3),
+    f.inServer ? f.inServer.ratio.toFixed(3) : '',
     f.aim ?? '',
     f.met === undefined ? '' : f.met ? 'met' : 'NOT MET',
   ]);
-  const header = ['figure', 'value', 'baseline (same run)', 'ratio', 'aim', ''];
+  const header = ['figure', 'value', 'baseline (same run)', 'ratio', 'ratio to in-server route', 'aim', ''];
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i]!.length)));
   const line = (r: string[]) =>
     r

@@ -11,15 +11,16 @@ import {
   printTable,
   root,
   saveResults,
-  startBenchServer,
+  startServiceForBench,
 } from './harness.js';
+import { type BareHello, startBareHello } from './service-process.js';
 
 /**
  * npm run bench:load — a mixed workload on PostgreSQL (the server of BENCH_DATABASE_URL, default the
  * local one, in a database of its own that is dropped afterwards: a schema of its own is not enough
  * while another schema of the same database holds kysely's migration tables, as kysely's migrator
- * then takes them for its own), against a hello-world route of the same server measured in the same
- * run (before and after).
+ * then takes them for its own), from the service as `npm start` runs it, against a bare Fastify
+ * hello-world in its own process measured in the same run (before and after).
  *
  * Every connection cycles through 20 requests: 16 public fee schedule reads (across the schedules
  * published at set-up), 3 quotes (three different bodies) and 1 write (in turn: a draft merge patch
@@ -276,9 +277,13 @@ function processCpuSeconds(pid: number | undefined): number {
   }
 }
 
-async function run(server: BenchServer, options: autocannon.Options & { connections: number }): Promise<Run> {
+/** A load run; `pid` is the process whose CPU is measured (the service, or the bare hello-world). */
+async function run(
+  pid: number | undefined,
+  options: autocannon.Options & { connections: number },
+): Promise<Run> {
   const machineBefore = machineTimes();
-  const serviceBefore = processCpuSeconds(server.child.pid);
+  const serviceBefore = processCpuSeconds(pid);
   const start = performance.now();
   const result = await autocannon({ pipelining: 1, ...options });
   const elapsed = (performance.now() - start) / 1000;
@@ -292,7 +297,7 @@ async function run(server: BenchServer, options: autocannon.Options & { connecti
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     machineBusy: 1 - (machineAfter.idle - machineBefore.idle) / (machineAfter.total - machineBefore.total),
-    serviceCpu: (processCpuSeconds(server.child.pid) - serviceBefore) / elapsed,
+    serviceCpu: (processCpuSeconds(pid) - serviceBefore) / elapsed,
   };
 }
 
@@ -310,11 +315,17 @@ async function mixed(server: BenchServer, fixture: Fixture, connections: number,
     draft.etag = (await call(server.url, 'GET', `/v1/cost-models/${draft.id}`)).etag;
     free.push(draft);
   }
-  return run(server, { url: server.url, connections, duration, requests: mixedRequests(fixture, free) });
+  return run(server.child.pid, {
+    url: server.url,
+    connections,
+    duration,
+    requests: mixedRequests(fixture, free),
+  });
 }
 
-const hello = (server: BenchServer, connections: number, duration: number) =>
-  run(server, { url: `${server.url}/bench/hello`, connections, duration });
+/** The baseline: the bare Fastify hello-world, in its own process with the service's Node.js flags. */
+const hello = (bare: BareHello, connections: number, duration: number) =>
+  run(bare.pid, { url: bare.url, connections, duration });
 
 const figures: Figure[] = [];
 const allRuns: Run[] = [];
@@ -322,11 +333,12 @@ let persisted = { placements: 0, schedules: 0 };
 const own = await ownDatabase(databaseUrl, `bench_load_${process.pid}`);
 let chosen = candidates[0]!;
 try {
-  const server = await startBenchServer({ BENCH_DATABASE_URL: own.url });
+  const server = await startServiceForBench({ databaseUrl: own.url });
+  const bare = await startBareHello();
   try {
     const fixture = await setUp(server.url, Math.max(...candidates));
     // Warm-up: both routes, every path of the mix.
-    allRuns.push(await hello(server, 32, 2), await mixed(server, fixture, 32, 3));
+    allRuns.push(await hello(bare, 32, 2), await mixed(server, fixture, 32, 3));
 
     if (candidates.length > 1) {
       const tried: Run[] = [];
@@ -346,11 +358,11 @@ try {
       }
     }
 
-    const helloBefore = await hello(server, chosen, helloSeconds);
+    const helloBefore = await hello(bare, chosen, helloSeconds);
     const okBefore = { ...writes.ok };
     const seenBefore = WRITE_KINDS.map((kind) => writes.latencies[kind].length);
     const main = await mixed(server, fixture, chosen, seconds);
-    const helloAfter = await hello(server, chosen, helloSeconds);
+    const helloAfter = await hello(bare, chosen, helloSeconds);
     allRuns.push(helloBefore, main, helloAfter);
     const baseline = (helloBefore.requestsPerSecond + helloAfter.requestsPerSecond) / 2;
 
@@ -364,7 +376,7 @@ try {
 
     figures.push(
       {
-        figure: `HTTP hello-world, ${chosen} connections`,
+        figure: `HTTP bare Fastify hello-world (own process), ${chosen} connections`,
         value: baseline,
         unit: `req/s (${helloSeconds} s before: ${helloBefore.requestsPerSecond.toFixed(0)}, after: ${helloAfter.requestsPerSecond.toFixed(0)}; ${cpuNote(helloBefore)})`,
       },
@@ -372,7 +384,7 @@ try {
         figure: `mixed 80/15/5, ${chosen} connections, ${seconds} s`,
         value: main.requestsPerSecond,
         unit: `req/s (${cpuNote(main)})`,
-        baseline: { figure: 'hello req/s', value: baseline },
+        baseline: { figure: 'bare hello req/s', value: baseline },
         ratio: main.requestsPerSecond / baseline,
       },
       { figure: 'mixed: latency p50', value: main.p50, unit: 'ms' },
@@ -391,6 +403,7 @@ try {
     });
   } finally {
     await server.stop();
+    await bare.stop();
   }
 } finally {
   await own.drop();

@@ -5,8 +5,10 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { BENCH_API_KEY } from './harness.js';
 
 /**
- * The service as `npm start` builds it (on an in-memory PGlite), plus a hello-world route that
- * is the baseline of every HTTP benchmark in the same run. Prints its address, then serves.
+ * The app as `npm start` builds it, from the sources through tsx, on an in-memory PGlite (or
+ * BENCH_DATABASE_URL + BENCH_SCHEMA, a seeded schema): for the benchmarks that time work (imports,
+ * exports, probes beside them). The throughput benchmarks run the compiled service itself
+ * (test/bench/service-process.ts). Prints its address, then serves.
  */
 // Rate limits off (0): the benchmark measures the service, not the limiter's refusals.
 const config = loadConfig({
@@ -25,9 +27,6 @@ const database = await openDatabase(
 );
 await migrateToLatest(database.db);
 const app = await buildApp({ config, database });
-app.get('/bench/hello', { config: { access: { public: true } }, schema: { hide: true } }, async () => ({
-  hello: 'world',
-}));
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 process.stdout.write(`${address}\n`);
 process.on('SIGTERM', () => {

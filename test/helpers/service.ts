@@ -40,7 +40,13 @@ export function startService(env: Record<string, string>, entry?: string): Promi
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${lines.join('\n')}`)), 30_000);
+    // A service that has not started in time is stopped, and gone before this rejects (below): not
+    // left running without an owner.
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      child.kill('SIGKILL');
+    }, 30_000);
     child.stderr?.on('data', (chunk) => lines.push(String(chunk)));
     child.stdout?.on('data', (chunk) => {
       buffer += String(chunk);
@@ -57,7 +63,8 @@ export function startService(env: Record<string, string>, entry?: string): Promi
     });
     exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`service exited with ${code}:\n${lines.join('\n')}`));
+      const why = late ? 'service did not start in 30 s' : `service exited with ${code}`;
+      reject(new Error(`${why}:\n${lines.join('\n')}`));
     });
   });
 }

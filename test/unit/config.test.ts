@@ -101,6 +101,17 @@ describe('configuration', () => {
     );
   });
 
+  it('takes REDIS_URL (redis:// or rediss://), unset by default, and never repeats its value', () => {
+    expect(loadConfig({}).REDIS_URL).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(loadConfig({ REDIS_URL: 'rediss://:pw@cache:6380/2' }).REDIS_URL).toBe(
+      'rediss://:pw@cache:6380/2',
+    );
+    expect(() => loadConfig({ REDIS_URL: 'http://:hunter2@cache:6379' })).toThrow(
+      /^Invalid configuration: REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL$/,
+    );
+  });
+
   it('redacts the password of a database URL', () => {
     expect(redactUrl('postgres://user:hunter2@db:5432/care')).toBe('postgres://user:***@db:5432/care');
     expect(redactUrl('postgres://db/care')).toBe('postgres://db/care');

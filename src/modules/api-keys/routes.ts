@@ -57,14 +57,16 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['access'],
         summary: 'Revoke an API key',
         description:
-          'The key stops working at once on this instance (within API_KEY_CACHE_SECONDS on others). Revoking twice is harmless.',
+          'The key stops working at once: on this instance before the answer, on every other instance of the service on the same PostgreSQL as soon as the revocation commits (LISTEN/NOTIFY; at the latest API_KEY_CACHE_SECONDS later should that notification be lost). Revoking twice is harmless.',
         params: z.object({ id: z.uuid({ message: 'must be a UUID' }) }),
         response: { 204: z.null().describe('Revoked'), 404: problemSchema },
       },
     },
     async (request, reply) => {
       await revokeApiKey(app.database.db, contextOf(app, request), request.params.id);
-      app.keyStore.forgetAll();
+      // At once here, before the answer; other instances forget it when the revocation's notification
+      // arrives (PostgreSQL: app.ts). PGlite is one process: this is all there is to do.
+      app.keyStore.forget(request.params.id);
       return reply.code(204).send(null);
     },
   );

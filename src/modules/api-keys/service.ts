@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { invalidField, notFound } from '../../core/errors.js';
 import { decodeCursor, pageOf } from '../../core/paging.js';
@@ -25,12 +25,28 @@ interface CachedPrincipal {
 }
 
 /**
+ * The channel a change to a key is announced on (`NOTIFY`, payload the key's id), in the transaction
+ * that makes it, so that it is delivered when, and only if, the change commits. Every instance LISTENs
+ * (src/db/notifications.ts, wired in app.ts) and forgets the key. Any change that would make a cached
+ * principal wrong (today a revocation: nothing else changes a key's row but its last use) must send it.
+ */
+export const KEY_CHANGES_CHANNEL = 'api_keys_changed';
+
+async function announceKeyChange(trx: Transaction<Database>, keyId: string): Promise<void> {
+  await sql`select pg_notify(${KEY_CHANGES_CHANNEL}, ${keyId})`.execute(trx);
+}
+
+/**
  * Verifies presented keys against the database, remembering a verified key for `cacheSeconds`
- * (0: never) so that every request is not a query. A revocation through this process forgets at
- * once; another process of the service stops honouring a revoked key within `cacheSeconds`.
+ * (0: never) so that every request is not a query. A revocation forgets the key at once in the
+ * process that made it; on PostgreSQL every other process forgets it when the revocation's
+ * notification arrives (KEY_CHANGES_CHANNEL), and within `cacheSeconds` at the latest should that
+ * never happen (the listener's connection down: it forgets everything when it connects again).
  */
 export class KeyStore {
   private readonly verified: LRUCache<string, CachedPrincipal> | undefined;
+  /** Counts forgets: a lookup that began before one does not cache what it read (it may be stale). */
+  private forgets = 0;
 
   constructor(
     private readonly database: DatabaseHandle,
@@ -47,6 +63,7 @@ export class KeyStore {
     const cacheKey = sha256(presented).toString('base64url');
     const cached = this.verified?.get(cacheKey);
     if (cached && (cached.expiresAt === null || cached.expiresAt > Date.now())) return cached.principal;
+    const forgetsBefore = this.forgets;
     const row = await findKeyByPrefix(this.database.db, prefix);
     if (!row || !matchesHash(presented, row.secret_hash) || row.revoked_at) return null;
     const expiresAt = row.expires_at ? new Date(row.expires_at).getTime() : null;
@@ -58,12 +75,26 @@ export class KeyStore {
       organisationId: row.organisation_id,
       councils: row.councils,
     };
-    this.verified?.set(cacheKey, { principal, expiresAt });
+    // A revocation that committed while this read was in flight has been forgotten already: caching
+    // what was read before it would honour the key again until the entry expires.
+    if (this.forgets === forgetsBefore) this.verified?.set(cacheKey, { principal, expiresAt });
     touchKey(this.database.db, row.id).catch(this.onError);
     return principal;
   };
 
+  /** Forgets one key (by its id): it is looked up in the database the next time it is presented. */
+  forget(keyId: string): void {
+    this.forgets += 1;
+    if (!this.verified) return;
+    const stale: string[] = [];
+    for (const [cacheKey, entry] of this.verified.entries()) {
+      if (entry.principal.keyId === keyId) stale.push(cacheKey);
+    }
+    for (const cacheKey of stale) this.verified.delete(cacheKey);
+  }
+
   forgetAll(): void {
+    this.forgets += 1;
     this.verified?.clear();
   }
 }
@@ -119,6 +150,7 @@ export async function revokeApiKey(db: Kysely<Database>, actor: Actor, id: strin
     if (!before) throw notFound('API key');
     if (before.revoked_at) return; // revoking twice changes nothing
     const after = await markKeyRevoked(trx, id);
+    await announceKeyChange(trx, id);
     await recordAudit(trx, {
       principal: actor.principal,
       requestId: actor.requestId,

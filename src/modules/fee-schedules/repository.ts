@@ -156,6 +156,16 @@ export async function nextVersion(db: Db, homeId: string, periodStart: string): 
   return Number(row.next);
 }
 
+/** When the home's latest schedule was published (null before its first), read under lockForPublishing. */
+export async function lastPublishedAt(db: Db, homeId: string): Promise<Date | null> {
+  const row = await db
+    .selectFrom('fee_schedules')
+    .select((eb) => eb.fn.max('published_at').as('last'))
+    .where('home_id', '=', homeId)
+    .executeTakeFirst();
+  return row?.last ? new Date(row.last) : null;
+}
+
 /** The schedule in force for a home on a day: the latest effectiveFrom on or before it, then the latest published. */
 export async function scheduleInForce(db: Db, homeId: string, on: string) {
   return db

@@ -17,6 +17,7 @@ import {
   type FeeScheduleRow,
   findFeeSchedule,
   insertFeeSchedule,
+  lastPublishedAt,
   listSchedules,
   type NewFeeSchedule,
   nextVersion,
@@ -49,8 +50,18 @@ export async function storeSchedule(
   schedule: NewFeeSchedule,
   signingKey: SigningKey,
 ): Promise<FeeScheduleRow> {
+  // The publishing process's clock orders two schedules of one home with the same effectiveFrom (the
+  // later published is in force). Several instances' clocks differ a little: never earlier than the
+  // home's last publication, so that the order is the one the home's lock gave, whichever instance
+  // published.
+  const last = await lastPublishedAt(trx, schedule.homeId);
+  const publishedAt =
+    last && last.getTime() >= schedule.publishedAt.getTime()
+      ? new Date(last.getTime() + 1)
+      : schedule.publishedAt;
   const row = await insertFeeSchedule(trx, {
     ...schedule,
+    publishedAt,
     version: await nextVersion(trx, schedule.homeId, schedule.period.start),
   });
   await registerSigningKey(trx, signingKey);

@@ -8,7 +8,7 @@ import { breakdownSchema, costModelSchema } from '../../domain/pricing/index.js'
 import { formatParameter, negotiate } from '../../http/negotiate.js';
 import { problemSchema } from '../../http/problem.js';
 import { projectPath } from '../../paths.js';
-import { type CachedQuote, QUOTE_CACHE_MAX_BODY_BYTES, QuoteCache } from './cache.js';
+import { QUOTE_CACHE_MAX_BODY_BYTES, type QuoteAnswer, QuoteCache } from './cache.js';
 import { quote, quoteAnswer } from './service.js';
 
 const formats = ['application/json', 'text/csv'] as const;
@@ -23,7 +23,8 @@ declare module 'fastify' {
 export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
   const cache = new QuoteCache();
 
-  // A repeated quote (same body, same format) is answered from the cache before the body is parsed.
+  // A repeated quote (same body, same format) is answered from the cache before the body is parsed
+  // (kept from its second request: src/modules/quotes/cache.ts).
   // Only bodies with a declared length within the cache's limit are considered; others stream on as usual.
   app.addHook('preParsing', async (request, reply, payload) => {
     const length = Number(request.headers['content-length']);
@@ -42,7 +43,7 @@ export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
     const key = QuoteCache.key(format, raw);
     const hit = cache.get(key);
     if (hit) return sendQuote(reply, hit, 'hit');
-    request.quoteCacheKey = key;
+    if (cache.admits(key)) request.quoteCacheKey = key;
     // Hand the bytes on; Fastify checks their length against Content-Length and the body limit.
     return Object.assign(Readable.from([raw]), { receivedEncodedLength: raw.length });
   });
@@ -83,14 +84,17 @@ export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const format = negotiate(request.headers.accept, formats, request.query.format);
       const answer = quoteAnswer(request.body, format);
-      if (request.quoteCacheKey) cache.set(request.quoteCacheKey, answer);
-      return sendQuote(reply, answer, 'miss');
+      if (!request.quoteCacheKey) return sendQuote(reply, answer, 'miss');
+      // kept as bytes (encoded once); an answer not kept is sent as text, never copied into a Buffer
+      const kept = { ...answer, body: Buffer.from(answer.body) };
+      cache.set(request.quoteCacheKey, kept);
+      return sendQuote(reply, kept, 'miss');
     },
   );
 };
 
-/** Sends the stored bytes as they are (a Buffer skips the response serializer). */
-function sendQuote(reply: FastifyReply, answer: CachedQuote, cache: 'hit' | 'miss'): FastifyReply {
+/** Sends the answer as it is (a string or a Buffer with its content type skips the response serializer). */
+function sendQuote(reply: FastifyReply, answer: QuoteAnswer, cache: 'hit' | 'miss'): FastifyReply {
   reply.header('content-type', answer.contentType).header('x-quote-cache', cache);
   if (answer.disposition) reply.header('content-disposition', answer.disposition);
   return reply.send(answer.body);

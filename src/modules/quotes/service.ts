@@ -2,7 +2,7 @@ import { type Breakdown, breakdownRows, type CostModel, priceCostModel } from '.
 import { toCsv } from '../../formats/csv.js';
 import { attachment } from '../../formats/download.js';
 import { rateTables } from '../rates/index.js';
-import type { CachedQuote } from './cache.js';
+import type { QuoteAnswer } from './cache.js';
 
 /** Prices a cost model by the method; nothing is stored. */
 export function quote(model: CostModel): Breakdown {
@@ -17,18 +17,14 @@ export function quoteCsv(breakdown: Breakdown): { body: string; disposition: str
 }
 
 /**
- * The quote as the bytes sent: JSON serialised once here (the engine's output already has the
+ * The quote as the text sent: JSON serialised once here (the engine's output already has the
  * declared shape, so a second pass through the response schema would only cost time), or CSV.
  */
-export function quoteAnswer(model: CostModel, format: 'application/json' | 'text/csv'): CachedQuote {
+export function quoteAnswer(model: CostModel, format: 'application/json' | 'text/csv'): QuoteAnswer<string> {
   const breakdown = quote(model);
   if (format === 'text/csv') {
     const csv = quoteCsv(breakdown);
-    return {
-      body: Buffer.from(csv.body),
-      contentType: 'text/csv; charset=utf-8',
-      disposition: csv.disposition,
-    };
+    return { body: csv.body, contentType: 'text/csv; charset=utf-8', disposition: csv.disposition };
   }
-  return { body: Buffer.from(JSON.stringify(breakdown)), contentType: 'application/json; charset=utf-8' };
+  return { body: JSON.stringify(breakdown), contentType: 'application/json; charset=utf-8' };
 }
