@@ -22,4 +22,4 @@ USER node
 EXPOSE 3000
 STOPSIGNAL SIGTERM
 # the flags of `npm start`: see "Memory" in the README; `node dist/src/cli/main.js` is the CLI
-CMD ["node", "--max-semi-space-size=8", "dist/src/server.js"]
+CMD ["node", "--max-semi-space-size=8", "--liftoff-only", "dist/src/server.js"]

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
+  existsSync,
   linkSync,
   lstatSync,
   mkdirSync,
@@ -12,7 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { MemoryFS, PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
@@ -388,6 +389,100 @@ function reportPrivacy(
   }
 }
 
+// ---------------------------------------------------------------------------------------------------
+// PGlite's memory: PostgreSQL runs in this process, its memory a WebAssembly heap of this process's.
+
+/**
+ * PostgreSQL settings of the embedded database. PostgreSQL's defaults are a server's: shared_buffers
+ * of 128 MB, in PGlite's WebAssembly heap and touched at start, kept about 130 MB resident for a
+ * database of a few MB that the operating system caches anyway (PGlite reads and writes the data
+ * folder through it). Given on the command line at every start, so that they win over the
+ * postgresql.conf of a folder made before, and to initdb, so that a new folder's postgresql.conf
+ * has them too.
+ */
+export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
+  shared_buffers: '16MB',
+};
+
+/**
+ * For the PGlite that only hosts initdb (createPgliteDatabase), which PGlite starts once initdb is done
+ * and which is closed at once: the least shared memory PostgreSQL starts with, so that its start adds
+ * little to the peak of a first start. Not written to postgresql.conf.
+ */
+const INITDB_HOST_SETTINGS: Readonly<Record<string, string>> = { shared_buffers: '128kB' };
+
+const startParams = (settings: Readonly<Record<string, string>>) => [
+  ...PGlite.defaultStartParams,
+  ...settingArgs(settings),
+];
+
+function settingArgs(settings: Readonly<Record<string, string>>): string[] {
+  return Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+}
+
+/** The folder a new database is made in, inside the data folder, before it is moved into place. */
+const INITDB_FOLDER = 'initdb.tmp';
+
+type EmscriptenOptions = Parameters<MemoryFS['init']>[1];
+
+/**
+ * A folder on disk mounted as PGDATA, as PGlite's NodeFS mounts the data folder, but a MemoryFS to
+ * PGlite. initdb runs in a second PGlite: for a MemoryFS, PGlite points that one's PGDATA at this
+ * file system, so initdb writes the new database straight to the folder; for any other, initdb
+ * writes it into the second PGlite's memory, which PGlite then copies out as a tarball and unpacks:
+ * about 40 MB of files held several times over, some 175 MB more at the peak of a first start, on top
+ * of the 256 MB that initdb itself takes (the second PGlite's heap and PGlite's copy of it).
+ */
+class InitdbFolderFS extends MemoryFS {
+  constructor(private readonly folder: string) {
+    super();
+  }
+
+  override async init(pg: PGlite, emscriptenOptions: EmscriptenOptions) {
+    this.pg = pg;
+    const mountFolder: NonNullable<EmscriptenOptions['preRun']>[number] = (mod) => {
+      mod.FS.mkdirTree(PGlite.paths.PGDATA);
+      mod.FS.mount(mod.NODEFS, { root: this.folder }, PGlite.paths.PGDATA);
+    };
+    return {
+      emscriptenOpts: { ...emscriptenOptions, preRun: [...(emscriptenOptions.preRun ?? []), mountFolder] },
+    };
+  }
+}
+
+/**
+ * A new data folder's database: initdb in a folder of its own inside the data folder (initdb wants an
+ * empty folder, and the data folder holds the lock), then each entry moved into the data folder,
+ * PG_VERSION last, since PGlite takes a folder with PG_VERSION for a database. What an interrupted
+ * first start left (the initdb folder, entries moved before PG_VERSION) is replaced. The caller holds
+ * the lock.
+ */
+async function createPgliteDatabase(dataDir: string): Promise<void> {
+  const staging = path.join(dataDir, INITDB_FOLDER);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { mode: 0o700 });
+  const host = new PGlite({
+    fs: new InitdbFolderFS(staging),
+    initDbStartParams: settingArgs(PGLITE_SETTINGS),
+    startParams: startParams(INITDB_HOST_SETTINGS),
+  });
+  try {
+    await host.waitReady;
+  } finally {
+    // also when initdb failed: that error is the one to report, not a failure to close after it
+    await host.close().catch(() => {});
+  }
+  const entries = readdirSync(staging);
+  if (!entries.includes('PG_VERSION')) throw new Error(`initdb made no database in ${staging}`);
+  entries.sort((a, b) => Number(a === 'PG_VERSION') - Number(b === 'PG_VERSION'));
+  for (const name of entries) {
+    const target = path.join(dataDir, name);
+    rmSync(target, { recursive: true, force: true });
+    renameSync(path.join(staging, name), target);
+  }
+  rmSync(staging, { recursive: true, force: true });
+}
+
 async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const { dataDir, onNotice } = options;
   const inMemory = isInMemory(dataDir);
@@ -395,8 +490,13 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
   // One options object: PGlite ignores the options of `new PGlite(undefined, options)`.
   let pglite: PGlite;
   try {
+    // A new folder's database is made first, in the folder, rather than by this PGlite (which would
+    // make it in memory and unpack it here); in memory, PGlite's own initdb already works in place.
+    if (!inMemory && !existsSync(path.join(dataDir!, 'PG_VERSION'))) await createPgliteDatabase(dataDir!);
     pglite = new PGlite({
       ...(inMemory ? {} : { dataDir }),
+      startParams: startParams(PGLITE_SETTINGS),
+      initDbStartParams: settingArgs(PGLITE_SETTINGS),
       parsers: {
         [pgliteTypes.INT8]: asString,
         [pgliteTypes.NUMERIC]: asString,

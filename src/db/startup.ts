@@ -103,6 +103,30 @@ export function startupSteps(logger: Logger, options: StartupOptions): Startup {
   };
 }
 
+/**
+ * One full garbage collection once start-up is over, before the first request: what start-up made and
+ * no longer needs (PGlite's initdb, the migrations, building the app and its OpenAPI document) is
+ * released at once rather than at some later collection, and the young generation, grown by start-up
+ * to its largest, shrinks back (about 20 MB of RSS). Through the inspector protocol in this process
+ * (no port is opened, no V8 flag changed); about 100 ms. Best effort: a Node.js built without the
+ * inspector skips it.
+ */
+export async function collectStartupGarbage(): Promise<boolean> {
+  try {
+    const { Session } = await import('node:inspector/promises');
+    const session = new Session();
+    session.connect();
+    try {
+      await session.post('HeapProfiler.collectGarbage');
+    } finally {
+      session.disconnect();
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 // A plain script (no TypeScript, no loader): the thread must start in milliseconds and need nothing.
 const WATCHDOG_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');

@@ -7,7 +7,6 @@ import {
   type LoadResult,
   load,
   median,
-  memoryOf,
   printTable,
   ratios,
   root,
@@ -70,26 +69,6 @@ async function publishOne(base: string): Promise<string> {
 async function measure(engine: string, bare: BareHello, databaseUrl?: string) {
   const server = await startServiceForBench({ databaseUrl });
   try {
-    // Memory: the peak of the start (a new PGlite folder: initdb and the migrations; a new PostgreSQL
-    // database: the migrations), then the resident set at rest a few seconds later.
-    const started = memoryOf(server.pid);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const idle = memoryOf(server.pid);
-    const aims = engine === 'PGlite' ? { idle: 200, start: 400 } : { idle: 120, start: 400 };
-    figures.push({
-      figure: `${engine}: first start on a new ${engine === 'PGlite' ? 'folder' : 'database'}, peak RSS`,
-      value: started.hwm,
-      unit: 'MiB (VmHWM once listening)',
-      aim: `≤ ${aims.start} MiB`,
-      met: started.hwm <= aims.start,
-    });
-    figures.push({
-      figure: `${engine}: idle RSS, 3 s after start`,
-      value: idle.rss,
-      unit: 'MiB',
-      aim: `≤ ${aims.idle} MiB`,
-      met: idle.rss <= aims.idle,
-    });
     const scheduleId = await publishOne(server.url);
     const scheduleUrl = `${server.url}/v1/fee-schedules/${scheduleId}`;
     const inServerUrl = `${server.url}${IN_SERVER_ROUTE}`;
@@ -146,11 +125,6 @@ async function measure(engine: string, bare: BareHello, databaseUrl?: string) {
       ...ratios(notModified.requestsPerSecond, bareHello, inServer),
     });
     figures.push({ figure: `${engine}: errors, non-2xx (all runs)`, value: errors + non2xx, unit: '' });
-    figures.push({
-      figure: `${engine}: peak RSS after the runs`,
-      value: memoryOf(server.pid).hwm,
-      unit: 'MiB (VmHWM)',
-    });
   } finally {
     await server.stop();
   }

@@ -1,0 +1,116 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'kysely';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { type DatabaseHandle, openDatabase, PGLITE_SETTINGS } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { collectStartupGarbage } from '../../src/db/startup.js';
+
+/**
+ * PGlite's memory: the PostgreSQL settings it runs with (a new folder, a folder made before them, in
+ * memory); a new folder's database made by initdb in the folder itself, not in memory and unpacked
+ * from a tarball; a first start interrupted part-way taken up again; and the garbage collection that
+ * ends start-up.
+ */
+const temporary: string[] = [];
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const setting = async (database: DatabaseHandle, name: string) =>
+  (await sql<{ setting: string }>`select current_setting(${name}) as setting`.execute(database.db)).rows[0]!
+    .setting;
+
+const confLine = (dataDir: string, name: string) =>
+  new RegExp(`^${name} = (\\S+)`, 'm').exec(readFileSync(path.join(dataDir, 'postgresql.conf'), 'utf8'))?.[1];
+
+describe('PGlite in a data folder', () => {
+  it('makes a new folder’s database in the folder, with the settings in postgresql.conf and in force', async () => {
+    expect(PGLITE_SETTINGS.shared_buffers).toBe('16MB');
+    const dataDir = tempDir('care-pglite-new-');
+    const dumps = vi.spyOn(PGlite.prototype, 'dumpDataDir');
+    const database = await openDatabase({ dataDir });
+    try {
+      // initdb wrote to the folder: no database was made in memory and copied out as a tarball
+      expect(dumps).not.toHaveBeenCalled();
+      expect(existsSync(path.join(dataDir, 'PG_VERSION'))).toBe(true);
+      expect(existsSync(path.join(dataDir, 'initdb.tmp'))).toBe(false);
+      expect(await setting(database, 'shared_buffers')).toBe('16MB');
+      expect(confLine(dataDir, 'shared_buffers')).toBe('16MB');
+      await migrateToLatest(database.db);
+      await sql`create table kept (note text)`.execute(database.db);
+      await sql`insert into kept values ('written before closing')`.execute(database.db);
+    } finally {
+      await database.close();
+    }
+    // and it opens again as it was left
+    const again = await openDatabase({ dataDir });
+    try {
+      const rows = await sql<{ note: string }>`select note from kept`.execute(again.db);
+      expect(rows.rows.map((row) => row.note)).toEqual(['written before closing']);
+    } finally {
+      await again.close();
+    }
+  }, 180_000);
+
+  it('takes up a first start that stopped part-way, and runs a folder made before with the settings', async () => {
+    const dataDir = tempDir('care-pglite-interrupted-');
+    // what a first start killed while it moved initdb's files into place leaves: the initdb folder
+    // with what was not moved yet, some entries moved already, no PG_VERSION; and the service's own files
+    mkdirSync(path.join(dataDir, 'initdb.tmp', 'base'), { recursive: true });
+    writeFileSync(path.join(dataDir, 'initdb.tmp', 'PG_VERSION'), '18\n');
+    mkdirSync(path.join(dataDir, 'global'));
+    writeFileSync(path.join(dataDir, 'global', 'half-written'), 'x');
+    writeFileSync(path.join(dataDir, 'signing-key.pem'), 'kept');
+    const first = await openDatabase({ dataDir });
+    try {
+      await migrateToLatest(first.db);
+      expect(existsSync(path.join(dataDir, 'initdb.tmp'))).toBe(false);
+      expect(existsSync(path.join(dataDir, 'global', 'half-written'))).toBe(false);
+      expect(readFileSync(path.join(dataDir, 'signing-key.pem'), 'utf8')).toBe('kept');
+    } finally {
+      await first.close();
+    }
+
+    // a folder made by an earlier version has PostgreSQL's default in its postgresql.conf
+    const conf = path.join(dataDir, 'postgresql.conf');
+    writeFileSync(
+      conf,
+      readFileSync(conf, 'utf8').replace(/^shared_buffers = .*$/m, 'shared_buffers = 128MB'),
+    );
+    const older = await openDatabase({ dataDir });
+    try {
+      expect(await setting(older, 'shared_buffers')).toBe('16MB');
+      expect(confLine(dataDir, 'shared_buffers')).toBe('128MB'); // left as it was
+    } finally {
+      await older.close();
+    }
+  }, 180_000);
+});
+
+describe('PGlite in memory', () => {
+  it('runs with the same settings', async () => {
+    const database = await openDatabase({ dataDir: 'memory://' });
+    try {
+      expect(await setting(database, 'shared_buffers')).toBe('16MB');
+    } finally {
+      await database.close();
+    }
+  }, 60_000);
+});
+
+describe('the end of start-up', () => {
+  it('collects the garbage start-up left', async () => {
+    expect(await collectStartupGarbage()).toBe(true);
+  });
+});
