@@ -204,8 +204,9 @@ describe.skipIf(!baseUrl)('two instances behind a load balancer, on one PostgreS
         },
       )
       .toBe(401);
+    // log lines are written in batches, at most LOG_FLUSH_MS (500 ms) after they are logged
     const logged = () => services.B!.lines.join('\n');
-    expect(logged()).toMatch(/"level":40,.*lost the database notification connection/);
+    await expect.poll(logged).toMatch(/"level":40,.*lost the database notification connection/);
     await expect.poll(logged).toMatch(/listening for database notifications again/);
 
     expect((await A.call('DELETE', `/v1/api-keys/${later.id}`)).status).toBe(204);
