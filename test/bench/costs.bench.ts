@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { ownDatabase } from '../helpers/database.js';
 import {
   BENCH_API_KEY,
+  distinctModelBodies,
   type Figure,
   printTable,
+  processCpuMicros,
   root,
   saveResults,
   startServiceForBench,
@@ -53,18 +55,12 @@ async function create(path: string, body: unknown, headers: Record<string, strin
   return (await response.json()) as { id: string };
 }
 
-/** CPU time (user + system, all threads) the service has used, in µs (clock ticks of 10 ms). */
-function serviceCpuMicros(): number {
-  const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
 /** Sends `count` requests made by `make`, `concurrency` at a time, and records the CPU each cost. */
 async function measure(what: string, count: number, make: (i: number) => Request): Promise<void> {
   const n = Math.max(4, Math.round(count * scale));
   // a few first, unmeasured: compiled code and caches warm, as in a running service
   for (let i = 0; i < Math.min(20, n); i++) await (await send(make(-1 - i))).arrayBuffer();
-  const before = serviceCpuMicros();
+  const before = processCpuMicros(server.pid);
   const started = performance.now();
   let next = 0;
   await Promise.all(
@@ -72,7 +68,7 @@ async function measure(what: string, count: number, make: (i: number) => Request
       for (let i = next++; i < n; i = next++) await (await send(make(i))).arrayBuffer();
     }),
   );
-  const cpu = (serviceCpuMicros() - before) / n;
+  const cpu = (processCpuMicros(server.pid) - before) / n;
   const wall = (performance.now() - started) / n;
   figures.push({
     figure: what,
@@ -108,13 +104,11 @@ try {
   await measure('GET /v1/homes/{id}/fee-schedules/current (read from the database)', 2000, () => ({
     path: `/v1/homes/${home.id}/fee-schedules/current`,
   }));
-  const [before, after] = JSON.stringify(wirral)
-    .replace('"label":"2026-27"', '"label":"2026-27 #\u0000"')
-    .split('\u0000') as [string, string];
+  const distinctBody = distinctModelBodies(wirralText);
   await measure('POST /v1/quotes, a body not seen before', 2000, (i) => ({
     method: 'POST',
     path: '/v1/quotes',
-    body: `${before}${i}${after}`,
+    body: distinctBody(i),
     headers: json,
   }));
   await measure('POST /v1/placements', 400, (i) => ({

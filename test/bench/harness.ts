@@ -185,6 +185,29 @@ function round(value: number): string {
   return value >= 100 ? value.toFixed(0) : value.toFixed(2);
 }
 
+/** CPU time (user + system, all its threads) a process has used, in µs, from /proc (ticks of 10 ms); 0 where unreadable. */
+export function processCpuMicros(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000; // utime + stime, in USER_HZ (100)
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * A cost model's JSON that is new on every call (its period label carries the number given), so
+ * that no quote comes from the cache: two fixed halves around the number, so that making a body
+ * costs the load generator next to nothing.
+ */
+export function distinctModelBodies(modelJson: string): (n: number) => string {
+  const [before, after] = JSON.stringify(JSON.parse(modelJson))
+    .replace('"label":"2026-27"', '"label":"2026-27 #\u0000"')
+    .split('\u0000') as [string, string];
+  if (after === undefined) throw new Error('the model has no period label "2026-27" to vary');
+  return (n) => `${before}${n}${after}`;
+}
+
 /** A process's current and peak resident set, in MiB, from /proc/<pid>/status. */
 export function memoryOf(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -9,6 +9,7 @@ import {
   type BenchServer,
   type Figure,
   printTable,
+  processCpuMicros,
   root,
   saveResults,
   startServiceForBench,
@@ -267,23 +268,13 @@ function machineTimes() {
   return { idle, total };
 }
 
-/** CPU seconds the process has used (Linux /proc; 0 elsewhere). */
-function processCpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100)
-  } catch {
-    return 0;
-  }
-}
-
 /** A load run; `pid` is the process whose CPU is measured (the service, or the bare hello-world). */
 async function run(
   pid: number | undefined,
   options: autocannon.Options & { connections: number },
 ): Promise<Run> {
   const machineBefore = machineTimes();
-  const serviceBefore = processCpuSeconds(pid);
+  const serviceBefore = processCpuMicros(pid);
   const start = performance.now();
   const result = await autocannon({ pipelining: 1, ...options });
   const elapsed = (performance.now() - start) / 1000;
@@ -297,7 +288,7 @@ async function run(
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     machineBusy: 1 - (machineAfter.idle - machineBefore.idle) / (machineAfter.total - machineBefore.total),
-    serviceCpu: (processCpuSeconds(pid) - serviceBefore) / elapsed,
+    serviceCpu: (processCpuMicros(pid) - serviceBefore) / 1e6 / elapsed,
   };
 }
 

@@ -3,6 +3,7 @@ import { costModelSchema, priceCostModel } from '../../src/domain/pricing/index.
 import { rateTables } from '../../src/modules/rates/repository.js';
 import {
   BENCH_API_KEY,
+  distinctModelBodies,
   type Figure,
   IN_SERVER_ROUTE,
   type LoadResult,
@@ -72,13 +73,9 @@ try {
   );
   const quoteLoad = (body: string, duration: number) =>
     load({ url: `${server.url}/v1/quotes`, method: 'POST', body, headers: json, duration });
-  // Every request a different body (the period label carries a counter): nothing can come from the
-  // cache. The body is two fixed halves around the counter, so that making it costs the load
-  // generator next to nothing.
+  // Every request a different body: nothing can come from the cache.
   let counter = 0;
-  const [before, after] = JSON.stringify(JSON.parse(bodies['wirral-four-bed-2026-27']!))
-    .replace('"label":"2026-27"', '"label":"2026-27 #\u0000"')
-    .split('\u0000') as [string, string];
+  const distinctBody = distinctModelBodies(bodies['wirral-four-bed-2026-27']!);
   const distinctLoad = (duration: number) =>
     load({
       url: `${server.url}/v1/quotes`,
@@ -89,7 +86,7 @@ try {
         {
           setupRequest: (request) => {
             counter += 1;
-            return { ...request, body: `${before}${counter}${after}` };
+            return { ...request, body: distinctBody(counter) };
           },
         },
       ],

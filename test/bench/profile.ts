@@ -2,7 +2,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BENCH_API_KEY, HTTP_CONNECTIONS, load, root, startServiceForBench } from './harness.js';
+import {
+  BENCH_API_KEY,
+  distinctModelBodies,
+  HTTP_CONNECTIONS,
+  load,
+  processCpuMicros,
+  root,
+  startServiceForBench,
+} from './harness.js';
 
 /**
  * npm run profile -- [fresh|repeat|schedule|live] [seconds]: where the time of one request goes.
@@ -69,9 +77,7 @@ if (kind === 'schedule') {
   options = { url: `${server.url}/v1/quotes`, method: 'POST', headers: json, body: wirral };
 } else {
   let counter = 0;
-  const [before, after] = JSON.stringify(JSON.parse(wirral))
-    .replace('"label":"2026-27"', '"label":"2026-27 #\u0000"')
-    .split('\u0000') as [string, string];
+  const distinctBody = distinctModelBodies(wirral);
   options = {
     url: `${server.url}/v1/quotes`,
     method: 'POST',
@@ -80,7 +86,7 @@ if (kind === 'schedule') {
       {
         setupRequest: (request) => {
           counter += 1;
-          return { ...request, body: `${before}${counter}${after}` };
+          return { ...request, body: distinctBody(counter) };
         },
       },
     ],
@@ -180,9 +186,3 @@ for (const { frame, micros } of top) {
   );
 }
 process.stdout.write(`\nthe profile (a flame graph in Chrome DevTools or speedscope): ${profilePath}\n`);
-
-/** CPU time (user + system) a process has used, in µs, from /proc (clock ticks of 10 ms). */
-function processCpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}

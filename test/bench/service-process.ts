@@ -3,7 +3,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVICE_NODE_FLAGS } from '../helpers/service.js';
+import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../helpers/service.js';
 
 /**
  * The service as `npm start` runs it, for the benchmarks: the JavaScript `tsc` built
@@ -60,10 +60,7 @@ export async function startCompiledService(options: ServiceOptions = {}): Promis
       cwd: root,
       env: {
         ...process.env,
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'info',
-        HOST: '127.0.0.1',
-        PORT: '0',
+        ...SERVICE_ENV,
         DATA_DIR: path.join(work, 'data'),
         ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : { DATABASE_URL: '' }),
         ...options.env,

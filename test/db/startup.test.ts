@@ -20,6 +20,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseNotice, openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { StartupError, startupSteps } from '../../src/db/startup.js';
+import { SERVICE_ENV } from '../helpers/service.js';
 
 /**
  * Start-up: every step logged with its duration and bounded by STARTUP_TIMEOUT_MS; the PGlite data
@@ -57,10 +58,7 @@ function spawnServer(env: Record<string, string>): Spawned {
     cwd: root,
     env: {
       ...process.env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'info',
-      HOST: '127.0.0.1',
-      PORT: '0',
+      ...SERVICE_ENV,
       ADMIN_API_KEY: ADMIN_KEY,
       ...env,
     },

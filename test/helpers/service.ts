@@ -18,6 +18,14 @@ export const SERVICE_NODE_FLAGS: string[] = (() => {
     .filter((word) => word.startsWith('--'));
 })();
 
+/** How a test or benchmark runs the real service: as in production, logging at info, on a free port of loopback. */
+export const SERVICE_ENV = {
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'info',
+  HOST: '127.0.0.1',
+  PORT: '0',
+} as const;
+
 export interface RunningService {
   child: ChildProcess;
   address: string;
@@ -33,7 +41,7 @@ export function startService(env: Record<string, string>, entry?: string): Promi
   const program = entry ? [entry] : ['--import', 'tsx', 'src/server.ts'];
   const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...program], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...env },
+    env: { ...process.env, ...SERVICE_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
