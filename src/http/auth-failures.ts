@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import { LRUCache } from 'lru-cache';
+import { FixedWindows } from './fixed-windows.js';
 
 export interface FailureLimit {
   /** Failed authentications allowed from one address in a window; 0 turns the limiter off. */
@@ -11,11 +11,6 @@ export interface FailureLimit {
 
 export const DEFAULT_FAILURE_LIMIT: FailureLimit = { max: 20, windowMs: 60_000, addresses: 10_000 };
 
-interface Window {
-  count: number;
-  resetAt: number;
-}
-
 /**
  * Counts failed authentications (a malformed Authorization header, an unknown, revoked or expired
  * key) per client address, in fixed windows. Once an address has failed `max` times in its window,
@@ -24,7 +19,7 @@ interface Window {
  * window ends, so a flood of addresses costs memory no larger than that.
  */
 export class FailureLimiter {
-  private readonly windows: LRUCache<string, Window> | undefined;
+  private readonly windows: FixedWindows | undefined;
 
   constructor(
     private readonly limit: FailureLimit = DEFAULT_FAILURE_LIMIT,
@@ -32,24 +27,22 @@ export class FailureLimiter {
   ) {
     this.windows =
       limit.max > 0
-        ? new LRUCache({ max: limit.addresses ?? DEFAULT_FAILURE_LIMIT.addresses!, ttl: limit.windowMs })
+        ? new FixedWindows(
+            { max: limit.addresses ?? DEFAULT_FAILURE_LIMIT.addresses!, ttl: limit.windowMs },
+            now,
+          )
         : undefined;
   }
 
   /** Milliseconds until this address may present a key again; 0 when it may now. */
   blockedFor(address: string): number {
-    const window = this.windows?.get(addressKey(address));
+    const window = this.windows?.peek(addressKey(address));
     if (!window || window.count < this.limit.max) return 0;
     return Math.max(0, window.resetAt - this.now());
   }
 
   recordFailure(address: string): void {
-    if (!this.windows) return;
-    const key = addressKey(address);
-    const now = this.now();
-    const window = this.windows.get(key);
-    if (window && window.resetAt > now) window.count += 1;
-    else this.windows.set(key, { count: 1, resetAt: now + this.limit.windowMs });
+    this.windows?.hit(addressKey(address), this.limit.windowMs);
   }
 }
 

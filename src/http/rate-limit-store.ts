@@ -1,9 +1,9 @@
 import type { RateLimitPluginOptions } from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import { Redis, type Result } from 'ioredis';
-import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 import { redactUrl } from '../config.js';
+import { FixedWindows } from './fixed-windows.js';
 
 /**
  * The rate limits' counters in Redis (REDIS_URL), so that several instances behind one load balancer
@@ -56,17 +56,11 @@ interface Count {
 
 /** Counts in this process: the fallback while Redis does not answer. */
 class LocalWindows {
-  private readonly windows = new LRUCache<string, { count: number; resetAt: number }>({ max: 10_000 });
+  private readonly windows = new FixedWindows({ max: 10_000 });
 
   incr(key: string, windowMs: number): Count {
-    const now = Date.now();
-    let window = this.windows.get(key);
-    if (!window || window.resetAt <= now) {
-      window = { count: 0, resetAt: now + windowMs };
-      this.windows.set(key, window);
-    }
-    window.count += 1;
-    return { current: window.count, ttl: window.resetAt - now };
+    const window = this.windows.hit(key, windowMs);
+    return { current: window.count, ttl: window.resetAt - Date.now() };
   }
 }
 
