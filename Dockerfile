@@ -16,6 +16,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/migrations ./dist/migrations
+# the embedded database's template: a new data folder starts as a copy of it, not by initdb (README, "Memory")
+COPY --from=build /app/dist/pglite-template ./dist/pglite-template
 COPY fixtures ./fixtures
 COPY openapi ./openapi
 USER node

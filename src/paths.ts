@@ -16,3 +16,9 @@ export const projectRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
 
 /** A path inside the project, e.g. `projectPath('fixtures', 'rates')`. */
 export const projectPath = (...parts: string[]): string => join(projectRoot, ...parts);
+
+/**
+ * Where `npm run build` makes the embedded database's template (src/cli/pglite-template.ts): a new
+ * PGlite data folder starts as a copy of it rather than running initdb.
+ */
+export const PGLITE_TEMPLATE_DIR = projectPath('dist', 'pglite-template');

@@ -15,6 +15,7 @@ import {
 import { prepareSchema } from './db/roles.js';
 import { collectStartupGarbage, StartupError, startupSteps } from './db/startup.js';
 import { createLogger } from './http/logger.js';
+import { PGLITE_TEMPLATE_DIR } from './paths.js';
 
 /**
  * Process entry: config → data folder lock (PGlite) → database → migrations → signing key → app →
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
         const handle = await openDatabase({
           databaseUrl: config.DATABASE_URL,
           dataDir: config.dataDir,
+          pgliteTemplate: PGLITE_TEMPLATE_DIR,
           dataDirLock: lock,
           poolMax: config.DATABASE_POOL_MAX,
           statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,

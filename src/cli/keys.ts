@@ -12,6 +12,7 @@ import {
   pageApiKeys,
   revokeApiKey,
 } from '../modules/api-keys/index.js';
+import { PGLITE_TEMPLATE_DIR } from '../paths.js';
 
 const cliActor = { principal: { actor: 'cli', keyId: null, role: 'admin' as const } };
 
@@ -30,7 +31,11 @@ export async function keysCommand(args: string[]): Promise<number> {
     },
   });
   const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.dataDir,
+    pgliteTemplate: PGLITE_TEMPLATE_DIR,
+  });
   try {
     await migrateToLatest(database.db);
     if (action === 'create') return await createKey(database.db, values);

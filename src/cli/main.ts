@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, redactUrl } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { prepareSchema } from '../db/roles.js';
+import { PGLITE_TEMPLATE_DIR } from '../paths.js';
 import { dbCommand } from './db-roles.js';
 import { keysCommand } from './keys.js';
 import {
@@ -32,6 +33,7 @@ const commands: Record<string, Command> = {
       const database = await openDatabase({
         databaseUrl: config.DATABASE_URL,
         dataDir: config.dataDir,
+        pgliteTemplate: PGLITE_TEMPLATE_DIR,
         statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
         connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
       });

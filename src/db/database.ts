@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
+  cpSync,
   existsSync,
   linkSync,
   lstatSync,
@@ -12,6 +13,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MemoryFS, PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -49,6 +51,12 @@ export interface OpenDatabaseOptions {
   onPoolError?: (error: Error) => void;
   /** What opening noticed that an operator should know (a lock taken over, files made private). */
   onNotice?: (notice: DatabaseNotice) => void;
+  /**
+   * PGlite only: a template folder made by makePgliteTemplate (`npm run build` makes one in
+   * dist/pglite-template). A new data folder starts as a copy of its database instead of running
+   * initdb, when the template was made by this PGlite with these settings; otherwise initdb runs.
+   */
+  pgliteTemplate?: string | undefined;
 }
 
 export interface DatabaseNotice {
@@ -451,26 +459,21 @@ class InitdbFolderFS extends MemoryFS {
 }
 
 /**
- * A new data folder's database: initdb in a folder of its own inside the data folder (initdb wants an
- * empty folder, and the data folder holds the lock), then each entry moved into the data folder,
- * PG_VERSION last, since PGlite takes a folder with PG_VERSION for a database. What an interrupted
- * first start left (the initdb folder, entries moved before PG_VERSION) is replaced. The caller holds
- * the lock.
+ * A new data folder's database: initdb (or a copy of a usable template's database) in a folder of its
+ * own inside the data folder (initdb wants an empty folder, and the data folder holds the lock), then
+ * each entry moved into the data folder, PG_VERSION last, since PGlite takes a folder with PG_VERSION
+ * for a database. What an interrupted first start left (the initdb folder, entries moved before
+ * PG_VERSION) is replaced. The caller holds the lock. Returns how the database was made.
  */
-async function createPgliteDatabase(dataDir: string): Promise<void> {
+async function createPgliteDatabase(dataDir: string, template?: string): Promise<'initdb' | 'template'> {
   const staging = path.join(dataDir, INITDB_FOLDER);
   rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { mode: 0o700 });
-  const host = new PGlite({
-    fs: new InitdbFolderFS(staging),
-    initDbStartParams: settingArgs(PGLITE_SETTINGS),
-    startParams: startParams(INITDB_HOST_SETTINGS),
-  });
-  try {
-    await host.waitReady;
-  } finally {
-    // also when initdb failed: that error is the one to report, not a failure to close after it
-    await host.close().catch(() => {});
+  const templateDatabase = template === undefined ? undefined : usableTemplate(template);
+  if (templateDatabase) {
+    cpSync(templateDatabase, staging, { recursive: true });
+  } else {
+    mkdirSync(staging, { mode: 0o700 });
+    await initdb(staging);
   }
   const entries = readdirSync(staging);
   if (!entries.includes('PG_VERSION')) throw new Error(`initdb made no database in ${staging}`);
@@ -481,6 +484,86 @@ async function createPgliteDatabase(dataDir: string): Promise<void> {
     renameSync(path.join(staging, name), target);
   }
   rmSync(staging, { recursive: true, force: true });
+  return templateDatabase ? 'template' : 'initdb';
+}
+
+/** initdb, by a PGlite of its own, into an empty folder. */
+async function initdb(folder: string): Promise<void> {
+  const host = new PGlite({
+    fs: new InitdbFolderFS(folder),
+    initDbStartParams: settingArgs(PGLITE_SETTINGS),
+    startParams: startParams(INITDB_HOST_SETTINGS),
+  });
+  try {
+    await host.waitReady;
+  } finally {
+    // also when initdb failed: that error is the one to report, not a failure to close after it
+    await host.close().catch(() => {});
+  }
+}
+
+// A template: a database made by initdb once, at build time, that a new data folder starts as a copy
+// of. initdb is the peak of a first start's memory (its own PGlite's 128 MB heap and PGlite's copy
+// of it); copying some 40 MB of files is not, and takes a fraction of the time.
+
+/** The template's database, inside its folder. */
+const TEMPLATE_DATABASE = 'pgdata';
+/** What made the template, beside its database: a template is used only by the same PGlite and settings. */
+const TEMPLATE_STAMP = 'stamp.json';
+
+/** The stamp a usable template carries: this PGlite's version and the settings initdb wrote. */
+export function pgliteTemplateStamp(): string {
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  let version = 'unknown';
+  for (let folder = path.dirname(entry); path.dirname(folder) !== folder; folder = path.dirname(folder)) {
+    const manifest = path.join(folder, 'package.json');
+    if (!existsSync(manifest)) continue;
+    const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
+    if (parsed.name === '@electric-sql/pglite') {
+      version = parsed.version ?? version;
+      break;
+    }
+  }
+  return `${JSON.stringify({ format: 1, pglite: version, settings: PGLITE_SETTINGS })}\n`;
+}
+
+function makeReadable(entry: string): void {
+  const stat = lstatSync(entry);
+  if (stat.isSymbolicLink()) return;
+  chmodSync(entry, stat.isDirectory() ? 0o755 : 0o644);
+  if (stat.isDirectory()) for (const name of readdirSync(entry)) makeReadable(path.join(entry, name));
+}
+
+/** The template's database when its stamp is this PGlite's and these settings', otherwise undefined. */
+export function usableTemplate(template: string): string | undefined {
+  const database = path.join(template, TEMPLATE_DATABASE);
+  try {
+    const stamp = readFileSync(path.join(template, TEMPLATE_STAMP), 'utf8');
+    return stamp === pgliteTemplateStamp() && existsSync(path.join(database, 'PG_VERSION'))
+      ? database
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Makes a template folder (`npm run build` runs it for dist/pglite-template): initdb with the
+ * settings, and the stamp. Nothing to do when the folder is a usable template already.
+ */
+export async function makePgliteTemplate(template: string): Promise<'made' | 'up to date'> {
+  if (usableTemplate(template)) return 'up to date';
+  rmSync(template, { recursive: true, force: true });
+  const database = path.join(template, TEMPLATE_DATABASE);
+  mkdirSync(database, { recursive: true, mode: 0o700 });
+  await createPgliteDatabase(database);
+  // readable by the user the service runs as, which need not be the one that built it (the
+  // Dockerfile builds as root and runs as node): an empty database holds nothing private, and each
+  // data folder made from it is made private (makeFolderPrivate)
+  makeReadable(template);
+  // the stamp last: a template whose making stopped part-way has none, and is made again
+  writeFileSync(path.join(template, TEMPLATE_STAMP), pgliteTemplateStamp());
+  return 'made';
 }
 
 async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
@@ -492,7 +575,18 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
   try {
     // A new folder's database is made first, in the folder, rather than by this PGlite (which would
     // make it in memory and unpack it here); in memory, PGlite's own initdb already works in place.
-    if (!inMemory && !existsSync(path.join(dataDir!, 'PG_VERSION'))) await createPgliteDatabase(dataDir!);
+    if (!inMemory && !existsSync(path.join(dataDir!, 'PG_VERSION'))) {
+      const made = await createPgliteDatabase(dataDir!, options.pgliteTemplate);
+      onNotice?.({
+        level: 'info',
+        message:
+          made === 'template'
+            ? 'made a new database in the data folder from the build’s template'
+            : 'made a new database in the data folder (initdb)',
+        dataDir,
+        template: options.pgliteTemplate ?? null,
+      });
+    }
     pglite = new PGlite({
       ...(inMemory ? {} : { dataDir }),
       startParams: startParams(PGLITE_SETTINGS),

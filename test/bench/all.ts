@@ -102,11 +102,12 @@ interface Row {
   baseline: string;
   ratio: string;
   inServer: string;
+  sameBytes: string;
   aim: string;
   met: string;
 }
 const rows: Row[] = [];
-const blank = { value: '', baseline: '', ratio: '', inServer: '', aim: '', met: '' };
+const blank = { value: '', baseline: '', ratio: '', inServer: '', sameBytes: '', aim: '', met: '' };
 for (const outcome of outcomes) {
   for (const file of outcome.files) {
     let saved: { name?: string; figures?: Figure[] };
@@ -124,6 +125,7 @@ for (const outcome of outcomes) {
         baseline: f.baseline ? `${f.baseline.figure}: ${round(f.baseline.value)}` : '',
         ratio: f.ratio === undefined ? '' : f.ratio.toFixed(3),
         inServer: f.inServer ? f.inServer.ratio.toFixed(3) : '',
+        sameBytes: f.ceiling ? f.ceiling.ratio.toFixed(3) : '',
         aim: f.aim ?? '',
         met: f.met === undefined ? '—' : f.met ? 'yes' : 'no',
       });
@@ -144,6 +146,7 @@ const header: Row = {
   baseline: 'baseline (same run)',
   ratio: 'ratio',
   inServer: 'ratio to in-server route',
+  sameBytes: 'ratio to same bytes (bare)',
   aim: 'aim',
   met: 'met',
 };

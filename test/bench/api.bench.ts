@@ -66,22 +66,31 @@ async function publishOne(base: string): Promise<string> {
   return schedule.id!;
 }
 
-async function measure(engine: string, bare: BareHello, databaseUrl?: string) {
+async function measure(engine: string, databaseUrl?: string) {
   const server = await startServiceForBench({ databaseUrl });
+  let bare: BareHello | undefined;
   try {
     const scheduleId = await publishOne(server.url);
     const scheduleUrl = `${server.url}/v1/fee-schedules/${scheduleId}`;
     const inServerUrl = `${server.url}${IN_SERVER_ROUTE}`;
+    const first = await fetch(scheduleUrl);
+    const etag = first.headers.get('etag') ?? '';
+    const scheduleBytes = new Uint8Array(await first.arrayBuffer());
+    // The bare process, answering with the schedule's own bytes as well as hello-world.
+    bare = await startBareHello({ schedule: scheduleBytes });
+    const sameBytesUrl = bare.bytesUrl('schedule');
     await load({ url: bare.url, duration: 2 });
+    await load({ url: sameBytesUrl, duration: 2 });
     await load({ url: inServerUrl, duration: 2 });
     await load({ url: scheduleUrl, duration: 2 });
     const bareRuns: LoadResult[] = [];
+    const sameBytesRuns: LoadResult[] = [];
     const inServerRuns: LoadResult[] = [];
     const schedule: LoadResult[] = [];
     const revalidate: LoadResult[] = [];
-    const etag = (await fetch(scheduleUrl)).headers.get('etag') ?? '';
     for (let round = 0; round < rounds; round++) {
       bareRuns.push(await load({ url: bare.url, duration: seconds }));
+      sameBytesRuns.push(await load({ url: sameBytesUrl, duration: seconds }));
       inServerRuns.push(await load({ url: inServerUrl, duration: seconds }));
       schedule.push(await load({ url: scheduleUrl, duration: seconds }));
       revalidate.push(
@@ -89,19 +98,30 @@ async function measure(engine: string, bare: BareHello, databaseUrl?: string) {
       );
     }
     const bareHello = median(bareRuns).requestsPerSecond;
+    const sameBytes = median(sameBytesRuns).requestsPerSecond;
     const inServer = median(inServerRuns).requestsPerSecond;
     const read = median(schedule);
     const notModified = median(revalidate);
-    const errors = [...bareRuns, ...inServerRuns, ...schedule, ...revalidate].reduce(
+    const errors = [...bareRuns, ...sameBytesRuns, ...inServerRuns, ...schedule, ...revalidate].reduce(
       (sum, r) => sum + r.errors,
       0,
     );
-    const non2xx = [...bareRuns, ...inServerRuns, ...schedule].reduce((sum, r) => sum + r.non2xx, 0);
-    const readRatios = ratios(read.requestsPerSecond, bareHello, inServer);
+    const non2xx = [...bareRuns, ...sameBytesRuns, ...inServerRuns, ...schedule].reduce(
+      (sum, r) => sum + r.non2xx,
+      0,
+    );
+    const readRatios = ratios(read.requestsPerSecond, bareHello, inServer, sameBytes);
     figures.push({
       figure: `${engine}: HTTP bare Fastify hello-world (own process)`,
       value: bareHello,
       unit: 'req/s',
+    });
+    figures.push({
+      figure: `${engine}: HTTP bare Fastify, GET answering with the schedule's bytes`,
+      value: sameBytes,
+      unit: `req/s (${scheduleBytes.length} bytes out)`,
+      baseline: { figure: 'bare Fastify hello-world req/s', value: bareHello },
+      ratio: sameBytes / bareHello,
     });
     figures.push({
       figure: `${engine}: HTTP service ${IN_SERVER_ROUTE}`,
@@ -126,22 +146,18 @@ async function measure(engine: string, bare: BareHello, databaseUrl?: string) {
     });
     figures.push({ figure: `${engine}: errors, non-2xx (all runs)`, value: errors + non2xx, unit: '' });
   } finally {
+    await bare?.stop();
     await server.stop();
   }
 }
 
-const bare = await startBareHello();
+const own = await ownDatabase(databaseUrl, `bench_api_${process.pid}`);
 try {
-  const own = await ownDatabase(databaseUrl, `bench_api_${process.pid}`);
-  try {
-    await measure('PostgreSQL', bare, own.url);
-  } finally {
-    await own.drop();
-  }
-  await measure('PGlite', bare);
+  await measure('PostgreSQL', own.url);
 } finally {
-  await bare.stop();
+  await own.drop();
 }
+await measure('PGlite');
 
 printTable(
   `API benchmark (${new Date().toISOString().slice(0, 10)}, node ${process.version}, median of ${rounds} interleaved rounds of ${seconds} s)`,

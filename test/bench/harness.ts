@@ -18,6 +18,11 @@ export interface Figure {
   ratio?: number;
   /** A second baseline: for HTTP figures, the cheapest route inside the service (GET /health/live). */
   inServer?: { figure: string; value: number; ratio: number };
+  /**
+   * A third: the bare Fastify process answering the same request with the same bytes and doing
+   * nothing else (test/bench/bare-hello.mjs): the most any Fastify route could do for these bytes.
+   */
+  ceiling?: { figure: string; value: number; ratio: number };
   aim?: string;
   met?: boolean;
 }
@@ -70,16 +75,25 @@ export async function startServiceForBench(
 /** The route inside the service that HTTP figures are also compared with: the cheapest one. */
 export const IN_SERVER_ROUTE = '/health/live';
 
-/** A figure's ratio to the bare hello-world, and to the in-server route, both measured in the same run. */
+/**
+ * A figure's ratio to the bare hello-world, to the in-server route and (when given) to the bare
+ * process answering with the same bytes, all measured in the same run.
+ */
 export function ratios(
   value: number,
   bare: number,
   inServer: number,
-): Pick<Figure, 'baseline' | 'ratio' | 'inServer'> {
+  sameBytes?: number,
+): Pick<Figure, 'baseline' | 'ratio' | 'inServer' | 'ceiling'> {
   return {
     baseline: { figure: 'bare Fastify hello-world req/s', value: bare },
     ratio: value / bare,
     inServer: { figure: `service ${IN_SERVER_ROUTE} req/s`, value: inServer, ratio: value / inServer },
+    ...(sameBytes === undefined
+      ? {}
+      : {
+          ceiling: { figure: 'bare Fastify, same bytes req/s', value: sameBytes, ratio: value / sameBytes },
+        }),
   };
 }
 
@@ -159,10 +173,20 @@ export function printTable(title: string, figures: Figure[]): void {
     f.baseline ? `${f.baseline.figure}: ${round(f.baseline.value)}` : '',
     f.ratio === undefined ? '' : f.ratio.toFixed(3),
     f.inServer ? f.inServer.ratio.toFixed(3) : '',
+    f.ceiling ? `${f.ceiling.ratio.toFixed(3)} (of ${round(f.ceiling.value)})` : '',
     f.aim ?? '',
     f.met === undefined ? '' : f.met ? 'met' : 'NOT MET',
   ]);
-  const header = ['figure', 'value', 'baseline (same run)', 'ratio', 'ratio to in-server route', 'aim', ''];
+  const header = [
+    'figure',
+    'value',
+    'baseline (same run)',
+    'ratio',
+    'ratio to in-server route',
+    'ratio to same bytes (bare)',
+    'aim',
+    '',
+  ];
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i]!.length)));
   const line = (r: string[]) =>
     r

@@ -63,16 +63,29 @@ for (const name of examples) {
 }
 
 // Over HTTP: the service as `npm start` runs it, against the bare Fastify hello-world in its own
-// process (the ceiling of any Fastify route here) and the service's own cheapest route.
-const bare = await startBareHello();
+// process (the ceiling of any Fastify route here), the service's own cheapest route, and the bare
+// process answering the same request with the same bytes (the ceiling for such an answer).
 const server = await startServiceForBench();
+const json = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_API_KEY}` };
+const bodies = Object.fromEntries(
+  examples.map((name) => [name, readFileSync(`${root}/fixtures/examples/${name}.model.json`, 'utf8')]),
+);
+const answers: Record<string, Uint8Array> = {};
+for (const name of examples) {
+  const response = await fetch(`${server.url}/v1/quotes`, {
+    method: 'POST',
+    headers: json,
+    body: bodies[name],
+  });
+  if (!response.ok) throw new Error(`quote ${name}: ${response.status} ${await response.text()}`);
+  answers[name] = new Uint8Array(await response.arrayBuffer());
+}
+const bare = await startBareHello(answers);
 try {
-  const json = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_API_KEY}` };
-  const bodies = Object.fromEntries(
-    examples.map((name) => [name, readFileSync(`${root}/fixtures/examples/${name}.model.json`, 'utf8')]),
-  );
   const quoteLoad = (body: string, duration: number) =>
     load({ url: `${server.url}/v1/quotes`, method: 'POST', body, headers: json, duration });
+  const sameBytesLoad = (name: string, duration: number) =>
+    load({ url: bare.bytesUrl(name), method: 'POST', body: bodies[name], headers: json, duration });
   // Every request a different body: nothing can come from the cache.
   let counter = 0;
   const distinctBody = distinctModelBodies(bodies['wirral-four-bed-2026-27']!);
@@ -97,7 +110,10 @@ try {
   // A short warm-up of each, so that JIT and connection set-up are not measured.
   await bareLoad(2);
   await inServerLoad(2);
-  for (const name of examples) await quoteLoad(bodies[name]!, 2);
+  for (const name of examples) {
+    await quoteLoad(bodies[name]!, 2);
+    await sameBytesLoad(name, 2);
+  }
   await distinctLoad(2);
 
   // Rounds interleave the baselines and the quotes, so that drift on a shared machine hits all
@@ -106,10 +122,14 @@ try {
   const inServerRuns: LoadResult[] = [];
   const distinctRuns: LoadResult[] = [];
   const quoteRuns: Record<string, LoadResult[]> = Object.fromEntries(examples.map((name) => [name, []]));
+  const sameBytesRuns: Record<string, LoadResult[]> = Object.fromEntries(examples.map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
     bareRuns.push(await bareLoad(seconds));
     inServerRuns.push(await inServerLoad(seconds));
-    for (const name of examples) quoteRuns[name]!.push(await quoteLoad(bodies[name]!, seconds));
+    for (const name of examples) {
+      quoteRuns[name]!.push(await quoteLoad(bodies[name]!, seconds));
+      sameBytesRuns[name]!.push(await sameBytesLoad(name, seconds));
+    }
     distinctRuns.push(await distinctLoad(seconds));
   }
   const bareHello = median(bareRuns).requestsPerSecond;
@@ -127,10 +147,25 @@ try {
     0,
   );
   for (const name of examples) {
+    const sameBytes = median(sameBytesRuns[name]!).requestsPerSecond;
+    figures.push({
+      figure: `HTTP bare Fastify, POST with ${name}'s body and quote bytes`,
+      value: sameBytes,
+      unit: `req/s (${answers[name]!.length} bytes out)`,
+      baseline: { figure: 'bare Fastify hello-world req/s', value: bareHello },
+      ratio: sameBytes / bareHello,
+    });
+  }
+  for (const name of examples) {
     const runs = quoteRuns[name]!;
     const result = median(runs);
-    const figure = ratios(result.requestsPerSecond, bareHello, inServer);
-    errors += runs.reduce((sum, run) => sum + run.errors + run.non2xx, 0);
+    const figure = ratios(
+      result.requestsPerSecond,
+      bareHello,
+      inServer,
+      median(sameBytesRuns[name]!).requestsPerSecond,
+    );
+    errors += [...runs, ...sameBytesRuns[name]!].reduce((sum, run) => sum + run.errors + run.non2xx, 0);
     figures.push({
       figure: `HTTP POST /v1/quotes ${name} (repeat body)`,
       value: result.requestsPerSecond,
@@ -141,7 +176,12 @@ try {
     });
   }
   const distinct = median(distinctRuns);
-  const distinctRatios = ratios(distinct.requestsPerSecond, bareHello, inServer);
+  const distinctRatios = ratios(
+    distinct.requestsPerSecond,
+    bareHello,
+    inServer,
+    median(sameBytesRuns['wirral-four-bed-2026-27']!).requestsPerSecond,
+  );
   figures.push({
     figure: 'HTTP POST /v1/quotes Wirral, every body distinct (no cache)',
     value: distinct.requestsPerSecond,

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,26 +94,44 @@ export async function startCompiledService(options: ServiceOptions = {}): Promis
 
 export interface BareHello {
   url: string;
+  /** The route answering with the payload of that name (startBareHello's `payloads`). */
+  bytesUrl(name: string): string;
   pid: number;
   stop(): Promise<void>;
 }
 
-/** The bare Fastify hello-world in its own process, with the same Node.js flags as the service. */
-export function startBareHello(): Promise<BareHello> {
+/**
+ * The bare Fastify hello-world in its own process, with the same Node.js flags as the service. With
+ * `payloads`, it also answers `GET /bytes/<name>` and `POST /bytes/<name>` (a JSON body, parsed) with
+ * those bytes: the ceiling for a route that answers with them (test/bench/bare-hello.mjs).
+ */
+export function startBareHello(payloads: Record<string, Uint8Array | string> = {}): Promise<BareHello> {
+  const payloadDir = mkdtempSync(path.join(tmpdir(), 'cpcp-bare-'));
+  for (const [name, bytes] of Object.entries(payloads)) writeFileSync(path.join(payloadDir, name), bytes);
   const child = spawn(process.execPath, [...benchNodeFlags, 'test/bench/bare-hello.mjs'], {
     cwd: root,
+    env: { ...process.env, BARE_PAYLOAD_DIR: payloadDir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const cleanUp = () => rmSync(payloadDir, { recursive: true, force: true });
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`bare hello-world exited with ${code}`)));
+    child.once('exit', (code) => {
+      cleanUp();
+      reject(new Error(`bare hello-world exited with ${code}`));
+    });
     child.stdout?.once('data', (chunk) => {
+      const url = String(chunk).trim();
       resolve({
-        url: String(chunk).trim(),
+        url,
+        bytesUrl: (name) => `${url}/bytes/${name}`,
         pid: child.pid!,
         stop: () =>
           new Promise((done) => {
             child.removeAllListeners('exit');
-            child.once('exit', () => done());
+            child.once('exit', () => {
+              cleanUp();
+              done();
+            });
             child.kill('SIGTERM');
           }),
       });

@@ -1,10 +1,18 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { type DatabaseHandle, openDatabase, PGLITE_SETTINGS } from '../../src/db/database.js';
+import {
+  type DatabaseHandle,
+  type DatabaseNotice,
+  makePgliteTemplate,
+  openDatabase,
+  PGLITE_SETTINGS,
+  pgliteTemplateStamp,
+  usableTemplate,
+} from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { collectStartupGarbage } from '../../src/db/startup.js';
 
@@ -96,6 +104,75 @@ describe('PGlite in a data folder', () => {
       await older.close();
     }
   }, 180_000);
+});
+
+describe('a new data folder from the build’s template', () => {
+  it('starts as a copy of a template made by this PGlite, and runs initdb when the template is another’s', async () => {
+    const template = path.join(tempDir('care-pglite-template-'), 'template');
+    expect(await makePgliteTemplate(template)).toBe('made');
+    expect(await makePgliteTemplate(template)).toBe('up to date');
+    expect(usableTemplate(template)).toBe(path.join(template, 'pgdata'));
+    expect(readFileSync(path.join(template, 'stamp.json'), 'utf8')).toBe(pgliteTemplateStamp());
+
+    const dataDir = tempDir('care-pglite-from-template-');
+    const notices: DatabaseNotice[] = [];
+    const dumps = vi.spyOn(PGlite.prototype, 'dumpDataDir');
+    const first = await openDatabase({ dataDir, pgliteTemplate: template, onNotice: (n) => notices.push(n) });
+    try {
+      expect(notices.map((n) => n.message)).toContain(
+        'made a new database in the data folder from the build’s template',
+      );
+      expect(dumps).not.toHaveBeenCalled();
+      expect(existsSync(path.join(dataDir, 'initdb.tmp'))).toBe(false);
+      expect(await setting(first, 'shared_buffers')).toBe('16MB');
+      // the copy is the folder's own, private like any other
+      expect(statSync(path.join(dataDir, 'PG_VERSION')).mode & 0o077).toBe(0);
+      expect(statSync(path.join(dataDir, 'base')).mode & 0o777).toBe(0o700);
+      await migrateToLatest(first.db);
+      await sql`create table kept (note text)`.execute(first.db);
+      await sql`insert into kept values ('in the copy')`.execute(first.db);
+    } finally {
+      await first.close();
+    }
+    // the template is untouched by what the folder made from it did
+    const again = await openDatabase({ dataDir, pgliteTemplate: template });
+    try {
+      expect((await sql<{ note: string }>`select note from kept`.execute(again.db)).rows).toEqual([
+        { note: 'in the copy' },
+      ]);
+    } finally {
+      await again.close();
+    }
+    const fromTemplateAgain = tempDir('care-pglite-from-template-again-');
+    const second = await openDatabase({ dataDir: fromTemplateAgain, pgliteTemplate: template });
+    try {
+      const tables = await sql<{
+        n: number;
+      }>`select count(*)::int as n from pg_tables where tablename = 'kept'`.execute(second.db);
+      expect(tables.rows[0]!.n).toBe(0);
+    } finally {
+      await second.close();
+    }
+
+    // a template made by another PGlite (or with other settings) is not used: initdb runs
+    writeFileSync(path.join(template, 'stamp.json'), '{"format":1,"pglite":"0.0.0","settings":{}}\n');
+    expect(usableTemplate(template)).toBeUndefined();
+    const otherNotices: DatabaseNotice[] = [];
+    const other = tempDir('care-pglite-stale-template-');
+    const third = await openDatabase({
+      dataDir: other,
+      pgliteTemplate: template,
+      onNotice: (n) => otherNotices.push(n),
+    });
+    try {
+      expect(otherNotices.map((n) => n.message)).toContain('made a new database in the data folder (initdb)');
+      expect(await setting(third, 'shared_buffers')).toBe('16MB');
+    } finally {
+      await third.close();
+    }
+    // and making it again replaces it
+    expect(await makePgliteTemplate(template)).toBe('made');
+  }, 240_000);
 });
 
 describe('PGlite in memory', () => {
