@@ -549,21 +549,34 @@ export function usableTemplate(template: string): string | undefined {
 
 /**
  * Makes a template folder (`npm run build` runs it for dist/pglite-template): initdb with the
- * settings, and the stamp. Nothing to do when the folder is a usable template already.
+ * settings, and the stamp, in a folder beside it that is then renamed into place, so that a build
+ * stopped part-way, or two at once, never leaves a half-made template where a start would copy it.
+ * Nothing to do when the folder is a usable template already.
  */
 export async function makePgliteTemplate(template: string): Promise<'made' | 'up to date'> {
   if (usableTemplate(template)) return 'up to date';
-  rmSync(template, { recursive: true, force: true });
-  const database = path.join(template, TEMPLATE_DATABASE);
-  mkdirSync(database, { recursive: true, mode: 0o700 });
-  await createPgliteDatabase(database);
-  // readable by the user the service runs as, which need not be the one that built it (the
-  // Dockerfile builds as root and runs as node): an empty database holds nothing private, and each
-  // data folder made from it is made private (makeFolderPrivate)
-  makeReadable(template);
-  // the stamp last: a template whose making stopped part-way has none, and is made again
-  writeFileSync(path.join(template, TEMPLATE_STAMP), pgliteTemplateStamp());
-  return 'made';
+  const making = `${template}.making-${process.pid}`;
+  rmSync(making, { recursive: true, force: true });
+  try {
+    const database = path.join(making, TEMPLATE_DATABASE);
+    mkdirSync(database, { recursive: true, mode: 0o700 });
+    await createPgliteDatabase(database);
+    // readable by the user the service runs as, which need not be the one that built it (the
+    // Dockerfile builds as root and runs as node): an empty database holds nothing private, and each
+    // data folder made from it is made private (makeFolderPrivate)
+    makeReadable(making);
+    writeFileSync(path.join(making, TEMPLATE_STAMP), pgliteTemplateStamp());
+    rmSync(template, { recursive: true, force: true });
+    try {
+      renameSync(making, template);
+    } catch (error) {
+      // another build put its own in place meanwhile: as good as this one
+      if (!usableTemplate(template)) throw error;
+    }
+    return 'made';
+  } finally {
+    rmSync(making, { recursive: true, force: true });
+  }
 }
 
 async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle> {

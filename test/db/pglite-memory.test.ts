@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -110,6 +119,8 @@ describe('a new data folder from the build’s template', () => {
   it('starts as a copy of a template made by this PGlite, and runs initdb when the template is another’s', async () => {
     const template = path.join(tempDir('care-pglite-template-'), 'template');
     expect(await makePgliteTemplate(template)).toBe('made');
+    // made beside, then renamed into place: nothing else is left
+    expect(readdirSync(path.dirname(template))).toEqual(['template']);
     expect(await makePgliteTemplate(template)).toBe('up to date');
     expect(usableTemplate(template)).toBe(path.join(template, 'pgdata'));
     expect(readFileSync(path.join(template, 'stamp.json'), 'utf8')).toBe(pgliteTemplateStamp());
@@ -170,8 +181,13 @@ describe('a new data folder from the build’s template', () => {
     } finally {
       await third.close();
     }
-    // and making it again replaces it
+    // and making it again replaces it; so it does one whose making stopped before its stamp
     expect(await makePgliteTemplate(template)).toBe('made');
+    expect(usableTemplate(template)).toBe(path.join(template, 'pgdata'));
+    rmSync(path.join(template, 'stamp.json'));
+    expect(usableTemplate(template)).toBeUndefined();
+    expect(await makePgliteTemplate(template)).toBe('made');
+    expect(readdirSync(path.dirname(template))).toEqual(['template']);
   }, 240_000);
 });
 
