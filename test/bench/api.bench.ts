@@ -1,15 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { ownDatabase } from '../helpers/database.js';
 import {
-  BENCH_API_KEY,
   type Figure,
   IN_SERVER_ROUTE,
   type LoadResult,
   load,
   median,
   printTable,
+  publishWirral,
   ratios,
-  root,
   saveResults,
   startServiceForBench,
 } from './harness.js';
@@ -24,53 +22,13 @@ import { type BareHello, startBareHello } from './service-process.js';
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const admin = { authorization: `Bearer ${BENCH_API_KEY}`, 'content-type': 'application/json' };
-const wirral = JSON.parse(
-  readFileSync(`${root}/fixtures/examples/wirral-four-bed-2026-27.model.json`, 'utf8'),
-);
 const figures: Figure[] = [];
-
-async function call(url: string, method: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, {
-    method,
-    headers: { ...admin, ...headers },
-    body: body ? JSON.stringify(body) : null,
-  });
-  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
-  return response.json() as Promise<Record<string, string>>;
-}
-
-/** An organisation, a home, a draft and one published schedule, through the API. */
-async function publishOne(base: string): Promise<string> {
-  const organisation = await call(`${base}/v1/organisations`, 'POST', {
-    name: 'Bench CIC',
-    legalForm: 'community_interest_company',
-    surplusCapRate: '0.08',
-  });
-  const home = await call(`${base}/v1/homes`, 'POST', {
-    organisationId: organisation.id,
-    name: 'Bench House',
-    hostCouncil: 'E08000015',
-    registeredPlaces: 4,
-    openedOn: '2020-01-01',
-  });
-  const draft = await call(`${base}/v1/homes/${home.id}/cost-models`, 'POST', wirral);
-  const schedule = await call(
-    `${base}/v1/cost-models/${draft.id}/publish`,
-    'POST',
-    { effectiveFrom: '2026-04-01' },
-    {
-      'idempotency-key': 'bench-publish-0001',
-    },
-  );
-  return schedule.id!;
-}
 
 async function measure(engine: string, databaseUrl?: string) {
   const server = await startServiceForBench({ databaseUrl });
   let bare: BareHello | undefined;
   try {
-    const scheduleId = await publishOne(server.url);
+    const { scheduleId } = await publishWirral(server, 'Bench');
     const scheduleUrl = `${server.url}/v1/fee-schedules/${scheduleId}`;
     const inServerUrl = `${server.url}${IN_SERVER_ROUTE}`;
     const first = await fetch(scheduleUrl);

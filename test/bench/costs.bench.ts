@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import { ownDatabase } from '../helpers/database.js';
 import {
   BENCH_API_KEY,
+  call,
   distinctModelBodies,
   type Figure,
   printTable,
   processCpuMicros,
+  publishWirral,
   root,
   saveResults,
   startServiceForBench,
@@ -45,16 +47,6 @@ async function send({ method = 'GET', path, body, headers = auth }: Request): Pr
   return response;
 }
 
-async function create(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await send({
-    method: 'POST',
-    path,
-    body: JSON.stringify(body),
-    headers: { ...json, ...headers },
-  });
-  return (await response.json()) as { id: string };
-}
-
 /** Sends `count` requests made by `make`, `concurrency` at a time, and records the CPU each cost. */
 async function measure(what: string, count: number, make: (i: number) => Request): Promise<void> {
   const n = Math.max(4, Math.round(count * scale));
@@ -78,31 +70,14 @@ async function measure(what: string, count: number, make: (i: number) => Request
 }
 
 try {
-  const organisation = await create('/v1/organisations', {
-    name: 'Costs CIC',
-    legalForm: 'community_interest_company',
-    surplusCapRate: '0.08',
-  });
-  const home = await create('/v1/homes', {
-    organisationId: organisation.id,
-    name: 'Costs House',
-    hostCouncil: 'E08000015',
-    registeredPlaces: 4,
-    openedOn: '2020-01-01',
-  });
-  const draft = await create(`/v1/homes/${home.id}/cost-models`, wirral);
-  const schedule = await create(
-    `/v1/cost-models/${draft.id}/publish`,
-    { effectiveFrom: '2026-04-01' },
-    { 'idempotency-key': `costs-first-${process.pid}` },
-  );
+  const { homeId, scheduleId } = await publishWirral(server, 'Costs');
 
   await measure('GET /health/ready (one query)', 2000, () => ({ path: '/health/ready' }));
   await measure('GET /v1/fee-schedules/{id} (served from memory)', 4000, () => ({
-    path: `/v1/fee-schedules/${schedule.id}`,
+    path: `/v1/fee-schedules/${scheduleId}`,
   }));
   await measure('GET /v1/homes/{id}/fee-schedules/current (read from the database)', 2000, () => ({
-    path: `/v1/homes/${home.id}/fee-schedules/current`,
+    path: `/v1/homes/${homeId}/fee-schedules/current`,
   }));
   const distinctBody = distinctModelBodies(wirralText);
   await measure('POST /v1/quotes, a body not seen before', 2000, (i) => ({
@@ -116,7 +91,7 @@ try {
     path: '/v1/placements',
     headers: json,
     body: JSON.stringify({
-      homeId: home.id,
+      homeId,
       councilCode: 'E08000015',
       reference: `COSTS${process.pid}X${i + 100}`,
       start: `2026-${String(4 + (Math.abs(i) % 9)).padStart(2, '0')}-01`,
@@ -127,7 +102,7 @@ try {
   const publishes = Math.max(4, Math.round(100 * scale)) + 20;
   const drafts: string[] = [];
   for (let i = 0; i < publishes; i++)
-    drafts.push((await create(`/v1/homes/${home.id}/cost-models`, wirral)).id);
+    drafts.push((await call(server, 'POST', `/v1/homes/${homeId}/cost-models`, wirral)).id);
   await measure('POST /v1/cost-models/{id}/publish (sign, chain, store)', 100, (i) => ({
     method: 'POST',
     path: `/v1/cost-models/${drafts[i < 0 ? -1 - i : 20 + i]}/publish`,
@@ -145,7 +120,7 @@ try {
     ].join('\n');
   await measure('POST /v1/homes/{id}/actuals (a month, 150 lines of CSV)', 100, (i) => ({
     method: 'POST',
-    path: `/v1/homes/${home.id}/actuals`,
+    path: `/v1/homes/${homeId}/actuals`,
     headers: { ...auth, 'content-type': 'text/csv', 'idempotency-key': `costs-actuals-${process.pid}-${i}` },
     body: csv(i),
   }));

@@ -127,15 +127,55 @@ export function startBenchServer(env: Record<string, string> = {}): Promise<Benc
 }
 
 /** A JSON request to the bench server as its admin; throws unless it succeeds; the created resource. */
-export async function call(server: BenchServer, method: string, url: string, body: unknown) {
+export async function call(
+  server: Pick<BenchServer, 'url'>,
+  method: string,
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(`${server.url}${url}`, {
     method,
-    headers: { authorization: `Bearer ${BENCH_API_KEY}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${BENCH_API_KEY}`, 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
   if (response.status >= 300)
     throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
   return response.json() as Promise<{ id: string }>;
+}
+
+/**
+ * Through the API as the admin: an organisation (`${name} CIC`), a home (`${name} House`), a draft of
+ * the Wirral example and its schedule published, in force from 2026-04-01. The ids made.
+ */
+export async function publishWirral(
+  server: Pick<BenchServer, 'url'>,
+  name: string,
+): Promise<{ homeId: string; draftId: string; scheduleId: string }> {
+  const organisation = await call(server, 'POST', '/v1/organisations', {
+    name: `${name} CIC`,
+    legalForm: 'community_interest_company',
+    surplusCapRate: '0.08',
+  });
+  const home = await call(server, 'POST', '/v1/homes', {
+    organisationId: organisation.id,
+    name: `${name} House`,
+    hostCouncil: 'E08000015',
+    registeredPlaces: 4,
+    openedOn: '2020-01-01',
+  });
+  const wirral = JSON.parse(
+    readFileSync(`${root}/fixtures/examples/wirral-four-bed-2026-27.model.json`, 'utf8'),
+  );
+  const draft = await call(server, 'POST', `/v1/homes/${home.id}/cost-models`, wirral);
+  const schedule = await call(
+    server,
+    'POST',
+    `/v1/cost-models/${draft.id}/publish`,
+    { effectiveFrom: '2026-04-01' },
+    { 'idempotency-key': `${name.toLowerCase().replace(/\W+/g, '-')}-publish-${process.pid}` },
+  );
+  return { homeId: home.id, draftId: draft.id, scheduleId: schedule.id };
 }
 
 /** Connections of the throughput benchmarks (BENCH_HTTP_CONNECTIONS, 10): the issue's figures were taken with 10. */

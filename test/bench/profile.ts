@@ -8,6 +8,7 @@ import {
   HTTP_CONNECTIONS,
   load,
   processCpuMicros,
+  publishWirral,
   root,
   startServiceForBench,
 } from './harness.js';
@@ -39,38 +40,10 @@ const server = await startServiceForBench({ extraNodeFlags: ['--cpu-prof', `--cp
 const json = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_API_KEY}` };
 const wirral = readFileSync(`${root}/fixtures/examples/wirral-four-bed-2026-27.model.json`, 'utf8');
 
-async function call(method: string, url: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${server.url}${url}`, {
-    method,
-    headers: { ...json, ...headers },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as { id: string };
-}
-
 let options: Parameters<typeof load>[0];
 if (kind === 'schedule') {
-  const organisation = await call('POST', '/v1/organisations', {
-    name: 'Profile CIC',
-    legalForm: 'community_interest_company',
-    surplusCapRate: '0.08',
-  });
-  const home = await call('POST', '/v1/homes', {
-    organisationId: organisation.id,
-    name: 'Profile House',
-    hostCouncil: 'E08000015',
-    registeredPlaces: 4,
-    openedOn: '2020-01-01',
-  });
-  const draft = await call('POST', `/v1/homes/${home.id}/cost-models`, JSON.parse(wirral));
-  const schedule = await call(
-    'POST',
-    `/v1/cost-models/${draft.id}/publish`,
-    { effectiveFrom: '2026-04-01' },
-    { 'idempotency-key': 'profile-publish-0001' },
-  );
-  options = { url: `${server.url}/v1/fee-schedules/${schedule.id}` };
+  const { scheduleId } = await publishWirral(server, 'Profile');
+  options = { url: `${server.url}/v1/fee-schedules/${scheduleId}` };
 } else if (kind === 'live') {
   options = { url: `${server.url}/health/live` };
 } else if (kind === 'repeat') {
