@@ -50,6 +50,9 @@ describe.skipIf(!baseUrl)('two instances behind a load balancer, on one PostgreS
   const C = client(() => services.C!.address, ADMIN_KEY);
   const D = client(() => services.D!.address, ADMIN_KEY);
   const as = (key: string) => ({ authorization: `Bearer ${key}` });
+  /** The status of a read through `api` with `key` (200 while the key works, 401 once refused). */
+  const readWith = async (api: typeof A, key: string): Promise<number> =>
+    (await api.call('GET', '/v1/organisations', undefined, as(key))).status;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'care-two-instances-'));
@@ -120,26 +123,26 @@ describe.skipIf(!baseUrl)('two instances behind a load balancer, on one PostgreS
     const created = await A.created('/v1/api-keys', { role: 'regulator', label: 'revoked across' });
     const key = created.key as string;
     for (let i = 0; i < 2; i++) {
-      expect((await B.call('GET', '/v1/organisations', undefined, as(key))).status).toBe(200);
+      expect(await readWith(B, key)).toBe(200);
     }
 
     // The control: B does cache. A key revoked behind the service's back (no notification) still
     // works on B, from its cache.
     const quiet = await A.created('/v1/api-keys', { role: 'regulator', label: 'revoked quietly' });
-    expect((await B.call('GET', '/v1/organisations', undefined, as(quiet.key as string))).status).toBe(200);
+    expect(await readWith(B, quiet.key as string)).toBe(200);
     await direct!.db
       .updateTable('api_keys')
       .set({ revoked_at: new Date() })
       .where('id', '=', quiet.id)
       .execute();
-    expect((await B.call('GET', '/v1/organisations', undefined, as(quiet.key as string))).status).toBe(200);
+    expect(await readWith(B, quiet.key as string)).toBe(200);
 
     const revoked = await A.call('DELETE', `/v1/api-keys/${created.id}`);
     expect(revoked.status).toBe(204);
     const since = Date.now();
     let status = 200;
     while (Date.now() - since < 2_000) {
-      status = (await B.call('GET', '/v1/organisations', undefined, as(key))).status;
+      status = await readWith(B, key);
       if (status !== 200) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -147,14 +150,14 @@ describe.skipIf(!baseUrl)('two instances behind a load balancer, on one PostgreS
     if (process.env.RESILIENCE_VERBOSE) console.log(`revoked on A, refused on B after ${elapsed} ms`);
     expect(status).toBe(401);
     expect(elapsed).toBeLessThan(1_000);
-    expect((await A.call('GET', '/v1/organisations', undefined, as(key))).status).toBe(401);
+    expect(await readWith(A, key)).toBe(401);
   });
 
   it('refuses on A and B a key revoked with the command line', async () => {
     const created = await A.created('/v1/api-keys', { role: 'regulator', label: 'revoked by the CLI' });
     const key = created.key as string;
     for (const api of [A, B]) {
-      expect((await api.call('GET', '/v1/organisations', undefined, as(key))).status).toBe(200);
+      expect(await readWith(api, key)).toBe(200);
     }
     const { stdout } = await execFileAsync(
       process.execPath,
@@ -169,7 +172,7 @@ describe.skipIf(!baseUrl)('two instances behind a load balancer, on one PostgreS
     expect(stdout).toContain(`Revoked ${created.id}`);
     for (const api of [A, B]) {
       await expect
-        .poll(async () => (await api.call('GET', '/v1/organisations', undefined, as(key))).status, {
+        .poll(() => readWith(api, key), {
           timeout: 1_000,
           interval: 50,
         })
@@ -181,9 +184,7 @@ describe.skipIf(!baseUrl)('two instances behind a load balancer, on one PostgreS
     const missed = await A.created('/v1/api-keys', { role: 'regulator', label: 'missed notification' });
     const later = await A.created('/v1/api-keys', { role: 'regulator', label: 'revoked after' });
     for (const created of [missed, later]) {
-      expect((await B.call('GET', '/v1/organisations', undefined, as(created.key as string))).status).toBe(
-        200,
-      );
+      expect(await readWith(B, created.key as string)).toBe(200);
     }
     // Every instance's listening connection cut; meanwhile a revocation it cannot hear of.
     await sql`
@@ -196,13 +197,10 @@ describe.skipIf(!baseUrl)('two instances behind a load balancer, on one PostgreS
       .where('id', '=', missed.id)
       .execute();
     await expect
-      .poll(
-        async () => (await B.call('GET', '/v1/organisations', undefined, as(missed.key as string))).status,
-        {
-          timeout: 5_000,
-          interval: 50,
-        },
-      )
+      .poll(() => readWith(B, missed.key as string), {
+        timeout: 5_000,
+        interval: 50,
+      })
       .toBe(401);
     // log lines are written in batches, at most LOG_FLUSH_MS (500 ms) after they are logged
     const logged = () => services.B!.lines.join('\n');
@@ -211,13 +209,10 @@ describe.skipIf(!baseUrl)('two instances behind a load balancer, on one PostgreS
 
     expect((await A.call('DELETE', `/v1/api-keys/${later.id}`)).status).toBe(204);
     await expect
-      .poll(
-        async () => (await B.call('GET', '/v1/organisations', undefined, as(later.key as string))).status,
-        {
-          timeout: 1_000,
-          interval: 50,
-        },
-      )
+      .poll(() => readWith(B, later.key as string), {
+        timeout: 1_000,
+        interval: 50,
+      })
       .toBe(401);
   });
 
