@@ -95,8 +95,9 @@ async function main(): Promise<void> {
     const signingKey = await startup.run(
       'signing key',
       async () => {
-        // The app's modules are loaded once the database is open and migrated: on a new PGlite folder,
-        // initdb is the peak of the process's memory, and loaded before they added about 12 MB to it.
+        // The app's modules are loaded once the database is open and migrated: opening PGlite (and on a
+        // new folder without the build's template, initdb) is the peak of the process's memory, and
+        // loaded before it they added about 12 MB to that peak.
         const { loadOrCreateSigningKey, registerSigningKey } = await import(
           './modules/fee-schedules/index.js'
         );
