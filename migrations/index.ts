@@ -9,6 +9,7 @@ import * as m0007 from './0007_reconciliations.js';
 import * as m0008 from './0008_settlement.js';
 import * as m0009 from './0009_actuals_pending.js';
 import * as m0010 from './0010_related_parties.js';
+import * as m0011 from './0011_uplifts.js';
 
 /**
  * Every migration, in order. A static list because kysely's FileMigrationProvider cannot import
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0008_settlement': m0008,
   '0009_actuals_pending': m0009,
   '0010_related_parties': m0010,
+  '0011_uplifts': m0011,
 };

@@ -4,6 +4,7 @@ import type { RelatedPartyRelationship } from '../domain/pricing/codes.js';
 import type { Breakdown, CostModel } from '../domain/pricing/index.js';
 import type { VarianceLine } from '../domain/reconciliation/index.js';
 import type { Settlement } from '../domain/settlement/index.js';
+import type { UpliftFormula, UpliftNoticeDocument } from '../domain/uplifts/index.js';
 
 /**
  * Table types for kysely: one interface per table, named as in SQL.
@@ -277,7 +278,53 @@ export interface ReconciliationsTable {
   supersedes: string | null;
 }
 
+export interface IndexValuesTable {
+  series: 'RLW' | 'CPI';
+  date: string;
+  value: string;
+  source: string;
+  source_url: string;
+  recorded_by: string;
+  recorded_at: Generated<Date>;
+}
+
+export interface UpliftFormulasTable {
+  council_code: string;
+  version: number;
+  formula: Json<UpliftFormula>;
+  recorded_by: string;
+  recorded_at: Generated<Date>;
+}
+
+export interface UpliftNoticesTable {
+  id: Generated<string>;
+  council_code: string;
+  organisation_id: string;
+  home_id: string;
+  schedule_id: string;
+  previous_schedule_id: string;
+  issued_on: string;
+  applies_from: string;
+  document: Json<UpliftNoticeDocument>;
+  hash: string;
+  signature: string;
+  key_id: string;
+  created_at: Generated<Date>;
+}
+
+export interface UpliftNoticeAcknowledgementsTable {
+  notice_id: string;
+  acknowledged_by: string;
+  acknowledged_by_key_id: string | null;
+  note: string | null;
+  acknowledged_at: Generated<Date>;
+}
+
 export interface Database {
+  index_values: IndexValuesTable;
+  uplift_formulas: UpliftFormulasTable;
+  uplift_notices: UpliftNoticesTable;
+  uplift_notice_acknowledgements: UpliftNoticeAcknowledgementsTable;
   related_parties: RelatedPartiesTable;
   reconciliations: ReconciliationsTable;
   nominal_code_mappings: NominalCodeMappingsTable;

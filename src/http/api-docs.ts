@@ -49,6 +49,11 @@ export async function registerApiDocs(
         { name: 'placements', description: 'Placements, statements of charges and occupancy' },
         { name: 'actuals', description: "Open-book actual spending, imported from the provider's ledger" },
         { name: 'returns', description: 'The annual financial return for government, by API export' },
+        {
+          name: 'uplifts',
+          description:
+            "Councils' framework uplift formulas, the index figures they use, and the signed uplift notices a new fee schedule gives each council placing there",
+        },
       ],
       components: {
         securitySchemes: {

@@ -28,7 +28,12 @@ function matches(range: string, offered: string): boolean {
 export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** The names `?format=` gives the media types a resource may be offered in. */
-export const FORMAT_MEDIA_TYPES = { json: 'application/json', csv: 'text/csv', xlsx: XLSX } as const;
+export const FORMAT_MEDIA_TYPES = {
+  json: 'application/json',
+  csv: 'text/csv',
+  xlsx: XLSX,
+  html: 'text/html',
+} as const;
 export type FormatName = keyof typeof FORMAT_MEDIA_TYPES;
 export type MediaType = (typeof FORMAT_MEDIA_TYPES)[FormatName];
 
@@ -36,17 +41,22 @@ const NAME_OF = Object.fromEntries(
   Object.entries(FORMAT_MEDIA_TYPES).map(([name, type]) => [type, name as FormatName]),
 ) as Record<MediaType, FormatName>;
 
+/** The `?format=` names of the media types T. */
+export type NameOf<T extends MediaType> = {
+  [K in FormatName]: (typeof FORMAT_MEDIA_TYPES)[K] extends T ? K : never;
+}[FormatName];
+
 /** The `?format=` name of a media type. */
-export function formatNameOf(type: MediaType): FormatName {
-  return NAME_OF[type];
+export function formatNameOf<T extends MediaType>(type: T): NameOf<T> {
+  return NAME_OF[type] as NameOf<T>;
 }
 
 /**
  * The `?format=` query parameter of a resource offered as `offered`: a link (a page, a spreadsheet
  * cell, a browser's address bar) cannot send an Accept header, so the name of a format overrides it.
  */
-export function formatParameter(offered: readonly [MediaType, ...MediaType[]]) {
-  const names = offered.map(formatNameOf) as [FormatName, ...FormatName[]];
+export function formatParameter<T extends MediaType>(offered: readonly [T, ...T[]]) {
+  const names = offered.map(formatNameOf) as [NameOf<T>, ...NameOf<T>[]];
   return z
     .enum(names)
     .optional()

@@ -11,6 +11,10 @@
 //    before that day; between equal `effectiveFrom`s the later `publishedAt` wins, then the higher
 //    `version`. Days before a home's first schedule are not charged and are reported as unpriced
 //    (never guessed).
+//    A schedule may be deferred for a council (its uplift notice: a rise applies to that council only
+//    from the end of the framework's notice period, `deferredFor[council]`). For that council's
+//    placements it starts on that later day instead, the schedule before it holding until then; if
+//    the next schedule starts on or before that day, it is never in force for that council.
 // 3. Daily charge. The weekly fee ÷ 7, exactly: nothing is rounded per day. An enhancement's weekly
 //    charge is priced by the pricing method (§2–§3) on the frozen cost model of the schedule in force
 //    that day, with `[{ description, roleId, hoursPerWeek }]` as its only enhancement, and taken as
@@ -36,11 +40,11 @@
 // enhancement with no day in common with its placement; `hoursPerWeek` that is not a decimal string
 // above 0 with at most 6 decimal places; a `weeklyFeePerChild` that is not money (≥ 0, at most 2 dp);
 // a `publishedAt` that is not an ISO instant; a `version` that is not a whole number ≥ 1; duplicate
-// schedule ids, duplicate (homeId, version) pairs, duplicate placement ids, duplicate enhancement ids
+// schedule ids, duplicate (homeId, periodLabel, version), duplicate placement ids, duplicate enhancement ids
 // within a placement; a schedule whose frozen model has no real `period.end`; and a schedule whose
 // frozen model cannot be priced (pointer under its `/model`).
 
-import { DomainValidationError, type FieldIssue } from '../errors.js';
+import { DomainValidationError, escapePointerToken, type FieldIssue } from '../errors.js';
 import {
   allocateUnits,
   divideHalfUp,
@@ -75,6 +79,8 @@ export interface ChargeSchedule {
   weeklyFeePerChild: string;
   /** The frozen cost model, for pricing enhancements. */
   model: CostModel;
+  /** Rule 2: councils (ONS code) for which it starts on a later day (YYYY-MM-DD), by uplift notice. */
+  deferredFor?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface ChargeEnhancement {
@@ -195,6 +201,8 @@ interface CheckedSchedule {
   periodEndDay: number;
   weeklyPennies: bigint;
   roles: ReadonlySet<string>;
+  /** Rule 2: council → the day the schedule starts for it. */
+  deferredFor: ReadonlyMap<string, number>;
 }
 
 interface CheckedEnhancement {
@@ -241,9 +249,10 @@ function validate(input: ChargesInput): {
     scheduleIds.add(schedule.id);
     const versionOk = Number.isSafeInteger(schedule.version) && schedule.version >= 1;
     if (!versionOk) issue(`${at}/version`, 'must be a whole number of at least 1');
-    const homeVersion = `${schedule.homeId}\u0000${schedule.version}`;
+    // versions count per home and pricing period (a home's 2027-28 schedules start again at 1)
+    const homeVersion = `${schedule.homeId}\u0000${schedule.periodLabel}\u0000${schedule.version}`;
     if (versionOk && homeVersions.has(homeVersion)) {
-      issue(`${at}/version`, 'another schedule of this home has the same version');
+      issue(`${at}/version`, 'another schedule of this home and period has the same version');
     }
     homeVersions.add(homeVersion);
     const effectiveDay = dayAt(schedule.effectiveFrom, `${at}/effectiveFrom`);
@@ -254,6 +263,11 @@ function validate(input: ChargesInput): {
     if (!feeOk)
       issue(`${at}/weeklyFeePerChild`, 'must be money: a decimal string ≥ 0 with at most 2 decimals');
     const periodEndDay = dayAt(schedule.model?.period?.end, `${at}/model/period/end`);
+    const deferredFor = new Map<string, number>();
+    for (const [council, day] of Object.entries(schedule.deferredFor ?? {})) {
+      const deferredDay = dayAt(day, `${at}/deferredFor/${escapePointerToken(council)}`);
+      if (deferredDay !== undefined) deferredFor.set(council, deferredDay);
+    }
     if (
       effectiveDay === undefined ||
       publishedMs === undefined ||
@@ -270,6 +284,7 @@ function validate(input: ChargesInput): {
       periodEndDay,
       weeklyPennies: penniesOf(schedule.weeklyFeePerChild),
       roles: new Set((schedule.model?.staffing ?? []).map((line) => line.id)),
+      deferredFor,
     });
   });
 
@@ -353,6 +368,33 @@ function checkEnhancement(
 interface Timeline {
   starts: number[];
   schedules: CheckedSchedule[];
+}
+
+/**
+ * Rule 2's deferrals: the home's timeline as a council sees it, each schedule deferred for the
+ * council starting on its later day (the one before it holding until then), or dropped when the next
+ * starts on or before that day.
+ */
+function deferredTimeline(base: Timeline, councilCode: string): Timeline {
+  const starts: number[] = [];
+  const schedules: CheckedSchedule[] = [];
+  base.schedules.forEach((schedule, index) => {
+    const deferred = schedule.deferredFor.get(councilCode);
+    const start = deferred === undefined ? base.starts[index]! : Math.max(base.starts[index]!, deferred);
+    const next = base.starts[index + 1];
+    if (next !== undefined && start >= next) return;
+    starts.push(start);
+    schedules.push(schedule);
+  });
+  return { starts, schedules };
+}
+
+/** The timeline of a placement's home as its council sees it (rule 2). */
+function timelineFor(byHome: ReadonlyMap<string, Timeline>, homeId: string, councilCode: string) {
+  const base = byHome.get(homeId);
+  if (base === undefined || !base.schedules.some((schedule) => schedule.deferredFor.has(councilCode)))
+    return base;
+  return deferredTimeline(base, councilCode);
 }
 
 function timelines(schedules: readonly CheckedSchedule[]): Map<string, Timeline> {
@@ -452,6 +494,8 @@ export function feesInForce(input: {
   from: string;
   to: string;
   schedules: readonly ChargeSchedule[];
+  /** As this council's placements are charged (rule 2's deferrals); the home's own fees when left out. */
+  councilCode?: string | undefined;
 }): FeeInForce[] {
   const checked = validate({
     from: input.from,
@@ -461,7 +505,14 @@ export function feesInForce(input: {
   });
   const homes = new Set(input.schedules.map((schedule) => schedule.homeId));
   if (homes.size > 1) throw new RangeError('feesInForce takes the schedules of one home');
-  const timeline = timelines(checked.schedules).values().next().value;
+  const byHome = timelines(checked.schedules);
+  const homeId = input.schedules[0]?.homeId;
+  const timeline =
+    homeId === undefined
+      ? undefined
+      : input.councilCode === undefined
+        ? byHome.get(homeId)
+        : timelineFor(byHome, homeId, input.councilCode);
   return piecesOf(timeline, checked.from, checked.to).flatMap((piece) =>
     piece.schedule === null
       ? []
@@ -594,7 +645,7 @@ function chargePlacement(
   const windowFrom = Math.max(checked.start, from);
   const windowTo = Math.min(checked.end, to);
   if (windowTo < windowFrom) return undefined;
-  const timeline = byHome.get(placement.homeId);
+  const timeline = timelineFor(byHome, placement.homeId, placement.councilCode);
 
   const days = feeDays(timeline, windowFrom, windowTo);
   for (const enhancement of checked.enhancements) {

@@ -332,3 +332,131 @@ export function appliesFrom(input: {
 /** One sentence of the uplift rule, repeated on every notice. */
 export const UPLIFT_RULE =
   "The framework's uplift as at each anniversary is the weighted sum of its index changes (an hourly rate's change is its figure in force that day ÷ its figure a year before − 1, to 10 decimal places; CPI's is its latest 12-month rate), the lowest of it and any 'lower of' alternatives, bounded by the floor and the cap, rounded half-up to 0.01%; the framework fee is the old fee moved by the uplift of each anniversary after it took effect up to the new fee's, half-up to the penny each time; a rise applies to the council from the later of its effective date and the end of the notice period.";
+
+// ── notices ─────────────────────────────────────────────────────────────────────────────────────
+
+export interface NoticeSchedule {
+  id: string;
+  version: number;
+  periodLabel: string;
+  effectiveFrom: string;
+  weeklyFeePerChild: string;
+}
+
+/** One input that moved the fee, as the schedule's `…/changes` explains it. */
+export interface NoticeCause {
+  section: string;
+  description: string;
+  effectOnWeeklyFee: string;
+}
+
+export interface NoticeInput {
+  id: string;
+  council: { onsCode: string; name: string };
+  organisation: { id: string; name: string };
+  home: { id: string; name: string; ofstedUrn: string | null };
+  issuedOn: string;
+  schedule: NoticeSchedule;
+  previousSchedule: NoticeSchedule;
+  /** The council's formula in force when the notice is issued, or null when it has none. */
+  formula: { version: number; formula: UpliftFormula } | null;
+  indexValues: readonly IndexValue[];
+  causes: readonly NoticeCause[];
+  /** The council's placements at the home the new fee reaches (its own references only). */
+  placements: ReadonlyArray<{ id: string; reference: string }>;
+}
+
+export interface UpliftNoticeDocument {
+  id: string;
+  council: { onsCode: string; name: string };
+  organisation: { id: string; name: string };
+  home: { id: string; name: string; ofstedUrn: string | null };
+  issuedOn: string;
+  /** The day the new fee applies to this council (rule 4). */
+  appliesFrom: string;
+  noticeDays: number | null;
+  previousSchedule: NoticeSchedule;
+  newSchedule: NoticeSchedule;
+  framework: {
+    name: string;
+    formulaVersion: number;
+    formula: UpliftFormula;
+    uplifts: UpliftResult[];
+    /** The old fee moved as the framework would allow; null when a figure is missing. */
+    fee: string | null;
+    percentage: string | null;
+  } | null;
+  comparison: {
+    oldFee: string;
+    frameworkFee: string | null;
+    newFee: string;
+    /** newFee − oldFee: the cost-plus change. */
+    costPlusChange: string;
+    costPlusPercentage: string | null;
+    /** frameworkFee − oldFee. */
+    frameworkChange: string | null;
+    /** newFee − frameworkFee: above (+) or below (−) what the framework would allow. */
+    newFeeLessFrameworkFee: string | null;
+  };
+  /** The cost-plus change by cause; the effects add up to costPlusChange. */
+  causes: NoticeCause[];
+  placements: Array<{ id: string; reference: string }>;
+  rule: string;
+}
+
+function percentOf(difference: bigint, base: bigint): string | null {
+  return base === 0n ? null : ratio(difference * 100n, base < 0n ? -base : base, 2);
+}
+
+/** The notice a council is given of a new fee at a home where it places children (pure). */
+export function upliftNotice(input: NoticeInput): UpliftNoticeDocument {
+  const oldFee = input.previousSchedule.weeklyFeePerChild;
+  const newFee = input.schedule.weeklyFeePerChild;
+  const old = penniesOf(oldFee);
+  const next = penniesOf(newFee);
+  const framework =
+    input.formula === null
+      ? null
+      : {
+          name: input.formula.formula.framework,
+          formulaVersion: input.formula.version,
+          formula: input.formula.formula,
+          ...frameworkFee(input.formula.formula, input.indexValues, {
+            oldFee,
+            oldEffectiveFrom: input.previousSchedule.effectiveFrom,
+            newEffectiveFrom: input.schedule.effectiveFrom,
+          }),
+        };
+  const frameworkPennies = framework?.fee == null ? null : penniesOf(framework.fee);
+  const noticeDays = input.formula?.formula.noticeDays ?? null;
+  return {
+    id: input.id,
+    council: input.council,
+    organisation: input.organisation,
+    home: input.home,
+    issuedOn: input.issuedOn,
+    appliesFrom: appliesFrom({
+      issuedOn: input.issuedOn,
+      noticeDays: noticeDays ?? 0,
+      effectiveFrom: input.schedule.effectiveFrom,
+      oldFee,
+      newFee,
+    }),
+    noticeDays,
+    previousSchedule: input.previousSchedule,
+    newSchedule: input.schedule,
+    framework,
+    comparison: {
+      oldFee,
+      frameworkFee: framework?.fee ?? null,
+      newFee,
+      costPlusChange: formatPennies(next - old),
+      costPlusPercentage: percentOf(next - old, old),
+      frameworkChange: frameworkPennies === null ? null : formatPennies(frameworkPennies - old),
+      newFeeLessFrameworkFee: frameworkPennies === null ? null : formatPennies(next - frameworkPennies),
+    },
+    causes: [...input.causes],
+    placements: [...input.placements],
+    rule: UPLIFT_RULE,
+  };
+}

@@ -3,9 +3,17 @@ import { invalidField, notFound, StaleError } from '../../core/errors.js';
 import type { CostModel } from '../../domain/pricing/index.js';
 import { recordAudit } from '../audit/index.js';
 import type { FeeSchedule, SigningKey } from '../fee-schedules/index.js';
-import { findFeeSchedule, lockForPublishing, storeSchedule, toFeeSchedule } from '../fee-schedules/index.js';
+import {
+  findFeeSchedule,
+  lockForPublishing,
+  previousSchedule,
+  storeSchedule,
+  todayInEngland,
+  toFeeSchedule,
+} from '../fee-schedules/index.js';
 import { claimIdempotencyKey, requestHash } from '../idempotency/index.js';
 import { assertRegisterAgrees } from '../related-parties/index.js';
+import { issueUpliftNotices } from '../uplifts/index.js';
 import { findCostModel } from './repository.js';
 import type { PublishInput } from './schemas.js';
 import { priceDraft, visibleCostModel } from './service.js';
@@ -82,6 +90,13 @@ export async function publish(
       },
       signingKey,
     );
+    // each council placing at the home is given notice of the new fee, in the same transaction
+    const notices = await issueUpliftNotices(trx, {
+      schedule: row,
+      previous: await previousSchedule(trx, row),
+      issuedOn: todayInEngland(ctx.clock()),
+      signingKey,
+    });
     await recordAudit(trx, {
       principal,
       requestId: ctx.requestId,
@@ -96,6 +111,7 @@ export async function publish(
         version: row.version,
         effectiveFrom: row.effective_from,
         weeklyFeePerChild: row.weekly_fee_per_child,
+        upliftNotices: notices.map((notice) => ({ id: notice.id, councilCode: notice.council.onsCode })),
       },
     });
     return { row, replayed: false };

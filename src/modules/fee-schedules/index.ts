@@ -1,10 +1,12 @@
 export { proofRoutes } from './proof-routes.js';
 export { getProof, registerSigningKey, type ScheduleProof } from './proofs.js';
 export {
+  deferredFor,
   findFeeSchedule,
   listSchedules,
   lockForPublishing,
   plainRate,
+  previousSchedule,
   scheduleInForce,
   toChargeSchedule,
   toFeeSchedule,

@@ -44,7 +44,7 @@ export function toChargeSchedule(
     | 'published_at'
     | 'weekly_fee_per_child'
     | 'model'
-  >,
+  > & { deferred_for?: Record<string, string> | null },
 ): ChargeSchedule {
   return {
     id: row.id,
@@ -55,7 +55,21 @@ export function toChargeSchedule(
     publishedAt: row.published_at.toISOString(),
     weeklyFeePerChild: row.weekly_fee_per_child,
     model: row.model,
+    ...(row.deferred_for ? { deferredFor: row.deferred_for } : {}),
   };
+}
+
+/**
+ * The `deferred_for` column charging reads beside a schedule (`scheduleId`: its id column, e.g.
+ * `s.id`): council → the day its uplift notice lets a rise apply from, where that is after the
+ * schedule's own effective date (charging rule 2); null when no notice defers it.
+ */
+export function deferredFor(scheduleId: string) {
+  return sql<Record<string, string> | null>`(
+    select jsonb_object_agg(n.council_code, to_char(n.applies_from, 'YYYY-MM-DD'))
+    from uplift_notices n join fee_schedules f on f.id = n.schedule_id
+    where n.schedule_id = ${sql.ref(scheduleId)} and n.applies_from > f.effective_from
+  )`.as('deferred_for');
 }
 
 export async function findFeeSchedule(db: Db, id: string) {

@@ -6,7 +6,7 @@ import type { Breakdown } from '../../domain/pricing/index.js';
 import type { OrganisationFacts } from '../../domain/returns/index.js';
 import type { Books } from '../../domain/settlement/books.js';
 import { finishedImport } from '../actuals/index.js';
-import { plainRate, toChargeSchedule } from '../fee-schedules/index.js';
+import { deferredFor, plainRate, toChargeSchedule } from '../fee-schedules/index.js';
 import { currentPlacements, toChargePlacement } from '../placements/index.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -110,6 +110,7 @@ export async function loadBooks(
               's.surplus_rate',
               's.model',
               'p.hash',
+              deferredFor('s.id'),
             ])
             .$if(options.withBreakdowns === true, (qb) => qb.select('s.breakdown'))
             .where('s.home_id', 'in', homeIds)

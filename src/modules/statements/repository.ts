@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { deferredFor } from '../fee-schedules/index.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -33,6 +34,7 @@ export async function schedulesEffectiveBy(db: Db, homeIds: readonly string[], t
       'weekly_fee_per_child',
       'model',
       'breakdown',
+      deferredFor('fee_schedules.id'),
     ])
     .where('home_id', 'in', [...homeIds])
     .where('effective_from', '<=', to)

@@ -1,0 +1,2 @@
+export { upliftRoutes } from './routes.js';
+export { deferrals, issueUpliftNotices } from './service.js';
