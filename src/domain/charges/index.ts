@@ -263,11 +263,7 @@ function validate(input: ChargesInput): {
     if (!feeOk)
       issue(`${at}/weeklyFeePerChild`, 'must be money: a decimal string ≥ 0 with at most 2 decimals');
     const periodEndDay = dayAt(schedule.model?.period?.end, `${at}/model/period/end`);
-    const deferredFor = new Map<string, number>();
-    for (const [council, day] of Object.entries(schedule.deferredFor ?? {})) {
-      const deferredDay = dayAt(day, `${at}/deferredFor/${escapePointerToken(council)}`);
-      if (deferredDay !== undefined) deferredFor.set(council, deferredDay);
-    }
+    const deferredFor = deferredDays(schedule, at, dayAt);
     if (
       effectiveDay === undefined ||
       publishedMs === undefined ||
@@ -310,6 +306,20 @@ function validate(input: ChargesInput): {
 
   if (issues.length > 0 || from === undefined || to === undefined) throw new DomainValidationError(issues);
   return { from, to, schedules, placements };
+}
+
+/** Rule 2: a schedule's deferred days by council, each checked to be a real date. */
+function deferredDays(
+  schedule: ChargeSchedule,
+  at: string,
+  dayAt: (value: unknown, pointer: string) => number | undefined,
+): Map<string, number> {
+  const days = new Map<string, number>();
+  for (const [council, day] of Object.entries(schedule.deferredFor ?? {})) {
+    const deferred = dayAt(day, `${at}/deferredFor/${escapePointerToken(council)}`);
+    if (deferred !== undefined) days.set(council, deferred);
+  }
+  return days;
 }
 
 /** The issue recorder and date reader of one validation, shared with its helpers. */
