@@ -19,9 +19,11 @@ import {
   proofRoutes,
   type SigningKey,
 } from './modules/fee-schedules/index.js';
+import { feedRoutes } from './modules/feeds/index.js';
 import { healthRoutes } from './modules/health/index.js';
 import { homeRoutes } from './modules/homes/index.js';
 import { organisationRoutes } from './modules/organisations/index.js';
+import { placementCostRoutes } from './modules/placement-costs/index.js';
 import { placementRoutes } from './modules/placements/index.js';
 import { addQuoteExamples, quoteRoutes } from './modules/quotes/index.js';
 import { rateRoutes } from './modules/rates/index.js';
@@ -29,6 +31,7 @@ import { reconciliationRoutes } from './modules/reconciliations/index.js';
 import { relatedPartyRoutes } from './modules/related-parties/index.js';
 import { bundleReturnSchema, returnRoutes } from './modules/returns/index.js';
 import { statementRoutes } from './modules/statements/index.js';
+import { upliftRoutes } from './modules/uplifts/index.js';
 import { FAVICON_SVG } from './web/favicon.js';
 import { transparencyRoutes } from './web/routes.js';
 
@@ -126,8 +129,11 @@ export async function buildApp({
   await app.register(costModelRoutes);
   await app.register(feeScheduleRoutes);
   await app.register(proofRoutes);
+  await app.register(feedRoutes);
   await app.register(placementRoutes);
   await app.register(statementRoutes);
+  await app.register(placementCostRoutes);
+  await app.register(upliftRoutes);
   await app.register(actualsRoutes);
   await app.register(reconciliationRoutes);
   await app.register(returnRoutes);

@@ -7,8 +7,10 @@ import { dbCommand } from './db-roles.js';
 import { keysCommand } from './keys.js';
 import {
   committedOpenApi,
+  committedPlacementCostsSchema,
   committedReturnSchema,
   generateOpenApi,
+  generatePlacementCostsSchema,
   generateReturnSchema,
   openApiPath,
   writeOpenApi,
@@ -94,7 +96,8 @@ const commands: Record<string, Command> = {
       if (values.check) {
         const stale =
           (await generateOpenApi()) !== (await committedOpenApi().catch(() => '')) ||
-          generateReturnSchema() !== (await committedReturnSchema().catch(() => ''));
+          generateReturnSchema() !== (await committedReturnSchema().catch(() => '')) ||
+          generatePlacementCostsSchema() !== (await committedPlacementCostsSchema().catch(() => ''));
         process.stdout.write(
           stale ? 'openapi/ is stale: run `npm run openapi`\n' : 'openapi/ is up to date\n',
         );

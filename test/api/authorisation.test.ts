@@ -24,6 +24,8 @@ interface TenantFixtures {
   reconciliationId: string;
   /** A party in the organisation's register of related parties. */
   relatedPartyId: string;
+  /** The uplift notice its council was given when the home's fee moved on 1 October 2026. */
+  noticeId: string;
 }
 
 interface Context {
@@ -376,6 +378,117 @@ const rows: Record<string, Row> = {
       regulator: 403,
     },
   },
+  'GET /v1/councils/:code/placement-costs': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      url: `/v1/councils/${ctx[t].councilCode}/placement-costs?from=2026-06-01&to=2026-06-30`,
+    }),
+    expect: {
+      anonymous: 401,
+      admin: 200,
+      finance: 200,
+      commissioner: { own: 200, foreign: 404 },
+      regulator: 403,
+    },
+  },
+  'GET /v1/organisations/:id/feed': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/organisations/${ctx[t].organisationId}/feed` }),
+    expect: published(200),
+  },
+  'GET /v1/councils/:code/feed': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/councils/${ctx[t].councilCode}/feed` }),
+    expect: everyone(200),
+  },
+  'GET /v1/indices': { request: () => ({ url: '/v1/indices' }), expect: everyone(200) },
+  'POST /v1/indices/:series': {
+    request: () => ({
+      method: 'POST',
+      url: '/v1/indices/CPI',
+      payload: {
+        date: `2019-01-${String((++requestCounter % 28) + 1).padStart(2, '0')}`,
+        value: '0.018',
+        source: 'ONS',
+        sourceUrl: 'https://www.ons.gov.uk/',
+      },
+    }),
+    expect: onlyAdmin(201),
+  },
+  'GET /v1/councils/:code/uplift-formula': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/councils/${ctx[t].councilCode}/uplift-formula` }),
+    expect: {
+      anonymous: 401,
+      admin: 200,
+      finance: 200,
+      commissioner: { own: 200, foreign: 404 },
+      regulator: 200,
+    },
+  },
+  'PUT /v1/councils/:code/uplift-formula': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      method: 'PUT',
+      url: `/v1/councils/${ctx[t].councilCode}/uplift-formula`,
+      payload: {
+        formula: {
+          framework: 'Test',
+          terms: [{ index: 'CPI', weight: '1' }],
+          noticeDays: 28,
+          anniversary: '04-01',
+        },
+      },
+    }),
+    expect: {
+      anonymous: 401,
+      admin: 200,
+      finance: 403,
+      commissioner: { own: 200, foreign: 404 },
+      regulator: 403,
+    },
+  },
+  'GET /v1/councils/:code/uplift': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/councils/${ctx[t].councilCode}/uplift?on=2026-04-01` }),
+    expect: {
+      anonymous: 401,
+      admin: 200,
+      finance: 200,
+      commissioner: { own: 200, foreign: 404 },
+      regulator: 200,
+    },
+  },
+  'GET /v1/uplift-notices': {
+    request: () => ({ url: '/v1/uplift-notices' }),
+    expect: { anonymous: 401, admin: 200, finance: 200, commissioner: 200, regulator: 200 },
+  },
+  'GET /v1/uplift-notices/:id': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/uplift-notices/${ctx[t].noticeId}` }),
+    expect: {
+      anonymous: 401,
+      admin: 200,
+      finance: { own: 200, foreign: 404 },
+      commissioner: { own: 200, foreign: 404 },
+      regulator: 200,
+    },
+  },
+  'POST /v1/uplift-notices/:id/acknowledgement': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      method: 'POST',
+      url: `/v1/uplift-notices/${ctx[t].noticeId}/acknowledgement`,
+      payload: {},
+    }),
+    expect: {
+      anonymous: 401,
+      admin: 403,
+      finance: 403,
+      commissioner: { own: 201, foreign: 404 },
+      regulator: 403,
+    },
+  },
   'GET /v1/homes/:id/occupancy': {
     tenanted: true,
     request: (ctx, t) => ({ url: `/v1/homes/${ctx[t].homeId}/occupancy?from=2026-06-01&to=2026-06-30` }),
@@ -596,6 +709,29 @@ async function tenantFixtures(
     },
   });
   const placementId = await newPlacement();
+  // a new fee reaching the placement: its council is given an uplift notice (under a formula of its own)
+  await as({
+    method: 'PUT',
+    url: `/v1/councils/${councilCode}/uplift-formula`,
+    payload: {
+      formula: {
+        framework: 'Test',
+        terms: [{ index: 'NLW', weight: '1' }],
+        noticeDays: 28,
+        anniversary: '04-01',
+      },
+    },
+  });
+  const rise = await as({
+    method: 'POST',
+    url: `/v1/cost-models/${costModelId}/publish`,
+    headers: { 'idempotency-key': `fixture-${organisationId}-rise` },
+    payload: { effectiveFrom: '2026-10-01' },
+  });
+  if (rise.statusCode !== 201) throw new Error(`fixture publish failed: ${rise.body}`);
+  const notices = await as({ url: `/v1/uplift-notices?homeId=${homeId}` });
+  const noticeId = notices.json().items[0]?.id;
+  if (!noticeId) throw new Error(`fixture notice missing: ${notices.body}`);
   const reconciliation = await as({
     method: 'POST',
     url: '/v1/reconciliations',
@@ -626,6 +762,7 @@ async function tenantFixtures(
     placementId,
     newPlacement,
     reconciliationId: reconciliation.json().id,
+    noticeId,
   };
 }
 

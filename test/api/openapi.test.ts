@@ -1,6 +1,11 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { committedOpenApi, generateOpenApi } from '../../src/cli/openapi.js';
+import {
+  committedOpenApi,
+  committedPlacementCostsSchema,
+  generateOpenApi,
+  generatePlacementCostsSchema,
+} from '../../src/cli/openapi.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 interface Operation {
@@ -101,5 +106,16 @@ describe('OpenAPI document', () => {
     const generated = await generateOpenApi();
     const committed = await committedOpenApi().catch(() => '');
     expect(committed, 'openapi/openapi.json is stale: run `npm run openapi` and commit it').toBe(generated);
+  });
+
+  it("writes the placement costs' JSON Schema beside it, current with the route's zod schema", async () => {
+    const committed = await committedPlacementCostsSchema().catch(() => '');
+    expect(committed, 'openapi/placement-costs.schema.json is stale: run `npm run openapi`').toBe(
+      generatePlacementCostsSchema(),
+    );
+    expect(JSON.parse(committed)).toMatchObject({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      $id: 'urn:cost-plus-care:placement-costs:1',
+    });
   });
 });

@@ -2,14 +2,17 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatGbp } from '../../src/domain/money.js';
 import { canonicalJson, signatureValid } from '../../src/domain/proofs.js';
 import { adminAuth, createTestApp, type TestApp } from '../helpers/app.js';
+import { parseValidAtom } from '../helpers/atom.js';
 import { engines } from '../helpers/database.js';
 import { bearer, createHome, createKey, createOrganisation } from '../helpers/keys.js';
 
 const WIRRAL = 'E08000015';
 const SEFTON = 'E08000014';
 const KNOWSLEY = 'E08000011';
+const LIVERPOOL = 'E08000012';
 
 const wirral2026 = JSON.parse(
   readFileSync(
@@ -91,6 +94,7 @@ describe.each(engines)('uplift notices on %s', (engine) => {
       [WIRRAL, 'WIR-2026-0101', '2026-06-01', null],
       [SEFTON, 'SEF-2026-0042', '2026-09-01', null],
       [KNOWSLEY, 'KNO-2026-0007', '2026-05-01', '2027-01-31'], // ended: the new fee never reaches it
+      [LIVERPOOL, 'LIV-2026-0311', '2027-02-01', null], // no formula recorded
     ] as const) {
       await json(
         {
@@ -154,6 +158,7 @@ describe.each(engines)('uplift notices on %s', (engine) => {
   it('publishing the new Wirral schedule gives one signed notice per council placing there, none to a council whose placement ended', async () => {
     const all = await json({ url: `/v1/uplift-notices?homeId=${homeId}`, headers: adminAuth }, 200);
     expect(all.items.map((item: { councilCode: string }) => item.councilCode).sort()).toEqual([
+      LIVERPOOL,
       SEFTON,
       WIRRAL,
     ]);
@@ -228,6 +233,16 @@ describe.each(engines)('uplift notices on %s', (engine) => {
     expect(await linesOf(SEFTON, seftonCommissioner)).toEqual([
       ['2027-04-01', '2027-04-30', published.weeklyFeePerChild, false],
     ]);
+  });
+
+  it('a council with no formula recorded: notice of the new fee, no framework figure, applying at once', async () => {
+    const { notice } = await noticeOf(LIVERPOOL);
+    expect(notice).toMatchObject({ framework: null, noticeDays: null, appliesFrom: '2027-04-01' });
+    expect(notice.comparison).toMatchObject({
+      oldFee: '5495.78',
+      frameworkFee: null,
+      newFeeLessFrameworkFee: null,
+    });
   });
 
   it('a Sefton commissioner never sees a Wirral notice; a Wirral one sees only its own', async () => {
@@ -326,6 +341,27 @@ describe.each(engines)('uplift notices on %s', (engine) => {
     expect(page.body).toContain('£5,578.22');
     expect(page.body).toContain('17 April 2027');
     expect(page.body).toContain('WIR-2026-0101');
+  });
+
+  it("the council's own Atom feed carries its notice; the public feed and another council's key never do", async () => {
+    const notice = (await json({ url: `/v1/uplift-notices?councilCode=${WIRRAL}`, headers: adminAuth }, 200))
+      .items[0];
+    const own = await inject({ url: `/v1/councils/${WIRRAL}/feed`, headers: wirralCommissioner });
+    expect(own.statusCode).toBe(200);
+    const feed = parseValidAtom(own.body);
+    const entry = feed.entries?.find((e) => e.id === `urn:uuid:${notice.id}`);
+    expect(entry).toBeDefined();
+    expect(own.body).toContain(
+      `Uplift notice: Birkenhead Road, £5,495.78 → ${formatGbp(published.weeklyFeePerChild)} a week from 17 April 2027`,
+    );
+    expect(own.body).toContain('D2N2 Children’s Residential Framework would allow £5,578.22 a week');
+    for (const headers of [{}, seftonCommissioner]) {
+      const other = await inject({ url: `/v1/councils/${WIRRAL}/feed`, headers });
+      expect(other.statusCode).toBe(200);
+      parseValidAtom(other.body);
+      expect(other.body).not.toContain(notice.id);
+      expect(other.body).not.toContain('Uplift notice');
+    }
   });
 
   it('formulas: scoped to the council, versioned, audited, and bad ones refused with pointers', async () => {

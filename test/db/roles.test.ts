@@ -158,6 +158,10 @@ describe.runIf(baseUrl)('PostgreSQL roles: the service cannot undo the history',
         'actuals_imports',
         'actual_amounts',
         'reconciliations',
+        'index_values',
+        'uplift_formulas',
+        'uplift_notices',
+        'uplift_notice_acknowledgements',
       ]),
     );
     expect(grants.mutable).toEqual(

@@ -61,7 +61,7 @@ export { dayOf, instantOf, isoOf } from './days.js';
 
 /** One sentence stating the charging rule (rounding and held-over days), repeated on every statement. */
 export const CHARGING_RULE =
-  "Each placement's total is the exact sum of its lines (weekly rate × days ÷ 7) rounded half-up to the penny, its lines' amounts are that total allocated by largest remainder (each line floored to the penny, the remaining pennies to the largest remainders, ties to the earlier line), the statement total is the sum of the placement totals, and days after a fee schedule's own period are charged at that schedule (the last agreed fee holds) on lines of their own marked held over.";
+  "Each placement's total is the exact sum of its lines (weekly rate × days ÷ 7) rounded half-up to the penny, its lines' amounts are that total allocated by largest remainder (each line floored to the penny, the remaining pennies to the largest remainders, ties to the earlier line), the statement total is the sum of the placement totals, and days after a fee schedule's own period are charged at that schedule (the last agreed fee holds) on lines of their own marked held over, and a rise a council was given notice of is charged to that council from the day its uplift notice lets it apply.";
 
 // ── input ───────────────────────────────────────────────────────────────────────────────────────
 

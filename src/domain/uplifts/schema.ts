@@ -14,7 +14,8 @@ const rate = (description: string) =>
 const weight = z
   .string({ message: 'must be a decimal string such as "0.4", not a JSON number' })
   .regex(/^\d{1,2}(\.\d{1,6})?$/, { message: 'must be a weight such as "0.4" (40%)' })
-  .refine((value) => compareExact(exact(value), exact('0')) > 0, { message: 'must be above 0' })
+  // a digit other than 0: above 0 (the pattern may have failed: never parse here)
+  .refine((value) => /[1-9]/.test(value), { message: 'must be above 0' })
   .describe('The fraction of cost the term moves: "0.4" for 40%.');
 
 export const upliftTermSchema = z

@@ -1,0 +1,2 @@
+export { placementCostRoutes } from './routes.js';
+export { placementCostsJsonSchema } from './schemas.js';
