@@ -65,3 +65,23 @@ export const yearWritten = (value: string) => {
   const year = writtenYear(value);
   return year === undefined || yearInRange(year);
 };
+
+/** ISO date → "1 April 2026" (the date is a calendar day: no time zone involved). */
+export function longDate(isoDate: string): string {
+  const [year, month, day] = isoDate.split('-').map(Number);
+  const months = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December',
+  ];
+  return `${day} ${months[(month ?? 1) - 1]} ${year}`;
+}

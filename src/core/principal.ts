@@ -24,6 +24,22 @@ export function assertOrganisation(
   if (principal?.role === 'finance' && principal.organisationId !== organisationId) throw notFound(what);
 }
 
+/** Throws NotFound when a commissioner asks for another council's data (others are scoped elsewhere). */
+export function assertCouncilVisible(principal: Principal | undefined, councilCode: string): void {
+  if (principal?.role === 'commissioner' && !principal.councils.includes(councilCode))
+    throw notFound('Council');
+}
+
+/**
+ * The councils a list is narrowed to: a commissioner's own (the one asked for, if it is one of them),
+ * else the one asked for, else undefined (every council).
+ */
+export function councilsInView(principal: Principal, councilCode: string | undefined): string[] | undefined {
+  if (principal.role === 'commissioner')
+    return principal.councils.filter((code) => !councilCode || code === councilCode);
+  return councilCode ? [councilCode] : undefined;
+}
+
 export function sha256(value: string): Buffer {
   // one-shot: no Hash object per call (every request that presents a key hashes it)
   return hash('sha256', value, 'buffer');

@@ -60,22 +60,4 @@ export function per100(fraction: string): string {
   return gbp(new Dec(fraction).times(100).toFixed(2));
 }
 
-/** ISO date → "1 April 2026" (the date is a calendar day: no time zone involved). */
-export function longDate(isoDate: string): string {
-  const [year, month, day] = isoDate.split('-').map(Number);
-  const months = [
-    'January',
-    'February',
-    'March',
-    'April',
-    'May',
-    'June',
-    'July',
-    'August',
-    'September',
-    'October',
-    'November',
-    'December',
-  ];
-  return `${day} ${months[(month ?? 1) - 1]} ${year}`;
-}
+export { longDate } from '../core/dates.js';

@@ -18,7 +18,7 @@
 //   otherWeeklyCost             = totalWeeklyCost − the three others (0.00: nothing else is charged),
 //                                 a residual, so that the parts add up to the total by construction.
 
-import type { ChargeLine, PlacementCharges, UnpricedReason } from '../charges/index.js';
+import type { ChargeLine, PlacementCharges, UnpricedRun } from '../charges/index.js';
 import { dayOf, isoOf } from '../charges/index.js';
 import { DomainValidationError, type FieldIssue } from '../errors.js';
 import { formatPennies, penniesOf } from '../money.js';
@@ -138,17 +138,10 @@ export interface CostSpan {
 }
 
 /** Days of a placement that are not charged (or one of its enhancements that is not), and why. */
-export interface UnpricedCostRun {
+export interface UnpricedCostRun extends UnpricedRun {
   placementId: string;
   homeId: string;
   reference: string;
-  kind: 'fee' | 'enhancement';
-  enhancementId?: string;
-  from: string;
-  to: string;
-  days: number;
-  reason: UnpricedReason;
-  scheduleId?: string;
 }
 
 export interface PlacementCosts {

@@ -1,27 +1,7 @@
+import { longDate } from '../../core/dates.js';
 import { exact, formatExact, formatGbp, subtractExact } from '../../domain/money.js';
 import { type FeedHomes, type FeedScheduleRow, homesPlacedIn, publishedSchedules } from './repository.js';
 import type { FeedEntry, FeedSource, FeedSourceContext, FeedSubject } from './service.js';
-
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-
-/** ISO date → "1 April 2026" (a calendar day: no time zone involved). */
-export function longDate(isoDate: string): string {
-  const [year, month, day] = isoDate.split('-').map(Number);
-  return `${day} ${MONTHS[(month ?? 1) - 1]} ${year}`;
-}
 
 /** How the weekly fee moved from the previous schedule, in the figures stored: no pricing. */
 function changeSentence(row: FeedScheduleRow): string {

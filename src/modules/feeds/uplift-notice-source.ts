@@ -1,6 +1,6 @@
+import { longDate } from '../../core/dates.js';
 import { formatGbp } from '../../domain/money.js';
 import { listNotices, type NoticeRow } from '../uplifts/index.js';
-import { longDate } from './fee-schedule-source.js';
 import type { FeedEntry, FeedSource } from './service.js';
 
 /** What the council's framework would allow, beside the new fee, in the notice's own figures. */

@@ -1,5 +1,6 @@
 import type { RequestContext } from '../../core/context.js';
 import { InvalidError, type Issue, notFound } from '../../core/errors.js';
+import { assertCouncilVisible } from '../../core/principal.js';
 import { dayOf } from '../../domain/charges/index.js';
 import { PLACEMENT_COST_RULE, placementCostSpans } from '../../domain/placement-costs/index.js';
 import { todayInEngland } from '../fee-schedules/index.js';
@@ -58,8 +59,7 @@ export async function councilPlacementCosts(
 ): Promise<PlacementCosts> {
   const { database, principal } = ctx;
   const { councilCode } = query;
-  if (principal.role === 'commissioner' && !principal.councils.includes(councilCode))
-    throw notFound('Council');
+  assertCouncilVisible(principal, councilCode);
   const council = await findCouncilNamed(database.db, councilCode);
   if (!council) throw notFound('Council');
   const { from, to } = rangeOf(query, todayInEngland(ctx.clock()));

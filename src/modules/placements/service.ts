@@ -3,7 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { RequestContext } from '../../core/context.js';
 import { invalidField, notFound } from '../../core/errors.js';
 import { decodeCursor, pageOf } from '../../core/paging.js';
-import { assertOrganisation, type Principal } from '../../core/principal.js';
+import { assertOrganisation, councilsInView, type Principal } from '../../core/principal.js';
 import type { Database } from '../../db/schema.js';
 import { recordAudit } from '../audit/index.js';
 import { visibleHome } from '../homes/index.js';
@@ -291,12 +291,7 @@ export async function pagePlacements(
   },
 ) {
   const { database, principal } = ctx;
-  const councilCodes =
-    principal.role === 'commissioner'
-      ? principal.councils.filter((code) => !query.councilCode || code === query.councilCode)
-      : query.councilCode
-        ? [query.councilCode]
-        : undefined;
+  const councilCodes = councilsInView(principal, query.councilCode);
   const organisationId = principal.role === 'finance' ? (principal.organisationId ?? undefined) : undefined;
   const afterId = query.cursor ? decodeCursor(query.cursor, ['uuid'])[0] : undefined;
   const rows = await currentPlacements(database.db, {

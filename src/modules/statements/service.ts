@@ -1,5 +1,6 @@
 import type { RequestContext } from '../../core/context.js';
 import { invalidField, notFound } from '../../core/errors.js';
+import { assertCouncilVisible } from '../../core/principal.js';
 import { occupancy } from '../../domain/charges/index.js';
 import { scheduleInForce } from '../fee-schedules/index.js';
 import { visibleHome } from '../homes/index.js';
@@ -29,8 +30,7 @@ export async function councilStatement(
   { councilCode, from, to }: DateRange & { councilCode: string },
 ): Promise<Statement> {
   const { database, principal } = ctx;
-  if (principal.role === 'commissioner' && !principal.councils.includes(councilCode))
-    throw notFound('Council');
+  assertCouncilVisible(principal, councilCode);
   const council = await findCouncilNamed(database.db, councilCode);
   if (!council) throw notFound('Council');
   checkRange(from, to);

@@ -3,7 +3,7 @@ import type { Selectable, Transaction } from 'kysely';
 import type { PublicContext, RequestContext } from '../../core/context.js';
 import { ConflictError, ForbiddenError, invalidField, notFound } from '../../core/errors.js';
 import { decodeCursor, pageOf } from '../../core/paging.js';
-import type { Principal } from '../../core/principal.js';
+import { assertCouncilVisible, councilsInView, type Principal } from '../../core/principal.js';
 import type { Database, FeeSchedulesTable } from '../../db/schema.js';
 import { compareExact, exact } from '../../domain/money.js';
 import { type CostModel, explainFeeChange } from '../../domain/pricing/index.js';
@@ -122,15 +122,9 @@ export async function recordIndexValue(
 
 // ── formulas ────────────────────────────────────────────────────────────────────────────────────
 
-/** Who may read a council's framework: admin, finance, the regulator, and that council's commissioners. */
-function assertMayRead(principal: Principal, councilCode: string) {
-  if (principal.role === 'commissioner' && !principal.councils.includes(councilCode))
-    throw notFound('Council');
-}
-
-/** Who may set it: admin, and that council's commissioners. */
+/** Who may set it: admin, and that council's commissioners (who alone, with finance and the regulator, read it). */
 function assertMaySet(principal: Principal, councilCode: string) {
-  assertMayRead(principal, councilCode);
+  assertCouncilVisible(principal, councilCode);
   if (principal.role !== 'admin' && principal.role !== 'commissioner')
     throw new ForbiddenError("Only an admin or the council's commissioner sets its uplift formula");
 }
@@ -163,7 +157,7 @@ function toFormulaRecord(row: {
 
 /** The council's formula in force and its earlier versions, newest first. */
 export async function councilFormula(ctx: RequestContext, councilCode: string) {
-  assertMayRead(ctx.principal, councilCode);
+  assertCouncilVisible(ctx.principal, councilCode);
   await knownCouncil(ctx, councilCode);
   const versions = (await formulaVersions(ctx.database.db, councilCode)).map(toFormulaRecord);
   if (versions.length === 0) throw notFound(`No uplift formula recorded for council ${councilCode}: formula`);
@@ -373,12 +367,7 @@ export async function pageNotices(
   },
 ) {
   const { principal } = ctx;
-  const councilCodes =
-    principal.role === 'commissioner'
-      ? principal.councils.filter((code) => !query.councilCode || code === query.councilCode)
-      : query.councilCode
-        ? [query.councilCode]
-        : undefined;
+  const councilCodes = councilsInView(principal, query.councilCode);
   const organisationId = principal.role === 'finance' ? (principal.organisationId ?? '') : undefined;
   const before = query.cursor ? decodeCursor(query.cursor, ['timestamp', 'uuid']) : undefined;
   const rows = await listNotices(ctx.database.db, {
