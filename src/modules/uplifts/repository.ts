@@ -101,6 +101,16 @@ export async function insertFormula(
     .executeTakeFirst();
 }
 
+/** A home's name and Ofsted URN, and its provider's name, for a notice. */
+export async function homeAndProvider(db: Db, homeId: string) {
+  return db
+    .selectFrom('homes as h')
+    .innerJoin('organisations as o', 'o.id', 'h.organisation_id')
+    .select(['h.name as home_name', 'h.ofsted_urn', 'o.name as organisation_name'])
+    .where('h.id', '=', homeId)
+    .executeTakeFirstOrThrow();
+}
+
 /** The councils' placements at a home the fee from `from` reaches: open on `from` or after it. */
 export async function placementsReachedBy(db: Db, homeId: string, from: string) {
   return db

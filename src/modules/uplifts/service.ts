@@ -18,6 +18,7 @@ import {
 } from '../../domain/uplifts/index.js';
 import { upliftFormulaSchema } from '../../domain/uplifts/schema.js';
 import { recordAudit } from '../audit/index.js';
+import { findCouncil } from '../councils/index.js';
 import type { SigningKey } from '../fee-schedules/index.js';
 import { registerSigningKey } from '../fee-schedules/index.js';
 import { rateTables } from '../rates/index.js';
@@ -27,6 +28,7 @@ import {
   findNotice,
   formulasOf,
   formulaVersions,
+  homeAndProvider,
   type IndexValueRow,
   insertAcknowledgement,
   insertFormula,
@@ -130,13 +132,7 @@ function assertMaySet(principal: Principal, councilCode: string) {
 }
 
 async function knownCouncil(ctx: PublicContext, councilCode: string) {
-  const council = await ctx.database.db
-    .selectFrom('councils')
-    .select(['ons_code', 'name'])
-    .where('ons_code', '=', councilCode)
-    .executeTakeFirst();
-  if (!council) throw notFound('Council');
-  return council;
+  if (!(await findCouncil(ctx.database.db, councilCode))) throw notFound('Council');
 }
 
 function toFormulaRecord(row: {
@@ -253,12 +249,7 @@ export async function issueUpliftNotices(
     entry.placements.push({ id: placement.id, reference: placement.reference });
     byCouncil.set(placement.council_code, entry);
   }
-  const context = await trx
-    .selectFrom('homes as h')
-    .innerJoin('organisations as o', 'o.id', 'h.organisation_id')
-    .select(['h.name as home_name', 'h.ofsted_urn', 'o.name as organisation_name'])
-    .where('h.id', '=', schedule.home_id)
-    .executeTakeFirstOrThrow();
+  const context = await homeAndProvider(trx, schedule.home_id);
   const formulas = new Map(
     (await formulasOf(trx, [...byCouncil.keys()])).map((row) => [row.council_code, row]),
   );
