@@ -47,11 +47,11 @@ const changesJsonUrl = (id: string, fromId: string) =>
   `${scheduleUrl(id)}/changes?from=${encodeURIComponent(fromId)}`;
 
 /** A link to a download, the file's type named in the link and in `type`. */
-const download = (href: string, type: 'json' | 'csv', text: string | SafeHtml) =>
+export const download = (href: string, type: 'json' | 'csv', text: string | SafeHtml) =>
   html`<a href="${href}" type="${type === 'json' ? 'application/json' : 'text/csv'}">${text}</a>`;
 
 /** The "Downloads" section: a heading and its list. */
-const downloads = (items: SafeHtml[]) => html`<h2 id="downloads">Downloads</h2>
+export const downloads = (items: SafeHtml[]) => html`<h2 id="downloads">Downloads</h2>
 <ul class="downloads">
 ${items.map((item) => html`<li>${item}</li>\n`)}</ul>`;
 

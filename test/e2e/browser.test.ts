@@ -140,6 +140,8 @@ describe.skipIf(!available)('transparency pages in Chromium', () => {
   let harbourPlainId: string;
   let harbourRelated: { id: string; breakdown: { relatedPartyExcessWeeklyPerChild?: string } };
   let reconciliationId: string;
+  /** The uplift notice Wirral is given when Birkenhead Road's fee rises on 1 May 2026. */
+  let noticeId: string;
   const contexts = new Map<Width, BrowserContext>();
 
   const api = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -257,6 +259,51 @@ describe.skipIf(!available)('transparency pages in Chromium', () => {
       { effectiveFrom: '2026-05-01' },
       { 'idempotency-key': 'browser-publish-related-1' },
     );
+
+    // an uplift notice: Wirral places a child at Birkenhead Road, under a framework moving prices on 1 May
+    await api('POST', '/v1/indices/CPI', {
+      date: '2026-03-31',
+      value: '0.033',
+      source: 'ONS, CPI annual rate 00: all items',
+      sourceUrl: 'https://www.ons.gov.uk/economy/inflationandpriceindices',
+    });
+    await api('PUT', '/v1/councils/E08000015/uplift-formula', {
+      formula: {
+        framework: 'Merseyside test framework',
+        terms: [{ index: 'CPI', weight: '1' }],
+        lowerOf: [{ terms: [{ index: 'FIXED', weight: '1', rate: '0.015' }] }],
+        reviewWhen: { index: 'CPI', above: '0.03' },
+        noticeDays: 28,
+        anniversary: '05-01',
+      },
+    });
+    const birkenheadId = (await addHome('Birkenhead Road')).id;
+    const birkenhead = await api('POST', `/v1/homes/${birkenheadId}/cost-models`, wirral);
+    await api(
+      'POST',
+      `/v1/cost-models/${birkenhead.id}/publish`,
+      { effectiveFrom: '2026-04-01' },
+      { 'idempotency-key': 'browser-notice-1' },
+    );
+    await api('POST', '/v1/placements', {
+      homeId: birkenheadId,
+      councilCode: 'E08000015',
+      reference: 'WIR-301',
+      start: '2026-04-15',
+    });
+    await api(
+      'PATCH',
+      `/v1/cost-models/${birkenhead.id}`,
+      { rates: { niSecondaryThresholdAnnual: '9100' } },
+      { 'content-type': 'application/merge-patch+json', 'if-match': '"1"' },
+    );
+    await api(
+      'POST',
+      `/v1/cost-models/${birkenhead.id}/publish`,
+      { effectiveFrom: '2026-05-01' },
+      { 'idempotency-key': 'browser-notice-2' },
+    );
+    noticeId = (await api('GET', `/v1/uplift-notices?homeId=${birkenheadId}`)).items[0].id;
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -443,14 +490,32 @@ describe.skipIf(!available)('transparency pages in Chromium', () => {
         downloads: [`/v1/fee-schedules/${harbourRelated.id}/changes?from=${harbourPlainId}`],
       },
       { name: 'reconciliation', url: `/transparency/reconciliations/${reconciliationId}`, downloads: [] },
+      {
+        // the council's own: read with a key, as the links from it are
+        name: 'uplift-notice',
+        url: `/v1/uplift-notices/${noticeId}?format=html`,
+        downloads: [
+          `/v1/uplift-notices/${noticeId}?format=json`,
+          `/v1/uplift-notices/${noticeId}?format=csv`,
+        ],
+        headers: { authorization: `Bearer ${ADMIN}` },
+      },
     ];
 
     it.each(WIDTHS)(
       'every page fits a $width-pixel screen, cuts off no cell, breaks no code, links its downloads and its icon, and has no serious accessibility fault',
       async ({ name: width }) => {
         const summary: Record<string, unknown> = {};
-        for (const { name, url, downloads } of pages()) {
-          const page = await (contexts.get(width) as BrowserContext).newPage();
+        for (const { name, url, downloads, headers } of pages()) {
+          const viewport = WIDTHS.find((entry) => entry.name === width)!;
+          const context = headers
+            ? await browser.newContext({
+                viewport: { width: viewport.width, height: viewport.height },
+                bypassCSP: true,
+                extraHTTPHeaders: headers,
+              })
+            : (contexts.get(width) as BrowserContext);
+          const page = await context.newPage();
           const response = await page.goto(`${service.address}${url}`);
           expect(response?.status(), url).toBe(200);
           await page.screenshot({
@@ -482,7 +547,7 @@ describe.skipIf(!available)('transparency pages in Chromium', () => {
           }, icon as string);
           expect(iconWidth).toBeGreaterThan(0);
 
-          // the download links are there, and every link into the API works without a key
+          // the download links are there, and every link into the API works without a key (with the page's own)
           const hrefs = await page
             .locator('a[href^="/v1/"], a[href^="/.well-known/"]')
             .evaluateAll((links) => links.map((link) => link.getAttribute('href') as string));
@@ -504,6 +569,7 @@ describe.skipIf(!available)('transparency pages in Chromium', () => {
             axe: violations.map((v) => `${v.id} (${v.impact})`),
           };
           await page.close();
+          if (headers) await context.close();
         }
         console.log(`${width}: ${JSON.stringify(summary)}`);
       },
