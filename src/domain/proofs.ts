@@ -35,10 +35,13 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
+/** SHA-256 (lower-case hex) of a document's RFC 8785 canonical JSON: what every signed document signs. */
+export function documentHash(document: unknown): string {
+  return createHash('sha256').update(canonicalJson(document)).digest('hex');
+}
+
 export function scheduleHash(link: ChainLink, schedule: unknown): string {
-  return createHash('sha256')
-    .update(canonicalJson({ chain: link, schedule }))
-    .digest('hex');
+  return documentHash({ chain: link, schedule });
 }
 
 export function signHash(hash: string, privateKey: KeyObject): string {

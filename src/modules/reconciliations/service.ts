@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { PublicContext, RequestContext } from '../../core/context.js';
 import {
@@ -10,7 +9,7 @@ import {
 } from '../../core/errors.js';
 import { assertOrganisation } from '../../core/principal.js';
 import type { ReconciliationsTable } from '../../db/schema.js';
-import { canonicalJson, signHash } from '../../domain/proofs.js';
+import { documentHash, signHash } from '../../domain/proofs.js';
 import { budgetFromSchedules } from '../../domain/reconciliation/budget.js';
 import { type VarianceLine, varianceByCode } from '../../domain/reconciliation/index.js';
 import { settleBooks } from '../../domain/settlement/books.js';
@@ -183,7 +182,7 @@ export async function freezeReconciliation(
   const reconciliation = await previewReconciliation(ctx, scope);
   const refusal = unfreezable(reconciliation, scope);
   if (refusal) throw refusal;
-  const hash = createHash('sha256').update(canonicalJson(reconciliation)).digest('hex');
+  const hash = documentHash(reconciliation);
   try {
     const row = await database.db.transaction().execute(async (trx) => {
       await registerSigningKey(trx, signingKey);

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Selectable, Transaction } from 'kysely';
 import type { PublicContext, RequestContext } from '../../core/context.js';
 import { ConflictError, ForbiddenError, invalidField, notFound } from '../../core/errors.js';
@@ -7,7 +7,7 @@ import { assertCouncilVisible, councilsInView, type Principal } from '../../core
 import type { Database, FeeSchedulesTable } from '../../db/schema.js';
 import { compareExact, exact } from '../../domain/money.js';
 import { type CostModel, explainFeeChange } from '../../domain/pricing/index.js';
-import { canonicalJson, signHash } from '../../domain/proofs.js';
+import { documentHash, signHash } from '../../domain/proofs.js';
 import {
   type IndexValue,
   type NoticeSchedule,
@@ -281,7 +281,7 @@ export async function issueUpliftNotices(
       causes,
       placements: council.placements,
     });
-    const hash = createHash('sha256').update(canonicalJson(document)).digest('hex');
+    const hash = documentHash(document);
     await insertNotice(trx, {
       document,
       organisationId: schedule.organisation_id,
