@@ -60,15 +60,16 @@ export function toChargeSchedule(
 }
 
 /**
- * The `deferred_for` column charging reads beside a schedule (`scheduleId`: its id column, e.g.
- * `s.id`): council → the day its uplift notice lets a rise apply from, where that is after the
- * schedule's own effective date (charging rule 2); null when no notice defers it.
+ * The `deferred_for` column charging reads beside a schedule (`schedules`: the fee_schedules table or
+ * its alias in the query, e.g. `s`): council → the day its uplift notice lets a rise apply from, where
+ * that is after the schedule's own effective date (charging rule 2); null when no notice defers it.
  */
-export function deferredFor(scheduleId: string) {
+export function deferredFor(schedules: string) {
   return sql<Record<string, string> | null>`(
     select jsonb_object_agg(n.council_code, to_char(n.applies_from, 'YYYY-MM-DD'))
-    from uplift_notices n join fee_schedules f on f.id = n.schedule_id
-    where n.schedule_id = ${sql.ref(scheduleId)} and n.applies_from > f.effective_from
+    from uplift_notices n
+    where n.schedule_id = ${sql.ref(`${schedules}.id`)}
+      and n.applies_from > ${sql.ref(`${schedules}.effective_from`)}
   )`.as('deferred_for');
 }
 

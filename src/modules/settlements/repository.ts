@@ -110,7 +110,7 @@ export async function loadBooks(
               's.surplus_rate',
               's.model',
               'p.hash',
-              deferredFor('s.id'),
+              deferredFor('s'),
             ])
             .$if(options.withBreakdowns === true, (qb) => qb.select('s.breakdown'))
             .where('s.home_id', 'in', homeIds)

@@ -34,7 +34,7 @@ export async function schedulesEffectiveBy(db: Db, homeIds: readonly string[], t
       'weekly_fee_per_child',
       'model',
       'breakdown',
-      deferredFor('fee_schedules.id'),
+      deferredFor('fee_schedules'),
     ])
     .where('home_id', 'in', [...homeIds])
     .where('effective_from', '<=', to)

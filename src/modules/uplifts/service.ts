@@ -20,7 +20,6 @@ import { upliftFormulaSchema } from '../../domain/uplifts/schema.js';
 import { recordAudit } from '../audit/index.js';
 import { findCouncil } from '../councils/index.js';
 import type { SigningKey } from '../fee-schedules/index.js';
-import { registerSigningKey } from '../fee-schedules/index.js';
 import { rateTables } from '../rates/index.js';
 import { nationalLivingWage } from './indices.js';
 import {
@@ -228,7 +227,8 @@ function noticeSchedule(row: ScheduleRow): NoticeSchedule {
  * Issues the uplift notices of a schedule being published, inside its publishing transaction: one per
  * council with a placement at the home that the new fee reaches, each comparing the framework's uplift
  * (the council's formula in force) with the cost-plus change and its causes, hashed (SHA-256 of the
- * RFC 8785 canonical JSON) and signed. None when the home had no schedule before (nothing moved).
+ * RFC 8785 canonical JSON) and signed with `signingKey`, which storeSchedule has listed in the same
+ * transaction. None when the home had no schedule before (nothing moved).
  */
 export async function issueUpliftNotices(
   trx: Transaction<Database>,
@@ -264,7 +264,6 @@ export async function issueUpliftNotices(
     description: cause.description,
     effectOnWeeklyFee: cause.effectOnWeeklyFee,
   }));
-  await registerSigningKey(trx, signingKey);
   const documents: UpliftNoticeDocument[] = [];
   for (const [councilCode, council] of byCouncil) {
     const formula = formulas.get(councilCode);
