@@ -8,8 +8,13 @@ export async function listCouncils(db: Db) {
   return db.selectFrom('councils').select(['ons_code', 'name']).orderBy('name').execute();
 }
 
+/** A council by its ONS code, with its name; undefined when it is not known here. */
 export async function findCouncil(db: Db, onsCode: string) {
-  return db.selectFrom('councils').select('ons_code').where('ons_code', '=', onsCode).executeTakeFirst();
+  return db
+    .selectFrom('councils')
+    .select(['ons_code', 'name'])
+    .where('ons_code', '=', onsCode)
+    .executeTakeFirst();
 }
 
 /** Adds a council; undefined when one with this code exists already (nothing is changed then). */

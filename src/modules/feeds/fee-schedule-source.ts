@@ -1,6 +1,7 @@
 import { longDate } from '../../core/dates.js';
 import { exact, formatExact, formatGbp, subtractExact } from '../../domain/money.js';
-import { type FeedHomes, type FeedScheduleRow, homesPlacedIn, publishedSchedules } from './repository.js';
+import { currentPlacements } from '../placements/index.js';
+import { type FeedHomes, type FeedScheduleRow, publishedSchedules } from './repository.js';
 import type { FeedEntry, FeedSource, FeedSourceContext, FeedSubject } from './service.js';
 
 /** How the weekly fee moved from the previous schedule, in the figures stored: no pricing. */
@@ -55,6 +56,15 @@ export function scheduleEntry(row: FeedScheduleRow, placedBy?: string): FeedEntr
   };
 }
 
+/** The homes where the council has a placement open today (private to the council). */
+async function homesPlacedOn(ctx: FeedSourceContext, councilCode: string): Promise<string[]> {
+  const placements = await currentPlacements(ctx.database.db, {
+    councilCodes: [councilCode],
+    overlapping: { from: ctx.today, to: ctx.today },
+  });
+  return [...new Set(placements.map((placement) => placement.home_id))];
+}
+
 /**
  * Published fee schedules: an organisation's; for a council, those of the homes in its area and, for
  * the council itself only, those of the homes where it has a child placed today.
@@ -69,8 +79,7 @@ export const feeScheduleSource: FeedSource = {
       const rows = await publishedSchedules(db, { organisationId: subject.organisationId }, limit);
       return rows.map((row) => scheduleEntry(row));
     }
-    const placed =
-      subject.audience === 'council' ? await homesPlacedIn(db, subject.councilCode, ctx.today) : [];
+    const placed = subject.audience === 'council' ? await homesPlacedOn(ctx, subject.councilCode) : [];
     const homes: FeedHomes = {
       hostCouncil: subject.councilCode,
       organisationId: subject.organisationId,

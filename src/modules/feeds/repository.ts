@@ -3,40 +3,6 @@ import type { Database } from '../../db/schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** A council's name, or undefined when there is no such council. */
-export async function councilName(db: Db, onsCode: string): Promise<string | undefined> {
-  const council = await db
-    .selectFrom('councils')
-    .select('name')
-    .where('ons_code', '=', onsCode)
-    .executeTakeFirst();
-  return council?.name;
-}
-
-/**
- * The homes where a council has a placement open on `day` (its latest version starts on or before it
- * and ends on or after it, or has no end). Private to the council: never for a public answer.
- */
-export async function homesPlacedIn(db: Db, councilCode: string, day: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('placements as p')
-    .innerJoin('placement_versions as v', 'v.placement_id', 'p.id')
-    .select('v.home_id')
-    .distinct()
-    .where('p.council_code', '=', councilCode)
-    .where('v.version', '=', (eb) =>
-      eb
-        .selectFrom('placement_versions as latest')
-        .select((inner) => inner.fn.max('latest.version').as('version'))
-        .whereRef('latest.placement_id', '=', 'p.id'),
-    )
-    .where('v.start_date', '<=', day)
-    .where((eb) => eb.or([eb('v.end_date', 'is', null), eb('v.end_date', '>=', day)]))
-    .orderBy('v.home_id')
-    .execute();
-  return rows.map((row) => row.home_id);
-}
-
 /**
  * Which homes' schedules a feed lists: an organisation's, or those of the homes in a council's area
  * (`hostCouncil`, narrowed to one organisation's for a finance key) together with any homes named.

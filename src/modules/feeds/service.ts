@@ -11,10 +11,10 @@ import {
   atomFeed,
   rfc3339,
 } from '../../formats/atom.js';
+import { findCouncil } from '../councils/index.js';
 import { todayInEngland } from '../fee-schedules/index.js';
 import { findOrganisation } from '../organisations/index.js';
 import { feeScheduleSource } from './fee-schedule-source.js';
-import { councilName } from './repository.js';
 import { upliftNoticeSource } from './uplift-notice-source.js';
 
 /** The most entries a feed carries: the latest, newest first. */
@@ -172,8 +172,9 @@ export async function councilFeed(
   councilCode: string,
   sources: readonly FeedSource[] = FEED_SOURCES,
 ): Promise<ServedFeed> {
-  const name = await councilName(ctx.database.db, councilCode);
-  if (name === undefined) throw notFound('Council');
+  const council = await findCouncil(ctx.database.db, councilCode);
+  if (council === undefined) throw notFound('Council');
+  const { name } = council;
   const { principal } = ctx;
   const forCouncil = maySeeCouncil(principal, councilCode);
   const subject: FeedSubject = {

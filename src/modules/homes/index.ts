@@ -1,4 +1,4 @@
-export { findHome, homesOpenIn } from './repository.js';
+export { findHome, homesById, homesOpenIn } from './repository.js';
 export { homeRoutes } from './routes.js';
 export { isoDate } from './schemas.js';
 export { visibleHome } from './service.js';

@@ -24,6 +24,16 @@ export async function findHome(db: Db, id: string) {
 }
 
 /** The organisation's homes open at some time in [start, end]. */
+/** These homes' names and Ofsted URNs (null when not recorded), any order. */
+export async function homesById(db: Db, homeIds: readonly string[]) {
+  if (homeIds.length === 0) return [];
+  return db
+    .selectFrom('homes')
+    .select(['id', 'name', 'ofsted_urn'])
+    .where('id', 'in', [...homeIds])
+    .execute();
+}
+
 export async function homesOpenIn(db: Db, organisationId: string, start: string, end: string) {
   return db
     .selectFrom('homes')

@@ -3,11 +3,11 @@ import { InvalidError, type Issue, notFound } from '../../core/errors.js';
 import { assertCouncilVisible } from '../../core/principal.js';
 import { dayOf } from '../../domain/charges/index.js';
 import { PLACEMENT_COST_RULE, placementCostSpans } from '../../domain/placement-costs/index.js';
+import { findCouncil } from '../councils/index.js';
 import { todayInEngland } from '../fee-schedules/index.js';
+import { homesById } from '../homes/index.js';
 import { currentPlacements } from '../placements/index.js';
 import { chargePlacements } from '../statements/charges.js';
-import { findCouncilNamed } from '../statements/repository.js';
-import { homesWithUrn } from './repository.js';
 import type { PlacementCosts } from './schemas.js';
 
 /** What is asked: one day (`on`, default today in England) or a period (`from` and `to`), never both. */
@@ -60,7 +60,7 @@ export async function councilPlacementCosts(
   const { database, principal } = ctx;
   const { councilCode } = query;
   assertCouncilVisible(principal, councilCode);
-  const council = await findCouncilNamed(database.db, councilCode);
+  const council = await findCouncil(database.db, councilCode);
   if (!council) throw notFound('Council');
   const { from, to } = rangeOf(query, todayInEngland(ctx.clock()));
   const organisationId = principal.role === 'finance' ? (principal.organisationId ?? undefined) : undefined;
@@ -70,7 +70,7 @@ export async function councilPlacementCosts(
     overlapping: { from, to },
   });
   const homeIds = [...new Set(rows.map((row) => row.home_id))];
-  const homes = new Map((await homesWithUrn(database.db, homeIds)).map((home) => [home.id, home]));
+  const homes = new Map((await homesById(database.db, homeIds)).map((home) => [home.id, home]));
   const { charges, schedules } = await chargePlacements(database.db, rows, homeIds, from, to);
   const { spans, unpriced } = placementCostSpans({ placements: charges.placements, schedules });
   const startOf = new Map(rows.map((row) => [row.id, row.start_date]));

@@ -95,7 +95,8 @@ export async function currentPlacements(
     organisationIds?: readonly string[] | undefined;
     homeId?: string | undefined;
     homeIds?: readonly string[] | undefined;
-    overlapping?: { from: string; to: string } | undefined;
+    /** Placements with a day in from..to (no `to`: open on `from` or after it). */
+    overlapping?: { from: string; to?: string | undefined } | undefined;
     afterId?: string | undefined;
     limit?: number | undefined;
   },
@@ -138,9 +139,8 @@ export async function currentPlacements(
   if (filter.homeIds) query = query.where('v.home_id', 'in', [...filter.homeIds]);
   if (filter.overlapping) {
     const { from, to } = filter.overlapping;
-    query = query
-      .where('v.start_date', '<=', to)
-      .where((eb) => eb.or([eb('v.end_date', 'is', null), eb('v.end_date', '>=', from)]));
+    if (to !== undefined) query = query.where('v.start_date', '<=', to);
+    query = query.where((eb) => eb.or([eb('v.end_date', 'is', null), eb('v.end_date', '>=', from)]));
   }
   if (filter.afterId) query = query.where('p.id', '>', filter.afterId);
   if (filter.limit) query = query.limit(filter.limit + 1);

@@ -2,11 +2,11 @@ import type { RequestContext } from '../../core/context.js';
 import { invalidField, notFound } from '../../core/errors.js';
 import { assertCouncilVisible } from '../../core/principal.js';
 import { occupancy } from '../../domain/charges/index.js';
+import { findCouncil } from '../councils/index.js';
 import { scheduleInForce } from '../fee-schedules/index.js';
-import { visibleHome } from '../homes/index.js';
+import { homesById, visibleHome } from '../homes/index.js';
 import { currentPlacements } from '../placements/index.js';
 import { chargePlacements } from './charges.js';
-import { findCouncilNamed, homeNames } from './repository.js';
 import type { Statement } from './schemas.js';
 
 /** A date range of a statement or an occupancy figure. */
@@ -31,7 +31,7 @@ export async function councilStatement(
 ): Promise<Statement> {
   const { database, principal } = ctx;
   assertCouncilVisible(principal, councilCode);
-  const council = await findCouncilNamed(database.db, councilCode);
+  const council = await findCouncil(database.db, councilCode);
   if (!council) throw notFound('Council');
   checkRange(from, to);
   const organisationId = principal.role === 'finance' ? (principal.organisationId ?? undefined) : undefined;
@@ -41,7 +41,7 @@ export async function councilStatement(
     overlapping: { from, to },
   });
   const homeIds = [...new Set(rows.map((row) => row.home_id))];
-  const homes = await homeNames(database.db, homeIds);
+  const homes = await homesById(database.db, homeIds);
   const { charges, schedules } = await chargePlacements(database.db, rows, homeIds, from, to);
   const homeName = new Map(homes.map((home) => [home.id, home.name]));
   const used = new Set(charges.placements.flatMap((p) => p.lines.map((line) => line.scheduleId)));

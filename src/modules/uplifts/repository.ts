@@ -111,29 +111,6 @@ export async function homeAndProvider(db: Db, homeId: string) {
     .executeTakeFirstOrThrow();
 }
 
-/** The councils' placements at a home the fee from `from` reaches: open on `from` or after it. */
-export async function placementsReachedBy(db: Db, homeId: string, from: string) {
-  return db
-    .with('latest', (qb) =>
-      qb
-        .selectFrom('placement_versions')
-        .distinctOn('placement_id')
-        .select(['placement_id', 'home_id', 'end_date'])
-        .orderBy('placement_id')
-        .orderBy('version', 'desc'),
-    )
-    .selectFrom('placements as p')
-    .innerJoin('latest as v', 'v.placement_id', 'p.id')
-    .innerJoin('councils as c', 'c.ons_code', 'p.council_code')
-    .select(['p.id', 'p.reference', 'p.council_code', 'c.name as council_name'])
-    .where('v.home_id', '=', homeId)
-    .where((eb) => eb.or([eb('v.end_date', 'is', null), eb('v.end_date', '>=', from)]))
-    .orderBy('p.council_code')
-    .orderBy('p.reference')
-    .orderBy('p.id')
-    .execute();
-}
-
 export async function insertNotice(
   trx: Transaction<Database>,
   row: {

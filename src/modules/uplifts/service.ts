@@ -20,6 +20,7 @@ import { upliftFormulaSchema } from '../../domain/uplifts/schema.js';
 import { recordAudit } from '../audit/index.js';
 import { findCouncil } from '../councils/index.js';
 import type { SigningKey } from '../fee-schedules/index.js';
+import { currentPlacements } from '../placements/index.js';
 import { rateTables } from '../rates/index.js';
 import { nationalLivingWage } from './indices.js';
 import {
@@ -35,7 +36,6 @@ import {
   insertNotice,
   listNotices,
   type NoticeRow,
-  placementsReachedBy,
   recordedIndexValues,
 } from './repository.js';
 import type { IndexValueInput, NoticeSummary } from './schemas.js';
@@ -241,13 +241,25 @@ export async function issueUpliftNotices(
 ): Promise<UpliftNoticeDocument[]> {
   const { schedule, previous, signingKey } = input;
   if (!previous) return [];
-  const placements = await placementsReachedBy(trx, schedule.home_id, schedule.effective_from);
+  // the placements the new fee reaches: open on its effective date or after it, by council then reference
+  const placements = (
+    await currentPlacements(trx, { homeId: schedule.home_id, overlapping: { from: schedule.effective_from } })
+  ).sort(
+    (a, b) =>
+      a.council_code.localeCompare(b.council_code) ||
+      a.reference.localeCompare(b.reference) ||
+      a.id.localeCompare(b.id),
+  );
   if (placements.length === 0) return [];
   const byCouncil = new Map<string, { name: string; placements: Array<{ id: string; reference: string }> }>();
   for (const placement of placements) {
-    const entry = byCouncil.get(placement.council_code) ?? { name: placement.council_name, placements: [] };
+    let entry = byCouncil.get(placement.council_code);
+    if (entry === undefined) {
+      const council = await findCouncil(trx, placement.council_code);
+      entry = { name: council?.name ?? placement.council_code, placements: [] };
+      byCouncil.set(placement.council_code, entry);
+    }
     entry.placements.push({ id: placement.id, reference: placement.reference });
-    byCouncil.set(placement.council_code, entry);
   }
   const context = await homeAndProvider(trx, schedule.home_id);
   const formulas = new Map(
