@@ -74,6 +74,81 @@ export interface PriceOptions {
  * a model that cannot be priced: an unknown `ratesFrom` year, or a rule the schema enforces.
  */
 export function priceCostModel(model: CostModel, options: PriceOptions = {}): Breakdown {
+  const { resolved, figures, staffing, lines, scale, fee, relatedParties } = priceSteps(model, options);
+  const rounded = roundColumns(lines, fee, scale, model.surplus.rate);
+  const enhancements = enhancementsOf(model, staffing.staffById, figures);
+  return assembleBreakdown({ model, resolved, figures, rounded, enhancements, relatedParties });
+}
+
+/**
+ * §2 the unrounded weekly fee per child as a function of the occupied places P, for a model priced
+ * at P₀ places: fee(P) = (homeTotal + placeTotal × P ÷ P₀) × 7 ÷ (annualDenominator × days × P).
+ * homeTotal is cost plus surplus of the lines a home pays whatever its occupancy (staffing,
+ * property, per_home running lines, central); placeTotal that of the per_child running lines at P₀.
+ * Exact: every figure is a whole number on the engine's common scale.
+ */
+export interface FeeCurve {
+  homeTotal: bigint;
+  placeTotal: bigint;
+  /** P₀ = registeredPlaces × plannedOccupancy, exact. */
+  places: { units: bigint; places: number };
+  annualDenominator: bigint;
+  days: bigint;
+}
+
+/** The fee of a cost model and its parts, without the breakdown's lines (priceFee). */
+export interface PricedFee {
+  methodVersion: 1 | 2;
+  weeklyFeePerChild: string;
+  weeklyCostPerChild: string;
+  weeklySurplusPerChild: string;
+  annualIncomeAtPlannedOccupancy: string;
+  /** §6 present when the model lists related parties. */
+  adjustedSurplusRate?: string;
+  curve: FeeCurve;
+}
+
+/**
+ * The figures of priceCostModel that a "what if" needs (the fee, its cost and surplus per child a
+ * week, the annual income, §6 the adjusted surplus rate) by the same steps and the same rounding,
+ * without writing the lines' columns, shares and enhancements: priceCostModel(model) gives the same
+ * four figures. Throws DomainValidationError where priceCostModel would.
+ */
+export function priceFee(model: CostModel, options: PriceOptions = {}): PricedFee {
+  const { figures, lines, scale, fee, relatedParties } = priceSteps(model, options);
+  const weekly = weeklyColumn(lines, fee, scale, model.surplus.rate);
+  const surplusIndex = weekly.kept.length - 1;
+  const surplusWeekly =
+    surplusIndex >= 0 && weekly.kept[surplusIndex]!.code === 'SURPLUS'
+      ? weekly.weeklyPennies[surplusIndex]!
+      : 0n;
+  let homeSum = 0n;
+  let placeSum = 0n;
+  for (let i = 0; i < lines.length; i += 1) {
+    if (lines[i]!.perChild === true) placeSum += fee.numerators[i]!;
+    else homeSum += fee.numerators[i]!;
+  }
+  const withSurplus = (sum: bigint) =>
+    sum + (sum / pow10(figures.surplusRate.places)) * figures.surplusRate.units;
+  return {
+    methodVersion: methodVersionOf(model),
+    weeklyFeePerChild: formatPennies(weekly.feePennies),
+    weeklyCostPerChild: formatPennies(weekly.feePennies - surplusWeekly),
+    weeklySurplusPerChild: formatPennies(surplusWeekly),
+    annualIncomeAtPlannedOccupancy: formatPennies(divideHalfUp(fee.total * 100n, scale.annualDenominator)),
+    ...(relatedParties === undefined ? {} : { adjustedSurplusRate: relatedParties.adjustedRate }),
+    curve: {
+      homeTotal: withSurplus(homeSum),
+      placeTotal: withSurplus(placeSum),
+      places: figures.places,
+      annualDenominator: scale.annualDenominator,
+      days: figures.days,
+    },
+  };
+}
+
+/** §2 the steps before §3's rounding, shared by priceCostModel and priceFee. */
+function priceSteps(model: CostModel, options: PriceOptions) {
   const resolved = resolveRates(model, options.rateTables);
   const figures = figuresOf(model, periodOf(model.period));
   const staffing = staffingLines(model, figures, onCostRatesOf(resolved.rates));
@@ -92,9 +167,7 @@ export function priceCostModel(model: CostModel, options: PriceOptions = {}): Br
     model.relatedParties === undefined
       ? undefined
       : relatedPartySection(model.relatedParties, related, scale, fee, model.surplus);
-  const rounded = roundColumns(lines, fee, scale, model.surplus.rate);
-  const enhancements = enhancementsOf(model, staffing.staffById, figures);
-  return assembleBreakdown({ model, resolved, figures, rounded, enhancements, relatedParties });
+  return { resolved, figures, staffing, lines, scale, fee, relatedParties };
 }
 
 // ── plain data passed between the steps ──────────────────────────────────────────────────────────
@@ -122,6 +195,8 @@ interface DraftLine {
   basis: string;
   /** §6 the related parties the line is paid to (wholly or partly), in the order they are named. */
   relatedPartyIds?: string[];
+  /** §2 a per_child running line: its annual amount grows with the occupied places. */
+  perChild?: true;
 }
 
 /** §6 one payment to a related party: what is paid and its market amount, over the same denominator. */
@@ -575,6 +650,7 @@ function propertyAndRunningLines(
       numerator,
       basis: (perChild ? perChildBasis : perHomeBasis)(line.amount, line.frequency, figures),
       ...(payment === undefined ? {} : { relatedPartyIds: [payment.partyId] }),
+      ...(perChild ? { perChild: true as const } : {}),
     });
   };
   for (const [index, line] of model.property.entries()) add('property', line, index);
@@ -751,9 +827,30 @@ interface Rounded {
  * shares of the published weekly amounts, to 4 dp, add up to 1.0000.
  */
 function roundColumns(lines: readonly DraftLine[], fee: Fee, scale: Scale, surplusRateText: string): Rounded {
-  const { annualDenominator, weeklyMultiplier, weeklyDenominator } = scale;
+  const { kept, numerators, weeklyPennies, feePennies } = weeklyColumn(lines, fee, scale, surplusRateText);
+  const incomePennies = divideHalfUp(fee.total * 100n, scale.annualDenominator);
+  return {
+    kept,
+    weeklyPennies,
+    annualPennies: allocateUnits(numerators, scale.annualDenominator, 100n, incomePennies),
+    shares: feePennies > 0n ? allocateUnits(weeklyPennies, feePennies, 10_000n, 10_000n) : null,
+    feePennies,
+    incomePennies,
+  };
+}
+
+/**
+ * §3 the weekly fee F half-up and the weekly column allocated to it by largest remainder, over the
+ * lines kept (not exactly zero, SURPLUS last).
+ */
+function weeklyColumn(
+  lines: readonly DraftLine[],
+  fee: Fee,
+  scale: Scale,
+  surplusRateText: string,
+): { kept: DraftLine[]; numerators: bigint[]; weeklyPennies: bigint[]; feePennies: bigint } {
+  const { weeklyMultiplier, weeklyDenominator } = scale;
   const feePennies = divideHalfUp(fee.total * weeklyMultiplier * 100n, weeklyDenominator);
-  const incomePennies = divideHalfUp(fee.total * 100n, annualDenominator);
   const kept: DraftLine[] = [];
   const numerators: bigint[] = [];
   for (let i = 0; i < lines.length; i += 1) {
@@ -768,14 +865,7 @@ function roundColumns(lines: readonly DraftLine[], fee: Fee, scale: Scale, surpl
     numerators.push(fee.surplusNumerator);
   }
   const weeklyPennies = allocateUnits(numerators, weeklyDenominator, 100n * weeklyMultiplier, feePennies);
-  return {
-    kept,
-    weeklyPennies,
-    annualPennies: allocateUnits(numerators, annualDenominator, 100n, incomePennies),
-    shares: feePennies > 0n ? allocateUnits(weeklyPennies, feePennies, 10_000n, 10_000n) : null,
-    feePennies,
-    incomePennies,
-  };
+  return { kept, numerators, weeklyPennies, feePennies };
 }
 
 /** §2 the SURPLUS line, whose basis quotes the unrounded weekly cost to pennies. */

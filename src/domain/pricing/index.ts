@@ -22,7 +22,15 @@ export {
 } from './central.js';
 export * from './changes.js';
 export * from './codes.js';
-export { METHOD_VERSION, methodVersionOf, type PriceOptions, priceCostModel } from './engine.js';
+export {
+  type FeeCurve,
+  METHOD_VERSION,
+  methodVersionOf,
+  type PricedFee,
+  type PriceOptions,
+  priceCostModel,
+  priceFee,
+} from './engine.js';
 export {
   RATE_FIELDS,
   type RateSource,
