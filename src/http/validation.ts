@@ -5,9 +5,13 @@ import { escapePointerToken, type FieldIssue, zodIssuesToFieldIssues } from '../
 /** Deeper than any document of this API: a cost model is five levels deep. */
 export const MAX_JSON_DEPTH = 64;
 
+/** Half of a UTF-16 surrogate pair without its other half: not a character at all. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
  * What no schema says but every input must be: free of NUL characters (PostgreSQL stores none, in
- * text or jsonb, and refuses the whole statement) and nested at most MAX_JSON_DEPTH deep (recursive
+ * text or jsonb, and refuses the whole statement) and of lone surrogates (jsonb refuses an unpaired
+ * `\ud83d` escape, so a name holding one could not be audited), and nested at most MAX_JSON_DEPTH deep (recursive
  * code such as merge patches and canonical JSON must never meet a document a stack deep). Walked
  * without recursion, so that a body nested 100,000 deep is refused rather than overflowing here.
  * Returns the first offending place, or undefined.
@@ -20,8 +24,9 @@ export function findUnstorable(data: unknown): FieldIssue | undefined {
     const place = stack.pop()!;
     const { value, depth } = place;
     if (typeof value === 'string') {
-      if (value.includes('\u0000'))
-        return { pointer: pointerOf(place), message: 'must not contain a NUL character (U+0000)' };
+      const unstorable = unstorableText(value);
+      if (unstorable !== undefined)
+        return { pointer: pointerOf(place), message: `must not contain ${unstorable}` };
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
@@ -34,11 +39,19 @@ export function findUnstorable(data: unknown): FieldIssue | undefined {
         parent: place,
         depth: depth + 1,
       };
-      if (key.includes('\u0000'))
-        return { pointer: pointerOf(child), message: 'is a name with a NUL character (U+0000)' };
+      const unstorable = unstorableText(key);
+      if (unstorable !== undefined)
+        return { pointer: pointerOf(child), message: `is a name with ${unstorable}` };
       stack.push(child);
     }
   }
+  return undefined;
+}
+
+/** What a text holds that PostgreSQL cannot store, in words, or undefined. */
+function unstorableText(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'a NUL character (U+0000)';
+  if (LONE_SURROGATE.test(text)) return 'a lone surrogate (half of a UTF-16 pair, which is no character)';
   return undefined;
 }
 

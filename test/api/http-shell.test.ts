@@ -101,6 +101,13 @@ describe('findUnstorable', () => {
     });
     expect(findUnstorable({ a: [1, 'two', { three: null }] })).toBeUndefined();
   });
+
+  it('refuses a lone surrogate (jsonb cannot store one) and keeps a pair (an emoji)', () => {
+    expect(findUnstorable({ name: 'x\ud83d' })?.pointer).toBe('/name');
+    expect(findUnstorable({ name: '\ude00x' })?.message).toContain('lone surrogate');
+    expect(findUnstorable({ 'k\udc00': 1 })?.message).toContain('lone surrogate');
+    expect(findUnstorable({ name: 'Oak House \ud83d\ude00' })).toBeUndefined();
+  });
 });
 
 describe('response serialisation', () => {
