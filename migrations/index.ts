@@ -10,6 +10,7 @@ import * as m0008 from './0008_settlement.js';
 import * as m0009 from './0009_actuals_pending.js';
 import * as m0010 from './0010_related_parties.js';
 import * as m0011 from './0011_uplifts.js';
+import * as m0012 from './0012_scenarios.js';
 
 /**
  * Every migration, in order. A static list because kysely's FileMigrationProvider cannot import
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0009_actuals_pending': m0009,
   '0010_related_parties': m0010,
   '0011_uplifts': m0011,
+  '0012_scenarios': m0012,
 };

@@ -30,6 +30,7 @@ import { rateRoutes } from './modules/rates/index.js';
 import { reconciliationRoutes } from './modules/reconciliations/index.js';
 import { relatedPartyRoutes } from './modules/related-parties/index.js';
 import { bundleReturnSchema, returnRoutes } from './modules/returns/index.js';
+import { scenarioRoutes } from './modules/scenarios/index.js';
 import { statementRoutes } from './modules/statements/index.js';
 import { upliftRoutes } from './modules/uplifts/index.js';
 import { FAVICON_SVG } from './web/favicon.js';
@@ -134,6 +135,7 @@ export async function buildApp({
   await app.register(statementRoutes);
   await app.register(placementCostRoutes);
   await app.register(upliftRoutes);
+  await app.register(scenarioRoutes);
   await app.register(actualsRoutes);
   await app.register(reconciliationRoutes);
   await app.register(returnRoutes);

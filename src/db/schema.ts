@@ -3,6 +3,7 @@ import type { ChargeEnhancement } from '../domain/charges/index.js';
 import type { RelatedPartyRelationship } from '../domain/pricing/codes.js';
 import type { Breakdown, CostModel } from '../domain/pricing/index.js';
 import type { VarianceLine } from '../domain/reconciliation/index.js';
+import type { ScenarioSpec } from '../domain/scenarios/schema.js';
 import type { Settlement } from '../domain/settlement/index.js';
 import type { UpliftFormula, UpliftNoticeDocument } from '../domain/uplifts/index.js';
 
@@ -312,6 +313,17 @@ export interface UpliftNoticesTable {
   created_at: Generated<Date>;
 }
 
+export interface ScenariosTable {
+  id: Generated<string>;
+  organisation_id: string;
+  cost_model_id: string;
+  name: string;
+  spec: Json<ScenarioSpec>;
+  saved_against_version: number;
+  created_by: string;
+  created_at: Generated<Date>;
+}
+
 export interface UpliftNoticeAcknowledgementsTable {
   notice_id: string;
   acknowledged_by: string;
@@ -325,6 +337,7 @@ export interface Database {
   uplift_formulas: UpliftFormulasTable;
   uplift_notices: UpliftNoticesTable;
   uplift_notice_acknowledgements: UpliftNoticeAcknowledgementsTable;
+  scenarios: ScenariosTable;
   related_parties: RelatedPartiesTable;
   reconciliations: ReconciliationsTable;
   nominal_code_mappings: NominalCodeMappingsTable;

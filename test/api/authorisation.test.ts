@@ -26,6 +26,8 @@ interface TenantFixtures {
   relatedPartyId: string;
   /** The uplift notice its council was given when the home's fee moved on 1 October 2026. */
   noticeId: string;
+  /** A scenario saved on the draft. */
+  scenarioId: string;
 }
 
 interface Context {
@@ -643,6 +645,69 @@ const rows: Record<string, Row> = {
     request: () => ({ url: '/returns/annual-return.v3.schema.json' }),
     expect: everyone(200),
   },
+  'POST /v1/scenarios': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      method: 'POST',
+      url: '/v1/scenarios',
+      payload: { base: { costModelId: ctx[t].costModelId } },
+    }),
+    expect: {
+      anonymous: 401,
+      admin: 200,
+      finance: { own: 200, foreign: 404 },
+      commissioner: 403,
+      regulator: 403,
+    },
+  },
+  'POST /v1/cost-models/:id/scenarios': {
+    tenanted: true,
+    request: (ctx, t) => ({
+      method: 'POST',
+      url: `/v1/cost-models/${ctx[t].costModelId}/scenarios`,
+      payload: { name: 'Full', changes: [{ lever: 'plannedOccupancy', value: '1' }] },
+    }),
+    expect: {
+      anonymous: 401,
+      admin: 201,
+      finance: { own: 201, foreign: 404 },
+      commissioner: 403,
+      regulator: 403,
+    },
+  },
+  'GET /v1/cost-models/:id/scenarios': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/cost-models/${ctx[t].costModelId}/scenarios` }),
+    expect: {
+      anonymous: 401,
+      admin: 200,
+      finance: { own: 200, foreign: 404 },
+      commissioner: 403,
+      regulator: 403,
+    },
+  },
+  'GET /v1/scenarios/:id': {
+    tenanted: true,
+    request: (ctx, t) => ({ url: `/v1/scenarios/${ctx[t].scenarioId}` }),
+    expect: {
+      anonymous: 401,
+      admin: 200,
+      finance: { own: 200, foreign: 404 },
+      commissioner: 403,
+      regulator: 403,
+    },
+  },
+  'POST /v1/scenarios/:id/draft': {
+    tenanted: true,
+    request: (ctx, t) => ({ method: 'POST', url: `/v1/scenarios/${ctx[t].scenarioId}/draft`, payload: {} }),
+    expect: {
+      anonymous: 401,
+      admin: 201,
+      finance: { own: 201, foreign: 404 },
+      commissioner: 403,
+      regulator: 403,
+    },
+  },
   'GET /v1/audit-events': {
     request: () => ({ url: '/v1/audit-events' }),
     expect: { anonymous: 401, admin: 200, finance: 200, commissioner: 403, regulator: 403 },
@@ -752,7 +817,14 @@ async function tenantFixtures(
     },
   });
   if (party.statusCode !== 201) throw new Error(`fixture related party failed: ${party.body}`);
+  const scenario = await as({
+    method: 'POST',
+    url: `/v1/cost-models/${costModelId}/scenarios`,
+    payload: { name: 'Full house', changes: [{ lever: 'plannedOccupancy', value: '1' }] },
+  });
+  if (scenario.statusCode !== 201) throw new Error(`fixture scenario failed: ${scenario.body}`);
   return {
+    scenarioId: scenario.json().id,
     relatedPartyId: party.json().id,
     organisationId,
     homeId,

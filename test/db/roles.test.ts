@@ -162,6 +162,7 @@ describe.runIf(baseUrl)('PostgreSQL roles: the service cannot undo the history',
         'uplift_formulas',
         'uplift_notices',
         'uplift_notice_acknowledgements',
+        'scenarios',
       ]),
     );
     expect(grants.mutable).toEqual(

@@ -142,6 +142,8 @@ describe.skipIf(!available)('transparency pages in Chromium', () => {
   let reconciliationId: string;
   /** The uplift notice Wirral is given when Birkenhead Road's fee rises on 1 May 2026. */
   let noticeId: string;
+  /** A finance team's saved scenario on Birkenhead Road's draft: a 6% care pay rise, occupancy by agency use. */
+  let scenarioId: string;
   const contexts = new Map<Width, BrowserContext>();
 
   const api = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -304,6 +306,27 @@ describe.skipIf(!available)('transparency pages in Chromium', () => {
       { 'idempotency-key': 'browser-notice-2' },
     );
     noticeId = (await api('GET', `/v1/uplift-notices?homeId=${birkenheadId}`)).items[0].id;
+    scenarioId = (
+      await api('POST', `/v1/cost-models/${birkenhead.id}/scenarios`, {
+        name: 'NLW at 6% for care staff',
+        changes: [{ lever: 'payUplift', group: 'care', value: '0.06' }],
+        grids: [
+          {
+            name: 'Occupancy by agency use',
+            axes: [
+              { lever: 'plannedOccupancy', values: ['0.5', '0.75', '0.9', '1'] },
+              { lever: 'agencyShare', range: { from: '0', to: '0.3', step: '0.1' } },
+            ],
+          },
+          {
+            name: 'Lease',
+            axes: [
+              { lever: 'amount', line: '/property/0', range: { from: '2000', to: '3000', step: '250' } },
+            ],
+          },
+        ],
+      })
+    ).id;
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -500,6 +523,17 @@ describe.skipIf(!available)('transparency pages in Chromium', () => {
         ],
         headers: { authorization: `Bearer ${ADMIN}` },
       },
+      {
+        // the finance team's own: read with a key, as the links from it are
+        name: 'scenario',
+        url: `/v1/scenarios/${scenarioId}?format=html`,
+        downloads: [
+          `/v1/scenarios/${scenarioId}?format=json`,
+          `/v1/scenarios/${scenarioId}?format=csv`,
+          `/v1/scenarios/${scenarioId}?format=xlsx`,
+        ],
+        headers: { authorization: `Bearer ${ADMIN}` },
+      },
     ];
 
     it.each(WIDTHS)(
@@ -525,6 +559,14 @@ describe.skipIf(!available)('transparency pages in Chromium', () => {
 
           const layout = await page.evaluate(layoutProblems);
           expect(layout.problems, `${name} at ${width}`).toEqual([]);
+          if (name === 'scenario') {
+            // the sensitivity chart: an image with its own title and description, no script needed
+            const chart = page.locator('svg[role="img"]');
+            expect(await chart.count()).toBeGreaterThan(0);
+            expect(await chart.first().locator(':scope > title').textContent()).toBeTruthy();
+            expect(await chart.first().locator(':scope > desc').textContent()).toContain('£');
+            expect(await page.locator('script').count()).toBe(0);
+          }
           expect(layout.tables).toBeGreaterThan(0);
           if (width === 'desktop') {
             // proper tables on a desktop
