@@ -117,24 +117,18 @@ export interface PricedFee {
 export function priceFee(model: CostModel, options: PriceOptions = {}): PricedFee {
   const { figures, lines, scale, fee, relatedParties } = priceSteps(model, options);
   const weekly = weeklyColumn(lines, fee, scale, model.surplus.rate);
-  const surplusIndex = weekly.kept.length - 1;
-  const surplusWeekly =
-    surplusIndex >= 0 && weekly.kept[surplusIndex]!.code === 'SURPLUS'
-      ? weekly.weeklyPennies[surplusIndex]!
-      : 0n;
   let homeSum = 0n;
   let placeSum = 0n;
   for (let i = 0; i < lines.length; i += 1) {
     if (lines[i]!.perChild === true) placeSum += fee.numerators[i]!;
     else homeSum += fee.numerators[i]!;
   }
-  const withSurplus = (sum: bigint) =>
-    sum + (sum / pow10(figures.surplusRate.places)) * figures.surplusRate.units;
+  const withSurplus = (sum: bigint) => sum + surplusOn(sum, figures.surplusRate);
   return {
     methodVersion: methodVersionOf(model),
     weeklyFeePerChild: formatPennies(weekly.feePennies),
-    weeklyCostPerChild: formatPennies(weekly.feePennies - surplusWeekly),
-    weeklySurplusPerChild: formatPennies(surplusWeekly),
+    weeklyCostPerChild: formatPennies(weekly.feePennies - weekly.surplusPennies),
+    weeklySurplusPerChild: formatPennies(weekly.surplusPennies),
     annualIncomeAtPlannedOccupancy: formatPennies(divideHalfUp(fee.total * 100n, scale.annualDenominator)),
     ...(relatedParties === undefined ? {} : { adjustedSurplusRate: relatedParties.adjustedRate }),
     curve: {
@@ -795,6 +789,11 @@ interface Fee {
   total: bigint;
 }
 
+/** §2 S = C × rate, exactly: every numerator on the common scale is a multiple of 10^(rate's places). */
+function surplusOn(cost: bigint, rate: Exact): bigint {
+  return (cost / pow10(rate.places)) * rate.units;
+}
+
 /** §2 C = the sum of all lines; S = C × rate; F = C + S (S is exact: 10^(rate's places) divides C). */
 function feeOf(lines: readonly DraftLine[], scale: Scale, surplusRate: Exact): Fee {
   const numerators: bigint[] = [];
@@ -804,7 +803,7 @@ function feeOf(lines: readonly DraftLine[], scale: Scale, surplusRate: Exact): F
     numerators.push(n);
     costSum += n;
   }
-  const surplusNumerator = (costSum / pow10(surplusRate.places)) * surplusRate.units;
+  const surplusNumerator = surplusOn(costSum, surplusRate);
   return { numerators, costSum, surplusNumerator, total: costSum + surplusNumerator };
 }
 
@@ -818,6 +817,8 @@ interface Rounded {
   /** Shares of the fee in ten-thousandths; null when the fee is 0. */
   shares: bigint[] | null;
   feePennies: bigint;
+  /** The SURPLUS line's weekly amount (0 when there is none). */
+  surplusPennies: bigint;
   incomePennies: bigint;
 }
 
@@ -827,7 +828,12 @@ interface Rounded {
  * shares of the published weekly amounts, to 4 dp, add up to 1.0000.
  */
 function roundColumns(lines: readonly DraftLine[], fee: Fee, scale: Scale, surplusRateText: string): Rounded {
-  const { kept, numerators, weeklyPennies, feePennies } = weeklyColumn(lines, fee, scale, surplusRateText);
+  const { kept, numerators, weeklyPennies, feePennies, surplusPennies } = weeklyColumn(
+    lines,
+    fee,
+    scale,
+    surplusRateText,
+  );
   const incomePennies = divideHalfUp(fee.total * 100n, scale.annualDenominator);
   return {
     kept,
@@ -835,20 +841,28 @@ function roundColumns(lines: readonly DraftLine[], fee: Fee, scale: Scale, surpl
     annualPennies: allocateUnits(numerators, scale.annualDenominator, 100n, incomePennies),
     shares: feePennies > 0n ? allocateUnits(weeklyPennies, feePennies, 10_000n, 10_000n) : null,
     feePennies,
+    surplusPennies,
     incomePennies,
   };
 }
 
 /**
  * §3 the weekly fee F half-up and the weekly column allocated to it by largest remainder, over the
- * lines kept (not exactly zero, SURPLUS last).
+ * lines kept (not exactly zero, SURPLUS last), and the SURPLUS line's amount: the fee less it is the
+ * weekly cost.
  */
 function weeklyColumn(
   lines: readonly DraftLine[],
   fee: Fee,
   scale: Scale,
   surplusRateText: string,
-): { kept: DraftLine[]; numerators: bigint[]; weeklyPennies: bigint[]; feePennies: bigint } {
+): {
+  kept: DraftLine[];
+  numerators: bigint[];
+  weeklyPennies: bigint[];
+  feePennies: bigint;
+  surplusPennies: bigint;
+} {
   const { weeklyMultiplier, weeklyDenominator } = scale;
   const feePennies = divideHalfUp(fee.total * weeklyMultiplier * 100n, weeklyDenominator);
   const kept: DraftLine[] = [];
@@ -865,7 +879,8 @@ function weeklyColumn(
     numerators.push(fee.surplusNumerator);
   }
   const weeklyPennies = allocateUnits(numerators, weeklyDenominator, 100n * weeklyMultiplier, feePennies);
-  return { kept, numerators, weeklyPennies, feePennies };
+  const surplusPennies = fee.surplusNumerator !== 0n ? weeklyPennies[weeklyPennies.length - 1]! : 0n;
+  return { kept, numerators, weeklyPennies, feePennies, surplusPennies };
 }
 
 /** §2 the SURPLUS line, whose basis quotes the unrounded weekly cost to pennies. */
@@ -1103,14 +1118,12 @@ function priceEnhancement(
 
 // ── §4 what comes out ────────────────────────────────────────────────────────────────────────────
 
-/** §4 the published lines; `weeklyCostPerChild` is the fee less the published SURPLUS line. */
-function publishLines(rounded: Rounded): { lines: BreakdownLine[]; surplusWeekly: bigint } {
+/** §4 the published lines. */
+function publishLines(rounded: Rounded): BreakdownLine[] {
   const { kept, weeklyPennies, annualPennies, shares } = rounded;
   const lines: BreakdownLine[] = [];
-  let surplusWeekly = 0n;
   for (let i = 0; i < kept.length; i += 1) {
     const line = kept[i]!;
-    if (line.code === 'SURPLUS') surplusWeekly = weeklyPennies[i]!;
     const parties = line.relatedPartyIds;
     lines.push({
       code: line.code,
@@ -1124,7 +1137,7 @@ function publishLines(rounded: Rounded): { lines: BreakdownLine[]; surplusWeekly
       ...(parties !== undefined && parties.length > 1 ? { relatedPartyIds: parties } : {}),
     });
   }
-  return { lines, surplusWeekly };
+  return lines;
 }
 
 /**
@@ -1142,7 +1155,7 @@ function assembleBreakdown(parts: {
   const { model, figures, rounded, relatedParties } = parts;
   const { home, central, surplus } = model;
   const { feePennies, incomePennies } = rounded;
-  const published = publishLines(rounded);
+  const lines = publishLines(rounded);
   return {
     methodVersion: methodVersionOf(model),
     currency: 'GBP',
@@ -1171,10 +1184,10 @@ function assembleBreakdown(parts: {
       4,
     ),
     weeklyFeePerChild: formatPennies(feePennies),
-    weeklyCostPerChild: formatPennies(feePennies - published.surplusWeekly),
-    weeklySurplusPerChild: formatPennies(published.surplusWeekly),
+    weeklyCostPerChild: formatPennies(feePennies - rounded.surplusPennies),
+    weeklySurplusPerChild: formatPennies(rounded.surplusPennies),
     annualIncomeAtPlannedOccupancy: formatPennies(incomePennies),
-    lines: published.lines,
+    lines,
     totals: {
       annualAmount: formatPennies(incomePennies),
       weeklyPerChild: formatPennies(feePennies),

@@ -27,7 +27,16 @@
 //    nothing). The levers are listed by swing, the widest first.
 
 import { DomainValidationError, type FieldIssue } from '../errors.js';
-import { divideHalfUp, exact, formatPennies, formatUnits, penniesOf, pow10 } from '../money.js';
+import {
+  divideHalfUp,
+  exact,
+  formatExact,
+  formatPennies,
+  formatUnits,
+  penniesOf,
+  pow10,
+  unitsAt,
+} from '../money.js';
 import {
   type CostModel,
   type FeeCurve,
@@ -94,8 +103,26 @@ export interface Setting {
 /** A value as the model writes it: "0.75", "1", "30500.00". */
 export function leverText(lever: Lever, units: bigint): string {
   const { places } = RULES[lever];
-  const text = formatUnits(units, places);
-  return places === 2 ? text : text.replace(/\.?0+$/, '') || '0';
+  return places === 2 ? formatUnits(units, places) : formatExact({ units, places });
+}
+
+/** A lever as a column of what a scenario publishes: its key, what it names, and its label. */
+export interface LeverColumn {
+  key: string;
+  lever: Lever;
+  group?: string;
+  line?: string;
+  label: string;
+}
+
+export function leverColumn(target: LeverTarget): LeverColumn {
+  return {
+    key: target.key,
+    lever: target.lever,
+    ...(target.group === undefined ? {} : { group: target.group }),
+    ...(target.line === undefined ? {} : { line: target.line }),
+    label: target.label,
+  };
 }
 
 // ── the plan: the request checked against the model ─────────────────────────────────────────────
@@ -257,8 +284,7 @@ function valueUnits(
 }
 
 function capUnits(model: CostModel): bigint {
-  const cap = exact(model.surplus.capRate);
-  return cap.units * pow10(6 - cap.places);
+  return unitsAt(model.surplus.capRate, 6);
 }
 
 function axisValues(
@@ -724,12 +750,7 @@ export interface SensitivityPoint {
   problem?: string;
 }
 
-export interface SensitivityLever {
-  key: string;
-  lever: Lever;
-  group?: string;
-  line?: string;
-  label: string;
+export interface SensitivityLever extends LeverColumn {
   /** The lever's value at the point (for a pay group, its uplift: 0). */
   value: string;
   points: SensitivityPoint[];
@@ -742,9 +763,7 @@ export function sensitivityLevers(plan: ScenarioPlan): Setting[] {
   const model = plan.point;
   const settings: Setting[] = [];
   const add = (target: Omit<LeverTarget, 'key' | 'label'>, text: string, label: string, key: string) => {
-    const units = exact(text);
-    const places = RULES[target.lever].places;
-    const value = units.units * pow10(places - units.places);
+    const value = unitsAt(text, RULES[target.lever].places);
     if (value !== 0n || target.lever === 'payUplift')
       settings.push({ target: { ...target, key, label }, units: value });
   };
@@ -792,7 +811,7 @@ export function sensitivityOf(plan: ScenarioPlan, setting: Setting): Sensitivity
   let low = fee;
   let high = fee;
   const points = SENSITIVITY_STEPS.map((step): SensitivityPoint => {
-    const value = target.lever === 'payUplift' ? step : (units * (UNIT + step) * 2n + UNIT) / (2n * UNIT); // half-up: every value here is ≥ 0
+    const value = target.lever === 'payUplift' ? step : divideHalfUp(units * (UNIT + step), UNIT);
     const text = leverText(target.lever, value);
     const max = target.lever === 'surplusRate' ? capUnits(plan.point) : rule.max;
     const stepText = formatUnits(step / 10_000n, 2);
@@ -818,11 +837,7 @@ export function sensitivityOf(plan: ScenarioPlan, setting: Setting): Sensitivity
     };
   });
   return {
-    key: target.key,
-    lever: target.lever,
-    ...(target.group === undefined ? {} : { group: target.group }),
-    ...(target.line === undefined ? {} : { line: target.line }),
-    label: target.label,
+    ...leverColumn(target),
     value: leverText(target.lever, units),
     points,
     swing: formatPennies(high - low),

@@ -2,22 +2,14 @@ import { formatUnits } from '../money.js';
 import type {
   BreakEvenAnswer,
   GridRow,
-  LeverTarget,
+  LeverColumn,
   ScenarioFigures,
   ScenarioPlan,
   SensitivityLever,
 } from './index.js';
-import { leverText, pointFigures, SENSITIVITY_STEPS } from './index.js';
+import { leverColumn, leverText, pointFigures, SENSITIVITY_STEPS } from './index.js';
 
 // What a scenario publishes: the same figures in every format (JSON, CSV, workbook, page).
-
-export interface LeverColumn {
-  key: string;
-  lever: LeverTarget['lever'];
-  group?: string;
-  line?: string;
-  label: string;
-}
 
 export interface ChangeReport extends LeverColumn {
   value: string;
@@ -74,16 +66,6 @@ export interface ScenarioReport extends ScenarioHead {
   grids: (GridHead & { rows: GridRow[] })[];
 }
 
-function column(target: LeverTarget): LeverColumn {
-  return {
-    key: target.key,
-    lever: target.lever,
-    ...(target.group === undefined ? {} : { group: target.group }),
-    ...(target.line === undefined ? {} : { line: target.line }),
-    label: target.label,
-  };
-}
-
 /** The report's head: everything but the grids' rows. */
 export function scenarioHead(
   plan: ScenarioPlan,
@@ -103,7 +85,7 @@ export function scenarioHead(
       figures: pointFigures(plan, 'base'),
     },
     changes: plan.changes.map((change) => ({
-      ...column(change.target),
+      ...leverColumn(change.target),
       value: leverText(change.target.lever, change.units),
     })),
     point: pointFigures(plan, 'point'),
@@ -121,7 +103,7 @@ export function gridHeads(plan: ScenarioPlan): GridHead[] {
   return plan.grids.map((grid) => ({
     name: grid.name,
     axes: grid.axes.map((axis) => ({
-      ...column(axis.target),
+      ...leverColumn(axis.target),
       values: axis.values.map((units) => leverText(axis.target.lever, units)),
     })),
     combinations: grid.combinations,
