@@ -1,2 +1,3 @@
 export { findCouncil } from './repository.js';
 export { councilRoutes } from './routes.js';
+export { visibleCouncil } from './service.js';

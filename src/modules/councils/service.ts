@@ -1,7 +1,8 @@
 import type { PublicContext, RequestContext } from '../../core/context.js';
-import { ConflictError } from '../../core/errors.js';
+import { ConflictError, notFound } from '../../core/errors.js';
+import { assertCouncilVisible } from '../../core/principal.js';
 import { recordAudit } from '../audit/index.js';
-import { insertCouncil, listCouncils } from './repository.js';
+import { findCouncil, insertCouncil, listCouncils } from './repository.js';
 import type { Council, CouncilInput } from './schemas.js';
 
 export async function councils(ctx: PublicContext): Promise<{ items: Council[] }> {
@@ -28,4 +29,12 @@ export async function addCouncil(ctx: RequestContext, input: CouncilInput): Prom
   });
   if (!inserted) throw new ConflictError(`Council ${onsCode} exists already`);
   return { onsCode, name };
+}
+
+/** A council the principal may see (a commissioner: its own councils only), or a 404. */
+export async function visibleCouncil(ctx: RequestContext, councilCode: string) {
+  assertCouncilVisible(ctx.principal, councilCode);
+  const council = await findCouncil(ctx.database.db, councilCode);
+  if (!council) throw notFound('Council');
+  return council;
 }

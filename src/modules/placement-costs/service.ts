@@ -1,13 +1,10 @@
 import type { RequestContext } from '../../core/context.js';
-import { InvalidError, type Issue, notFound } from '../../core/errors.js';
-import { assertCouncilVisible } from '../../core/principal.js';
+import { InvalidError, type Issue } from '../../core/errors.js';
 import { dayOf } from '../../domain/charges/index.js';
 import { PLACEMENT_COST_RULE, placementCostSpans } from '../../domain/placement-costs/index.js';
-import { findCouncil } from '../councils/index.js';
+import { visibleCouncil } from '../councils/index.js';
 import { todayInEngland } from '../fee-schedules/index.js';
-import { homesById } from '../homes/index.js';
-import { currentPlacements } from '../placements/index.js';
-import { chargePlacements } from '../statements/charges.js';
+import { chargeCouncil } from '../statements/charges.js';
 import type { PlacementCosts } from './schemas.js';
 
 /** What is asked: one day (`on`, default today in England) or a period (`from` and `to`), never both. */
@@ -57,23 +54,16 @@ export async function councilPlacementCosts(
   ctx: RequestContext,
   query: PlacementCostsQuery,
 ): Promise<PlacementCosts> {
-  const { database, principal } = ctx;
   const { councilCode } = query;
-  assertCouncilVisible(principal, councilCode);
-  const council = await findCouncil(database.db, councilCode);
-  if (!council) throw notFound('Council');
+  const council = await visibleCouncil(ctx, councilCode);
   const { from, to } = rangeOf(query, todayInEngland(ctx.clock()));
-  const organisationId = principal.role === 'finance' ? (principal.organisationId ?? undefined) : undefined;
-  const rows = await currentPlacements(database.db, {
-    councilCodes: [councilCode],
-    organisationId,
-    overlapping: { from, to },
+  const charged = await chargeCouncil(ctx, councilCode, from, to);
+  const homes = new Map(charged.homes.map((home) => [home.id, home]));
+  const { spans, unpriced } = placementCostSpans({
+    placements: charged.charges.placements,
+    schedules: charged.schedules,
   });
-  const homeIds = [...new Set(rows.map((row) => row.home_id))];
-  const homes = new Map((await homesById(database.db, homeIds)).map((home) => [home.id, home]));
-  const { charges, schedules } = await chargePlacements(database.db, rows, homeIds, from, to);
-  const { spans, unpriced } = placementCostSpans({ placements: charges.placements, schedules });
-  const startOf = new Map(rows.map((row) => [row.id, row.start_date]));
+  const startOf = new Map(charged.placements.map((row) => [row.id, row.start_date]));
   return {
     council: { onsCode: council.ons_code, name: council.name },
     from,

@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
+import type { RequestContext } from '../../core/context.js';
 import type { Database } from '../../db/schema.js';
 import { type ChargeSchedule, type Charges, computeCharges } from '../../domain/charges/index.js';
 import type { Breakdown } from '../../domain/pricing/index.js';
 import { toChargeSchedule } from '../fee-schedules/index.js';
-import { type currentPlacements, toChargePlacement } from '../placements/index.js';
+import { homesById } from '../homes/index.js';
+import { currentPlacements, toChargePlacement } from '../placements/index.js';
 import { rateTables } from '../rates/index.js';
 import { schedulesEffectiveBy } from './repository.js';
 
@@ -37,4 +39,21 @@ export async function chargePlacements(
     placements: placements.map(toChargePlacement),
   });
   return { charges, schedules };
+}
+
+/**
+ * A council's placements over [from, to] (a finance key: in its organisation's homes only), their
+ * homes, and their charges: what a council's statement and its placement costs are both read from.
+ */
+export async function chargeCouncil(ctx: RequestContext, councilCode: string, from: string, to: string) {
+  const { database, principal } = ctx;
+  const organisationId = principal.role === 'finance' ? (principal.organisationId ?? undefined) : undefined;
+  const placements = await currentPlacements(database.db, {
+    councilCodes: [councilCode],
+    organisationId,
+    overlapping: { from, to },
+  });
+  const homeIds = [...new Set(placements.map((row) => row.home_id))];
+  const homes = await homesById(database.db, homeIds);
+  return { placements, homes, ...(await chargePlacements(database.db, placements, homeIds, from, to)) };
 }

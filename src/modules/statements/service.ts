@@ -1,12 +1,11 @@
 import type { RequestContext } from '../../core/context.js';
-import { invalidField, notFound } from '../../core/errors.js';
-import { assertCouncilVisible } from '../../core/principal.js';
+import { invalidField } from '../../core/errors.js';
 import { occupancy } from '../../domain/charges/index.js';
-import { findCouncil } from '../councils/index.js';
+import { visibleCouncil } from '../councils/index.js';
 import { scheduleInForce } from '../fee-schedules/index.js';
-import { homesById, visibleHome } from '../homes/index.js';
+import { visibleHome } from '../homes/index.js';
 import { currentPlacements } from '../placements/index.js';
-import { chargePlacements } from './charges.js';
+import { chargeCouncil } from './charges.js';
 import type { Statement } from './schemas.js';
 
 /** A date range of a statement or an occupancy figure. */
@@ -29,20 +28,9 @@ export async function councilStatement(
   ctx: RequestContext,
   { councilCode, from, to }: DateRange & { councilCode: string },
 ): Promise<Statement> {
-  const { database, principal } = ctx;
-  assertCouncilVisible(principal, councilCode);
-  const council = await findCouncil(database.db, councilCode);
-  if (!council) throw notFound('Council');
+  const council = await visibleCouncil(ctx, councilCode);
   checkRange(from, to);
-  const organisationId = principal.role === 'finance' ? (principal.organisationId ?? undefined) : undefined;
-  const rows = await currentPlacements(database.db, {
-    councilCodes: [councilCode],
-    organisationId,
-    overlapping: { from, to },
-  });
-  const homeIds = [...new Set(rows.map((row) => row.home_id))];
-  const homes = await homesById(database.db, homeIds);
-  const { charges, schedules } = await chargePlacements(database.db, rows, homeIds, from, to);
+  const { homes, charges, schedules } = await chargeCouncil(ctx, councilCode, from, to);
   const homeName = new Map(homes.map((home) => [home.id, home.name]));
   const used = new Set(charges.placements.flatMap((p) => p.lines.map((line) => line.scheduleId)));
   return {

@@ -18,7 +18,7 @@ import {
 } from '../../domain/uplifts/index.js';
 import { upliftFormulaSchema } from '../../domain/uplifts/schema.js';
 import { recordAudit } from '../audit/index.js';
-import { findCouncil } from '../councils/index.js';
+import { findCouncil, visibleCouncil } from '../councils/index.js';
 import type { SigningKey } from '../fee-schedules/index.js';
 import { currentPlacements } from '../placements/index.js';
 import { rateTables } from '../rates/index.js';
@@ -130,10 +130,6 @@ function assertMaySet(principal: Principal, councilCode: string) {
     throw new ForbiddenError("Only an admin or the council's commissioner sets its uplift formula");
 }
 
-async function knownCouncil(ctx: PublicContext, councilCode: string) {
-  if (!(await findCouncil(ctx.database.db, councilCode))) throw notFound('Council');
-}
-
 function toFormulaRecord(row: {
   council_code: string;
   version: number;
@@ -152,8 +148,7 @@ function toFormulaRecord(row: {
 
 /** The council's formula in force and its earlier versions, newest first. */
 export async function councilFormula(ctx: RequestContext, councilCode: string) {
-  assertCouncilVisible(ctx.principal, councilCode);
-  await knownCouncil(ctx, councilCode);
+  await visibleCouncil(ctx, councilCode);
   const versions = (await formulaVersions(ctx.database.db, councilCode)).map(toFormulaRecord);
   if (versions.length === 0) throw notFound(`No uplift formula recorded for council ${councilCode}: formula`);
   return { current: versions[0]!, history: versions };
@@ -169,7 +164,7 @@ export async function setCouncilFormula(
   input: { formula: UpliftFormula; expectedVersion?: number | undefined },
 ) {
   assertMaySet(ctx.principal, councilCode);
-  await knownCouncil(ctx, councilCode);
+  await visibleCouncil(ctx, councilCode);
   const formula = upliftFormulaSchema.parse(input.formula);
   return ctx.database.db.transaction().execute(async (trx) => {
     const [current] = await formulaVersions(trx, councilCode, 1);
