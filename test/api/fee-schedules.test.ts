@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/money.js';
 import { priceCostModel } from '../../src/domain/pricing/index.js';
 import { rateTables } from '../../src/modules/rates/repository.js';
-import { adminAuth, createTestApp, type TestApp } from '../helpers/app.js';
+import { adminAuth, createTestApp, injectOk, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/database.js';
 import { bearer, createKey, createOrganisation } from '../helpers/keys.js';
 
@@ -34,14 +34,7 @@ describe.each(engines)('homes, cost models and fee schedules on %s', (engine) =>
   // drafts it moves and the schedules listed are that test's alone), in the order of the story:
   // two homes → a draft sharing the pool → v1 published → the draft edited → v2 → twenty more.
 
-  /** Setup, not the test: a request that must succeed. */
-  async function ok(options: InjectOptions, status: number) {
-    const response = await inject(options);
-    if (response.statusCode !== status) {
-      throw new Error(`${options.method ?? 'GET'} ${options.url} → ${response.statusCode}: ${response.body}`);
-    }
-    return response;
-  }
+  const ok = (options: InjectOptions, status: number) => injectOk(testApp.app, options, status);
 
   /** An organisation of its own, with a finance key. */
   async function organisation() {

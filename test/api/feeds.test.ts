@@ -8,7 +8,7 @@ import {
   type FeedReader,
   type FeedSource,
 } from '../../src/modules/feeds/index.js';
-import { adminAuth, createTestApp, type TestApp } from '../helpers/app.js';
+import { adminAuth, createTestApp, injectOk, type TestApp } from '../helpers/app.js';
 import { parseValidAtom } from '../helpers/atom.js';
 import { exampleModel, registerModelParties } from '../helpers/books.js';
 import { engines } from '../helpers/database.js';
@@ -41,14 +41,7 @@ describe.each(engines)('Atom feeds on %s', (engine) => {
   });
   afterAll(() => testApp.close());
 
-  /** Setup, not the test: a request that must succeed. */
-  async function ok(options: InjectOptions, status: number) {
-    const response = await inject(options);
-    if (response.statusCode !== status) {
-      throw new Error(`${options.method ?? 'GET'} ${options.url} → ${response.statusCode}: ${response.body}`);
-    }
-    return response;
-  }
+  const ok = (options: InjectOptions, status: number) => injectOk(testApp.app, options, status);
 
   /** A provider of its own, with a finance key. */
   async function provider(name: string) {

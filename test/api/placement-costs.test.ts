@@ -4,7 +4,7 @@ import addFormats from 'ajv-formats';
 import { parse } from 'csv-parse/sync';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminAuth, createTestApp, type TestApp } from '../helpers/app.js';
+import { adminAuth, createTestApp, injectOk, type TestApp } from '../helpers/app.js';
 import { exampleModel } from '../helpers/books.js';
 import { engines } from '../helpers/database.js';
 import { bearer, createKey, createOrganisation } from '../helpers/keys.js';
@@ -89,14 +89,7 @@ describe.each(engines)('placement costs on %s', (engine) => {
   let seftonCommissioner: Record<string, string>;
   const inject = (options: InjectOptions) => testApp.app.inject(options);
 
-  /** Setup, not the test: a request that must succeed. */
-  async function ok(options: InjectOptions, status: number) {
-    const response = await inject(options);
-    if (response.statusCode !== status) {
-      throw new Error(`${options.method ?? 'GET'} ${options.url} → ${response.statusCode}: ${response.body}`);
-    }
-    return response;
-  }
+  const ok = (options: InjectOptions, status: number) => injectOk(testApp.app, options, status);
 
   /** A JSON answer of the endpoint: 200, and valid against openapi/placement-costs.schema.json. */
   async function costs(url: string, headers: Record<string, string>): Promise<Answer> {

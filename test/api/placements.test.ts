@@ -3,7 +3,7 @@ import ExcelJS from 'exceljs';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/money.js';
-import { adminAuth, createTestApp, type TestApp } from '../helpers/app.js';
+import { adminAuth, createTestApp, injectOk, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/database.js';
 import { bearer, createHome, createKey, createOrganisation } from '../helpers/keys.js';
 
@@ -30,13 +30,7 @@ const sum = (values: string[]) => values.reduce((total, value) => total.plus(val
 
 describe.each(engines)('placements and statements on %s', (engine) => {
   /** Setup, not the test: a request that must succeed. */
-  async function ok(app: FastifyInstance, options: InjectOptions, status: number) {
-    const response = await app.inject(options);
-    if (response.statusCode !== status) {
-      throw new Error(`${options.method ?? 'GET'} ${options.url} → ${response.statusCode}: ${response.body}`);
-    }
-    return response;
-  }
+  const ok = injectOk;
 
   /**
    * A provider of its own with a finance key and two homes, Oxton House and Birkenhead Lodge; Oxton

@@ -3,7 +3,7 @@ import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { costModelSchema, priceCostModel } from '../../src/domain/pricing/index.js';
 import { rateTables } from '../../src/modules/rates/index.js';
-import { adminAuth, createTestApp, type TestApp } from '../helpers/app.js';
+import { adminAuth, createTestApp, injectOk, type TestApp } from '../helpers/app.js';
 import { exampleModel } from '../helpers/books.js';
 import { engines } from '../helpers/database.js';
 import { bearer, createHome, createKey, createOrganisation } from '../helpers/keys.js';
@@ -17,13 +17,7 @@ describe.each(engines)('scenarios on %s', (engine) => {
   let testApp: TestApp;
   const inject = (options: InjectOptions) => testApp.app.inject(options);
 
-  async function ok(options: InjectOptions, status: number) {
-    const response = await inject(options);
-    if (response.statusCode !== status) {
-      throw new Error(`${options.method ?? 'GET'} ${options.url} → ${response.statusCode}: ${response.body}`);
-    }
-    return response;
-  }
+  const ok = (options: InjectOptions, status: number) => injectOk(testApp.app, options, status);
 
   /** An organisation of its own with a home, a draft of the Wirral example and, published from it, a schedule. */
   async function provider(name: string) {

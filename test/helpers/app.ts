@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
@@ -48,4 +48,13 @@ export async function createTestApp(engine: Engine, options: TestAppOptions = {}
       await database.cleanup();
     },
   };
+}
+
+/** Setup, not the test: a request that must answer `status`; anything else throws with the answer. */
+export async function injectOk(app: FastifyInstance, options: InjectOptions, status: number) {
+  const response = await app.inject(options);
+  if (response.statusCode !== status) {
+    throw new Error(`${options.method ?? 'GET'} ${options.url} → ${response.statusCode}: ${response.body}`);
+  }
+  return response;
 }

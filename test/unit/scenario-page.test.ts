@@ -1,30 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { penniesOf } from '../../src/domain/money.js';
-import { type CostModel, costModelSchema } from '../../src/domain/pricing/index.js';
 import {
-  breakEvenAtPoint,
-  bySwing,
-  gridRows,
   planScenario,
   type ScenarioSpecInput,
   scenarioSpecSchema,
-  sensitivityLevers,
-  sensitivityOf,
 } from '../../src/domain/scenarios/index.js';
-import { gridHeads, type ScenarioReport, scenarioHead } from '../../src/domain/scenarios/report.js';
+import type { ScenarioReport } from '../../src/domain/scenarios/report.js';
 import { rateTables } from '../../src/modules/rates/index.js';
 import { gbp, percent } from '../../src/web/html.js';
 import { CHART_LEVERS, ROW_LIMIT, renderScenarioPage } from '../../src/web/scenario-page.js';
+import { scenarioReportOf, wirralModel } from '../helpers/scenarios.js';
 
-const wirral: CostModel = costModelSchema.parse(
-  JSON.parse(
-    readFileSync(
-      new URL('../../fixtures/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
-      'utf8',
-    ),
-  ),
-);
 const options = { rateTables: rateTables() };
 
 const HOSTILE = '<script>alert("x")</script> & co';
@@ -59,9 +45,7 @@ const SPEC: ScenarioSpecInput = {
 };
 
 function reportOf(spec: ScenarioSpecInput, saved: boolean): ScenarioReport {
-  const plan = planScenario(wirral, scenarioSpecSchema.parse(spec), options);
-  const sensitivity = bySwing(sensitivityLevers(plan).map((setting) => sensitivityOf(plan, setting)));
-  const head = scenarioHead(plan, {
+  return scenarioReportOf(wirralModel, spec, {
     source: { kind: 'draft', id: 'draft-1', version: 3, homeId: null },
     scenario: saved
       ? {
@@ -73,16 +57,12 @@ function reportOf(spec: ScenarioSpecInput, saved: boolean): ScenarioReport {
           createdBy: 'finance@example.org',
         }
       : undefined,
-    breakEven: breakEvenAtPoint(plan),
-    sensitivity,
   });
-  const heads = gridHeads(plan);
-  return { ...head, grids: heads.map((grid, g) => ({ ...grid, rows: [...gridRows(plan, plan.grids[g]!)] })) };
 }
 
 /** The fee of the Wirral example with these changes, priced as a point (not as a grid). */
 function feeWith(changes: ScenarioSpecInput['changes']): string {
-  return planScenario(wirral, scenarioSpecSchema.parse({ changes }), options).pointFee.weeklyFeePerChild;
+  return planScenario(wirralModel, scenarioSpecSchema.parse({ changes }), options).pointFee.weeklyFeePerChild;
 }
 
 /** The table whose caption begins with `caption`. */

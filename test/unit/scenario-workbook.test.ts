@@ -1,44 +1,13 @@
-import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import { costModelSchema } from '../../src/domain/pricing/index.js';
-import {
-  breakEvenAtPoint,
-  bySwing,
-  gridRows,
-  planScenario,
-  type ScenarioSpecInput,
-  scenarioSpecSchema,
-  sensitivityLevers,
-  sensitivityOf,
-} from '../../src/domain/scenarios/index.js';
-import { gridHeads, type ScenarioReport, scenarioHead } from '../../src/domain/scenarios/report.js';
+import type { ScenarioSpecInput } from '../../src/domain/scenarios/index.js';
+import type { ScenarioReport } from '../../src/domain/scenarios/report.js';
 import { scenarioWorkbook } from '../../src/formats/scenario-workbook.js';
 import { POUNDS_FORMAT } from '../../src/formats/xlsx.js';
-import { rateTables } from '../../src/modules/rates/index.js';
-
-const wirral = costModelSchema.parse(
-  JSON.parse(
-    readFileSync(
-      new URL('../../fixtures/examples/wirral-four-bed-2026-27.model.json', import.meta.url),
-      'utf8',
-    ),
-  ),
-);
+import { scenarioReportOf, wirralModel } from '../helpers/scenarios.js';
 
 /** A whole report, as the service would publish it, from the Wirral example. */
-function reportOf(input: ScenarioSpecInput): ScenarioReport {
-  const plan = planScenario(wirral, scenarioSpecSchema.parse(input), { rateTables: rateTables() });
-  const head = scenarioHead(plan, {
-    source: { kind: 'costModel', id: null, version: null, homeId: null },
-    breakEven: breakEvenAtPoint(plan),
-    sensitivity: bySwing(sensitivityLevers(plan).map((setting) => sensitivityOf(plan, setting))),
-  });
-  return {
-    ...head,
-    grids: gridHeads(plan).map((grid, g) => ({ ...grid, rows: [...gridRows(plan, plan.grids[g]!)] })),
-  };
-}
+const reportOf = (input: ScenarioSpecInput): ScenarioReport => scenarioReportOf(wirralModel, input);
 
 const SPEC: ScenarioSpecInput = {
   // 0.95 × 1.10 is above 1: the occupancy lever's +10% step has no fee
