@@ -6,6 +6,7 @@ import {
   type RelatedPartyChangeKind,
   type RelatedPartyChanges,
 } from '../domain/pricing/index.js';
+import { FORMAT_MEDIA_TYPES } from '../http/negotiate.js';
 import { gbp, html, longDate, per100, percent, type SafeHtml, signedGbp } from './html.js';
 import { layout } from './layout.js';
 import { CAP_SCOPE_WORDS } from './reconciliation-page.js';
@@ -47,8 +48,8 @@ const changesJsonUrl = (id: string, fromId: string) =>
   `${scheduleUrl(id)}/changes?from=${encodeURIComponent(fromId)}`;
 
 /** A link to a download, the file's type named in the link and in `type`. */
-export const download = (href: string, type: 'json' | 'csv', text: string | SafeHtml) =>
-  html`<a href="${href}" type="${type === 'json' ? 'application/json' : 'text/csv'}">${text}</a>`;
+export const download = (href: string, type: 'json' | 'csv' | 'xlsx', text: string | SafeHtml) =>
+  html`<a href="${href}" type="${FORMAT_MEDIA_TYPES[type]}">${text}</a>`;
 
 /** The "Downloads" section: a heading and its list. */
 export const downloads = (items: SafeHtml[]) => html`<h2 id="downloads">Downloads</h2>

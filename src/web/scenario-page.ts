@@ -19,8 +19,6 @@ export const MATRIX_MAX_ROWS = 500;
 /** A grid shown as a table of rows shows at most this many (the CSV has them all). */
 export const ROW_LIMIT = 2_000;
 
-const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-
 const BASE_KIND_WORDS: Record<ScenarioReport['base']['kind'], string> = {
   costModel: 'A cost model sent with the request',
   draft: 'A cost model draft',
@@ -493,7 +491,7 @@ function scenarioDownloads(report: ScenarioReport): SafeHtml | '' {
   return downloads([
     html`${download(`${url}?format=json`, 'json', 'This scenario as JSON')}: the base, the changes, the point, break-even, sensitivity and every row of every grid.`,
     html`${download(`${url}?format=csv`, 'csv', 'This scenario as CSV')}: the same figures, every combination of every grid; opens in a spreadsheet.`,
-    html`<a href="${url}?format=xlsx" type="${XLSX_TYPE}">This scenario as a workbook (XLSX)</a>: a sheet for each part and for each grid.`,
+    html`${download(`${url}?format=xlsx`, 'xlsx', 'This scenario as a workbook (XLSX)')}: a sheet for each part and for each grid.`,
   ]);
 }
 
