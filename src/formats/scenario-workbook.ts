@@ -168,9 +168,9 @@ function writeSensitivity(sheet: Sheet, report: ScenarioReport): void {
       .join('; ');
     const row = sheet.addRow([cellValue('text', lever.label), cellValue('text', lever.key)]);
     put(row.getCell(3), LEVER_KINDS[lever.lever], lever.value);
-    steps.forEach((step, s) => {
-      const point = lever.points.find((p) => p.step === step) ?? lever.points[s];
-      put(row.getCell(4 + s), 'money', point?.weeklyFeePerChild);
+    // a lever's points are in the order of the steps (sensitivityOf)
+    steps.forEach((_step, s) => {
+      put(row.getCell(4 + s), 'money', lever.points[s]?.weeklyFeePerChild);
     });
     put(row.getCell(4 + steps.length), 'money', lever.swing);
     put(row.getCell(5 + steps.length), 'text', problems);
