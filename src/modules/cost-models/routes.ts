@@ -2,11 +2,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { breakdownSchema } from '../../domain/pricing/index.js';
+import { attachment } from '../../formats/download.js';
 import { requireIfMatch, versionTag } from '../../http/conditional.js';
 import { contextOf } from '../../http/context.js';
 import { isoDate } from '../../http/dates.js';
 import { idempotencyKeyOf } from '../../http/idempotency.js';
-import { formatParameter, negotiate } from '../../http/negotiate.js';
+import { formatParameter, negotiate, XLSX } from '../../http/negotiate.js';
 import { page, pageQuery } from '../../http/paging.js';
 import { problemSchema } from '../../http/problem.js';
 import { feeScheduleSchema } from '../fee-schedules/index.js';
@@ -20,6 +21,7 @@ import {
 } from './schemas.js';
 import {
   createCostModel,
+  draftQuoteWorkbook,
   getCostModel,
   mergePatch,
   pageCostModels,
@@ -30,7 +32,7 @@ import {
 
 const idParams = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
 const finance = { access: { roles: ['admin', 'finance'] as const } };
-const QUOTE_FORMATS = ['application/json', 'text/csv'] as const;
+const QUOTE_FORMATS = ['application/json', 'text/csv', XLSX] as const;
 const ifMatch = z.object({
   'if-match': z.string().optional().describe('The ETag of the draft as you read it'),
 });
@@ -184,13 +186,18 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'quoteCostModel',
         tags: ['cost-models'],
         summary: 'Price a draft without publishing it',
-        description: 'As JSON, or CSV with `Accept: text/csv` (or `?format=csv`).',
+        description:
+          'As JSON, or CSV with `Accept: text/csv` (or `?format=csv`), or the live workbook with the XLSX media type (or `?format=xlsx`): the draft on input sheets and every figure worked out by formulas (docs/workbooks.md).',
         params: idParams,
         querystring: z.object({ format: formatParameter(QUOTE_FORMATS) }),
         response: {
           200: {
             description: 'The breakdown of the draft as it is now',
-            content: { 'application/json': { schema: breakdownSchema }, 'text/csv': { schema: z.string() } },
+            content: {
+              'application/json': { schema: breakdownSchema },
+              'text/csv': { schema: z.string() },
+              [XLSX]: { schema: z.string().describe('The live workbook') },
+            },
           },
           404: problemSchema,
         },
@@ -198,6 +205,14 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const format = negotiate(request.headers.accept, QUOTE_FORMATS, request.query.format);
+      if (format === XLSX) {
+        const workbook = await draftQuoteWorkbook(contextOf(app, request), request.params.id);
+        return (reply as FastifyReply)
+          .header('etag', versionTag(workbook.version))
+          .type(XLSX)
+          .header('content-disposition', attachment(workbook.filename))
+          .send(workbook.body);
+      }
       const { version, breakdown } = await quoteCostModel(contextOf(app, request), request.params.id);
       reply.header('etag', versionTag(version));
       if (format === 'text/csv') {

@@ -7,6 +7,8 @@ import { assertOrganisation } from '../../core/principal.js';
 import type { Database, HomesTable } from '../../db/schema.js';
 import { DomainValidationError, zodIssuesToFieldIssues } from '../../domain/errors.js';
 import { type Breakdown, type CostModel, costModelSchema } from '../../domain/pricing/index.js';
+import { draftAbout } from '../../formats/breakdown-about.js';
+import { breakdownWorkbook } from '../../formats/breakdown-workbook.js';
 import { recordAudit } from '../audit/index.js';
 import { centralFromPool, findPool, withPoolParties } from '../central-cost-pools/index.js';
 import { findHome, visibleHome } from '../homes/index.js';
@@ -227,6 +229,25 @@ export async function quoteCostModel(
 ): Promise<{ version: number; breakdown: Breakdown }> {
   const draft = await visibleCostModel(ctx, id);
   return { version: draft.version, breakdown: priceDraft(draft) };
+}
+
+/** A draft's quote as a live workbook (docs/workbooks.md), with the draft's version for its ETag. */
+export async function draftQuoteWorkbook(
+  ctx: RequestContext,
+  id: string,
+): Promise<{ version: number; body: Buffer; filename: string }> {
+  const draft = await visibleCostModel(ctx, id);
+  const breakdown = priceDraft(draft);
+  const about = draftAbout(
+    { id: draft.id, version: draft.version, homeId: draft.home_id },
+    breakdown,
+    draft.updated_at.toISOString().slice(0, 10),
+  );
+  return {
+    version: draft.version,
+    body: await breakdownWorkbook(draft.document, breakdown, about),
+    filename: `draft-${draft.id.slice(0, 8)}-v${draft.version}-quote.xlsx`,
+  };
 }
 
 /** Drafts, by id (a finance key: its organisation's only). */

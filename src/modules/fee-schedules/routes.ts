@@ -7,7 +7,7 @@ import { attachment } from '../../formats/download.js';
 import { notModified } from '../../http/conditional.js';
 import { publicContextOf } from '../../http/context.js';
 import { isoDate } from '../../http/dates.js';
-import { formatParameter, negotiate } from '../../http/negotiate.js';
+import { formatParameter, negotiate, XLSX } from '../../http/negotiate.js';
 import { page, pageQuery } from '../../http/paging.js';
 import { problemSchema } from '../../http/problem.js';
 import { feeScheduleSchema, feeScheduleSummarySchema } from './schemas.js';
@@ -18,12 +18,13 @@ import {
   pageSchedules,
   ScheduleCache,
   type ScheduleReader,
+  scheduleWorkbook,
   visibleSchedule,
 } from './service.js';
 
 const idParams = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
 const published = { access: { transparency: true } } as const;
-const SCHEDULE_FORMATS = ['application/json', 'text/csv'] as const;
+const SCHEDULE_FORMATS = ['application/json', 'text/csv', XLSX] as const;
 const listQuery = {
   organisationId: z.uuid().optional(),
   period: isoDate.optional().describe('The period start, e.g. 2026-04-01'),
@@ -65,7 +66,7 @@ export const feeScheduleRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['fee-schedules'],
         summary: 'One published fee schedule: the frozen model and its breakdown',
         description:
-          "Immutable: served with a strong ETag (304 on If-None-Match). `Accept: text/csv` gives the breakdown's lines as CSV.",
+          "Immutable: served with a strong ETag (304 on If-None-Match). `Accept: text/csv` gives the breakdown's lines as CSV; the XLSX media type (or `?format=xlsx`) gives the live workbook: the frozen model on input sheets, every figure worked out by spreadsheet formulas, and the schedule's hash on its About sheet (docs/workbooks.md).",
         params: idParams,
         querystring: z.object({ format: formatParameter(SCHEDULE_FORMATS) }),
         response: {
@@ -74,6 +75,7 @@ export const feeScheduleRoutes: FastifyPluginAsyncZod = async (app) => {
             content: {
               'application/json': { schema: feeScheduleSchema },
               'text/csv': { schema: z.string() },
+              [XLSX]: { schema: z.string().describe('The live workbook') },
             },
           },
           304: z.null().describe('Not modified'),
@@ -84,13 +86,23 @@ export const feeScheduleRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const format = negotiate(request.headers.accept, SCHEDULE_FORMATS, request.query.format);
       const served = await visibleSchedule(readerOf(request), cache, request.params.id);
-      const etag = format === 'text/csv' ? `${served.etag.slice(0, -1)}-csv"` : served.etag;
+      const etag =
+        format === 'application/json'
+          ? served.etag
+          : `${served.etag.slice(0, -1)}-${format === XLSX ? 'xlsx' : 'csv'}"`;
       reply
         .header('etag', etag)
         .header('cache-control', 'public, max-age=300')
         .header('vary', 'accept, authorization');
       // no payload at all: a 304 has no body (`null` would be sent as 4 bytes)
       if (notModified(request, etag)) return (reply as FastifyReply).code(304).send();
+      if (format === XLSX) {
+        const workbook = await scheduleWorkbook(readerOf(request), served);
+        return (reply as FastifyReply)
+          .type(XLSX)
+          .header('content-disposition', attachment(workbook.filename))
+          .send(workbook.body);
+      }
       if (format === 'text/csv') {
         const { schedule } = served;
         return reply

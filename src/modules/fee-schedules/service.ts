@@ -8,6 +8,8 @@ import { assertOrganisation, type Principal } from '../../core/principal.js';
 import type { DatabaseHandle } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import { type CostModel, explainFeeChange, type FeeChange } from '../../domain/pricing/index.js';
+import { scheduleAbout } from '../../formats/breakdown-about.js';
+import { breakdownWorkbook } from '../../formats/breakdown-workbook.js';
 import { visibleHome } from '../homes/index.js';
 import { findOrganisation } from '../organisations/index.js';
 import { rateTables } from '../rates/index.js';
@@ -114,6 +116,19 @@ export async function visibleSchedule(
   if (!served) throw notFound('Fee schedule');
   assertOrganisation(ctx.principal, served.organisationId, 'Fee schedule');
   return served;
+}
+
+/** A published schedule as its live workbook (docs/workbooks.md): its model, formulas, figures and proof. */
+export async function scheduleWorkbook(
+  ctx: Pick<ScheduleReader, 'database' | 'principal'>,
+  served: ServedSchedule,
+): Promise<{ body: Buffer; filename: string }> {
+  const { schedule } = served;
+  const proof = await getProof(ctx.database.db, schedule.id);
+  return {
+    body: await breakdownWorkbook(schedule.model, schedule.breakdown, scheduleAbout(schedule, proof)),
+    filename: `fee-schedule-${schedule.homeId.slice(0, 8)}-${schedule.period.label}-v${schedule.version}.xlsx`,
+  };
 }
 
 /** The schedule in force for a home the reader may see on a day (today in England by default). */

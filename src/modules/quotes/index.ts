@@ -1,2 +1,2 @@
 export { addQuoteExamples, quoteRoutes } from './routes.js';
-export { quote, quoteCsv } from './service.js';
+export { quote, quoteCsv, quoteWorkbook } from './service.js';

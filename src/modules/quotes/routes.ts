@@ -5,13 +5,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLES } from '../../core/principal.js';
 import { breakdownSchema, costModelSchema } from '../../domain/pricing/index.js';
-import { formatParameter, negotiate } from '../../http/negotiate.js';
+import { formatParameter, negotiate, XLSX } from '../../http/negotiate.js';
 import { problemSchema } from '../../http/problem.js';
 import { projectPath } from '../../paths.js';
 import { QUOTE_CACHE_MAX_BODY_BYTES, type QuoteAnswer, QuoteCache } from './cache.js';
-import { quote, quoteAnswer } from './service.js';
+import { quote, quoteAnswer, quoteWorkbook } from './service.js';
 
-const formats = ['application/json', 'text/csv'] as const;
+const formats = ['application/json', 'text/csv', XLSX] as const;
 const formatQuery = z.object({ format: formatParameter(formats) });
 
 declare module 'fastify' {
@@ -39,6 +39,8 @@ export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
     const query = formatQuery.safeParse(request.query);
     if (!query.success) return payload;
     const format = negotiate(request.headers.accept, formats, query.data.format);
+    // a workbook is built afresh: only the JSON and CSV answers are kept
+    if (format === XLSX) return payload;
     const raw = await readUpTo(payload, length);
     const key = QuoteCache.key(format, raw);
     const hit = cache.get(key);
@@ -62,6 +64,8 @@ export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
           '',
           'Send `Accept: text/csv` for the lines as RFC 4180 CSV (a header row, one row per line, then a total row).',
           '',
+          'Send the XLSX media type (or `?format=xlsx`) for the live workbook: the model on input sheets and every figure of the breakdown worked out by spreadsheet formulas (docs/workbooks.md).',
+          '',
           'A model that breaks a rule of the method gets a 422 problem document naming every offending field by JSON pointer.',
         ].join('\n'),
         body: costModelSchema,
@@ -74,6 +78,7 @@ export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
               'text/csv': {
                 schema: z.string().describe('RFC 4180 CSV: header, one row per line, total row'),
               },
+              [XLSX]: { schema: z.string().describe('The live workbook (docs/workbooks.md)') },
             },
           },
           406: problemSchema,
@@ -83,6 +88,13 @@ export const quoteRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const format = negotiate(request.headers.accept, formats, request.query.format);
+      if (format === XLSX) {
+        const workbook = await quoteWorkbook(request.body);
+        return (reply as FastifyReply)
+          .type(XLSX)
+          .header('content-disposition', workbook.disposition)
+          .send(workbook.body);
+      }
       const answer = quoteAnswer(request.body, format);
       if (!request.quoteCacheKey) return sendQuote(reply, answer, 'miss');
       // kept as bytes (encoded once); an answer not kept is sent as text, never copied into a Buffer

@@ -1,4 +1,6 @@
 import { type Breakdown, breakdownRows, type CostModel, priceCostModel } from '../../domain/pricing/index.js';
+import { quoteAbout } from '../../formats/breakdown-about.js';
+import { breakdownWorkbook } from '../../formats/breakdown-workbook.js';
 import { toCsv } from '../../formats/csv.js';
 import { attachment } from '../../formats/download.js';
 import { rateTables } from '../rates/index.js';
@@ -27,4 +29,13 @@ export function quoteAnswer(model: CostModel, format: 'application/json' | 'text
     return { body: csv.body, contentType: 'text/csv; charset=utf-8', disposition: csv.disposition };
   }
   return { body: JSON.stringify(breakdown), contentType: 'application/json; charset=utf-8' };
+}
+
+/** The quote as a live workbook (docs/workbooks.md): the model's inputs and formulas giving every figure. */
+export async function quoteWorkbook(model: CostModel): Promise<{ body: Buffer; disposition: string }> {
+  const breakdown = quote(model);
+  return {
+    body: await breakdownWorkbook(model, breakdown, quoteAbout(breakdown)),
+    disposition: attachment(`quote-${breakdown.period.label}.xlsx`),
+  };
 }
