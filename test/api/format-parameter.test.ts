@@ -56,7 +56,7 @@ describe.each(engines)('?format= on %s', (engine) => {
   });
 
   it('refuses a format the resource is not offered in with a 400 naming /format, even for a cached quote', async () => {
-    const notOffered = await get(`/v1/fee-schedules/${scheduleId}?format=xlsx`);
+    const notOffered = await get(`/v1/fee-schedules/${scheduleId}?format=html`);
     expect(notOffered.statusCode).toBe(400);
     expect(notOffered.json().errors).toEqual([expect.objectContaining({ pointer: '/format', in: 'query' })]);
     const quote = (url: string) =>

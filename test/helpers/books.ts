@@ -204,3 +204,17 @@ export async function seedProvider(
   }
   return { organisationId, finance, homeIds };
 }
+
+/** The Wirral example with `lines` staffing lines: its five repeated, each with an id and role of its own. */
+export function withStaffingLines(lines: number): Record<string, unknown> {
+  const wirral = exampleModel('wirral-four-bed-2026-27');
+  const staffing = wirral.staffing as Record<string, unknown>[];
+  return {
+    ...wirral,
+    staffing: Array.from({ length: lines }, (_, i) => ({
+      ...staffing[i % staffing.length]!,
+      id: i < staffing.length ? staffing[i]!.id : `line-${i}`,
+      role: `${String(staffing[i % staffing.length]!.role)} ${i + 1}`,
+    })),
+  };
+}
