@@ -86,7 +86,8 @@ describe('working a formula out', () => {
   it('ranks ties by position, as the method shares pennies out', () => {
     const ranks = new Book();
     const values = ['0.5', '0.7', '0.5', '-1'];
-    values.forEach((value, i) => ranks.set({ sheet: 'R', col: 1, row: i + 1 }, { value: new Dec(value) }));
+    for (const [i, value] of values.entries())
+      ranks.set({ sheet: 'R', col: 1, row: i + 1 }, { value: new Dec(value) });
     const range = { sheet: 'R', col: 1, from: 1, to: 4 };
     expect(
       values.map((_, i) => String(ranks.evaluate(rankIn(range, { sheet: 'R', col: 1, row: i + 1 })))),
