@@ -4,6 +4,8 @@ import type { z } from 'zod';
 export interface FieldIssue {
   pointer: string;
   message: string;
+  /** When the document came as a workbook: the cell, row or sheet the field was read from (`Staffing!F3`). */
+  cell?: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Breakdown } from '../domain/pricing/breakdown.js';
-import type { AboutFacts } from './breakdown-workbook.js';
+import type { AboutFacts } from './workbook-plan.js';
 
 // What the About sheet of a live breakdown workbook says: which document it is (a published fee
 // schedule with its proof, a draft's quote, or a quote of a posted model) and how to check it.

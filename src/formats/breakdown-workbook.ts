@@ -42,7 +42,7 @@ import {
   sumOf,
   sumWhere,
 } from './formula.js';
-import { Plan, type SheetPlan, type Shown, toXlsx } from './workbook-plan.js';
+import { type AboutFacts, Plan, planAbout, type SheetPlan, type Shown, toXlsx } from './workbook-plan.js';
 
 // A breakdown as a live workbook (docs/workbooks.md): the cost model on input sheets
 // (cost-model-sheets.ts), and every figure of the breakdown worked out from them by spreadsheet
@@ -60,19 +60,6 @@ import { Plan, type SheetPlan, type Shown, toXlsx } from './workbook-plan.js';
 // enhancements' charges, §6's figures) carry the service's own, which the tests prove are the same.
 
 type Json = Record<string, unknown>;
-
-/** What the About sheet says of the document. */
-export interface AboutFacts {
-  title: string;
-  /** What the document is, in a sentence. */
-  summary: string;
-  /** Label and value, in order. */
-  facts: readonly (readonly [string, string])[];
-  /** How to check the document is the one published; absent for a quote. */
-  verify?: readonly string[];
-  /** The day the workbook's properties carry (a day the data names). */
-  asOf: string;
-}
 
 // ── rounding as the method does it, in formulas ────────────────────────────────────────────────
 
@@ -1060,7 +1047,7 @@ function publish(
   });
 }
 
-// ── the About sheet ─────────────────────────────────────────────────────────────────────────────
+// ── the About sheet: how to use it ─────────────────────────────────────────────────────────────────────────────
 
 const HOW_TO_USE = [
   'The yellow cells on the Model, Staffing, Property, Running, Central charges, Related parties and Enhancements sheets are the cost model, as the method (§1) defines it.',
@@ -1070,35 +1057,6 @@ const HOW_TO_USE = [
   'Spreadsheets carry about 15 significant digits, so each figure is taken to a millionth of a penny (ROUND(x*100,6)) before it is floored or rounded; the service works exactly, and the two agree unless a figure falls within a millionth of a penny of a rounding boundary.',
   'Adding a line: insert a row within a list and extend the formulas of the sheets that sum it, or change the model through the service and download the workbook again.',
 ];
-
-function planAbout(sheet: SheetPlan, about: AboutFacts): void {
-  sheet.width(1, 30);
-  sheet.width(2, 110);
-  sheet.text(1, 1, about.title, 'title');
-  sheet.text(1, 2, about.summary);
-  let row = 4;
-  for (const [label, value] of about.facts) {
-    sheet.text(1, row, label);
-    sheet.text(2, row, value);
-    row += 1;
-  }
-  row += 1;
-  if (about.verify !== undefined) {
-    sheet.text(1, row, 'How to verify it', 'title');
-    row += 1;
-    for (const line of about.verify) {
-      sheet.text(2, row, line);
-      row += 1;
-    }
-    row += 1;
-  }
-  sheet.text(1, row, 'How to use it', 'title');
-  row += 1;
-  for (const line of HOW_TO_USE) {
-    sheet.text(2, row, line);
-    row += 1;
-  }
-}
 
 // ── the workbook ────────────────────────────────────────────────────────────────────────────────
 
@@ -1123,7 +1081,7 @@ export function planBreakdownWorkbook(model: Json, breakdown: Breakdown, about: 
   const parties = partyWorkings(layout, keys);
   publish(plan, breakdownSheet, rows, breakdown, layout, enhancements, parties);
   breakdownSheet.frozen = { cols: 1, rows: FIRST_LINE - 1 };
-  planAbout(aboutSheet, about);
+  planAbout(aboutSheet, about, HOW_TO_USE);
   return plan;
 }
 

@@ -320,6 +320,25 @@ export function inputScalar(spec: Pick<FieldSpec, 'shown'>, value: unknown): Sca
   }
 }
 
+/** An input cell: a decimal string as a number shown with its own places, anything else by its kind. */
+function putInput(
+  sheet: SheetPlan,
+  col: number,
+  row: number,
+  spec: FieldSpec,
+  raw: unknown,
+  note?: string,
+): Ref {
+  if (
+    (spec.shown === 'money' || spec.shown === 'quantity') &&
+    typeof raw === 'string' &&
+    /^\d+(\.\d+)?$/.test(raw)
+  ) {
+    return sheet.decimal(col, row, raw, spec.shown, 'input', note);
+  }
+  return sheet.value(col, row, inputScalar(spec, raw), spec.shown, 'input', note);
+}
+
 function pointerValue(model: Json, pointer: string): unknown {
   let node: unknown = model;
   for (const part of pointer.slice(1).split('/')) {
@@ -362,7 +381,7 @@ export function planInputs(plan: Plan, model: Json, extraRows = 0): InputLayout 
       entry.field === '/relatedParties'
         ? model.relatedParties !== undefined
         : pointerValue(model, entry.field);
-    const cell = sheet.value(value, r, inputScalar(entry, raw), entry.shown, 'input', entry.note);
+    const cell = putInput(sheet, value, r, entry, raw, entry.note);
     if (entry.list !== undefined) sheet.list(value, r, r, entry.list);
     sheet.text(note, r, entry.note);
     plan.define(entry.name, cell);
@@ -380,7 +399,7 @@ export function planInputs(plan: Plan, model: Json, extraRows = 0): InputLayout 
       tableSheet.text(col, 1, column.field, 'header', column.note);
       tableSheet.width(col, column.shown === 'text' && column.list === undefined ? 28 : 16);
       items.forEach((item, index) => {
-        tableSheet.value(col, index + 2, inputScalar(column, item[column.field]), column.shown, 'input');
+        putInput(tableSheet, col, index + 2, column, item[column.field]);
       });
       if (column.list !== undefined)
         tableSheet.list(col, 2, Math.max(2, items.length + 1 + extraRows), column.list);

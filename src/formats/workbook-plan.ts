@@ -29,6 +29,8 @@ export interface CellPlan {
   shown: Shown;
   role: Role;
   note?: string;
+  /** A number format of the cell's own, in place of its kind's. */
+  numFmt?: string;
 }
 
 const NUMBER_FORMATS: Partial<Record<Shown, string>> = {
@@ -79,6 +81,23 @@ export class SheetPlan {
     return this.put(col, row, { value }, shown, role, note);
   }
 
+  /**
+   * A decimal typed in (money, a rate, a quantity), shown with exactly the places its text has: "13.00"
+   * as 13.00, "2400" as 2,400, so that reading the cell back (cost-model-reader.ts) gives the same text.
+   */
+  decimal(
+    col: number,
+    row: number,
+    text: string,
+    shown: 'money' | 'quantity',
+    role: Role,
+    note?: string,
+  ): Ref {
+    const ref = this.value(col, row, new Dec(text), shown, role, note);
+    this.cells.get(`${col}:${row}`)!.numFmt = decimalFormat(text);
+    return ref;
+  }
+
   text(col: number, row: number, text: string, role: Role = 'label', note?: string): Ref {
     return this.value(col, row, text, 'text', role, note);
   }
@@ -116,6 +135,62 @@ export class Plan {
   }
 }
 
+/** What a workbook's About sheet says of the document. */
+export interface AboutFacts {
+  title: string;
+  /** What the document is, in a sentence. */
+  summary: string;
+  /** Label and value, in order. */
+  facts: readonly (readonly [string, string])[];
+  /** How to check the document is the one published; absent for a quote. */
+  verify?: readonly string[];
+  /** The day the workbook's properties carry (a day the data names). */
+  asOf: string;
+}
+
+/** The About sheet: the title, what the document is, its facts, how to verify it and how to use it. */
+export function planAbout(sheet: SheetPlan, about: AboutFacts, howToUse: readonly string[]): void {
+  sheet.width(1, 30);
+  sheet.width(2, 110);
+  sheet.text(1, 1, about.title, 'title');
+  sheet.text(1, 2, about.summary);
+  let row = 4;
+  for (const [label, value] of about.facts) {
+    sheet.text(1, row, label);
+    sheet.text(2, row, value);
+    row += 1;
+  }
+  row += 1;
+  if (about.verify !== undefined) {
+    sheet.text(1, row, 'How to verify it', 'title');
+    row += 1;
+    for (const line of about.verify) {
+      sheet.text(2, row, line);
+      row += 1;
+    }
+    row += 1;
+  }
+  sheet.text(1, row, 'How to use it', 'title');
+  row += 1;
+  for (const line of howToUse) {
+    sheet.text(2, row, line);
+    row += 1;
+  }
+}
+
+/** The number format that shows a decimal string's places exactly: "12.50" → `#,##0.00`, "2400" → `#,##0`. */
+export function decimalFormat(text: string): string {
+  const dot = text.indexOf('.');
+  const places = dot < 0 ? 0 : text.length - dot - 1;
+  return places === 0 ? '#,##0' : `#,##0.${'0'.repeat(places)}`;
+}
+
+/** The places a number format shows when it is one `decimalFormat` writes (or `0.00`-like); else undefined. */
+export function formatPlaces(numFmt: string | undefined): number | undefined {
+  const match = /^(?:#,##)?0(?:\.(0+))?$/.exec(numFmt ?? '');
+  return match === null ? undefined : (match[1]?.length ?? 0);
+}
+
 /** Days from 1899-12-30, the serial a spreadsheet holds for a date (1970-01-01 is 25569). */
 export function dateSerial(iso: string): Dec {
   return new Dec(Date.parse(`${iso}T00:00:00Z`) / 86_400_000 + 25_569);
@@ -141,7 +216,7 @@ function writeCell(plan: Plan, sheetPlan: SheetPlan, cellPlan: CellPlan, cell: E
   } else {
     cell.value = cellValueOf(cellPlan.shown, content.value);
   }
-  const numFmt = NUMBER_FORMATS[cellPlan.shown];
+  const numFmt = cellPlan.numFmt ?? NUMBER_FORMATS[cellPlan.shown];
   if (numFmt !== undefined) cell.numFmt = numFmt;
   const style = ROLE_STYLES[cellPlan.role];
   if (style.fill !== undefined) cell.fill = style.fill;

@@ -109,7 +109,12 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
     return problem(503, `${error.message} and was stopped; nothing was stored`, problemTypes.timeout, extra);
   if (error instanceof ClientGoneError) return problem(400, error.message, problemTypes.malformed, extra);
   if (error instanceof DomainValidationError) {
-    const errors = error.issues.map((issue) => ({ ...issue, in: 'body' as const }));
+    // a body sent as a workbook: each field also by the cell it was read from
+    const cellOf = request.workbookCells;
+    const errors = error.issues.map((issue) => {
+      const cell = issue.cell ?? cellOf?.(issue.pointer);
+      return { ...issue, in: 'body' as const, ...(cell === undefined ? {} : { cell }) };
+    });
     return problem(422, describeIssues(errors), problemTypes.validation, { ...extra, errors });
   }
   const fastifyError = error as FastifyError;

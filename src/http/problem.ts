@@ -73,6 +73,10 @@ export const problemSchema = z
           pointer: z.string().describe('RFC 6901 JSON pointer to the offending field'),
           message: z.string(),
           in: z.enum(['body', 'query', 'path', 'header']).optional(),
+          cell: z
+            .string()
+            .optional()
+            .describe('For a body sent as a workbook: the cell, row or sheet at fault, e.g. Staffing!F3'),
         }),
       )
       .optional(),

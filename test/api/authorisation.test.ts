@@ -259,6 +259,10 @@ const rows: Record<string, Row> = {
     request: () => ({ url: '/v1/cost-models' }),
     expect: { anonymous: 401, admin: 200, finance: 200, commissioner: 403, regulator: 403 },
   },
+  'GET /v1/cost-models/template.xlsx': {
+    request: () => ({ url: '/v1/cost-models/template.xlsx' }),
+    expect: { anonymous: 401, admin: 200, finance: 200, commissioner: 403, regulator: 403 },
+  },
   'GET /v1/cost-models/:id': {
     tenanted: true,
     request: (ctx, t) => ({ url: `/v1/cost-models/${ctx[t].costModelId}` }),

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { breakdownSchema } from '../../domain/pricing/index.js';
+import { costModelTemplate, draftWorkbook } from '../../formats/cost-model-workbook.js';
 import { attachment } from '../../formats/download.js';
 import { requireIfMatch, versionTag } from '../../http/conditional.js';
 import { contextOf } from '../../http/context.js';
@@ -10,6 +11,7 @@ import { idempotencyKeyOf } from '../../http/idempotency.js';
 import { formatParameter, negotiate, XLSX } from '../../http/negotiate.js';
 import { page, pageQuery } from '../../http/paging.js';
 import { problemSchema } from '../../http/problem.js';
+import { acceptWorkbookBodies, workbookBody } from '../../http/workbook-body.js';
 import { feeScheduleSchema } from '../fee-schedules/index.js';
 import { quoteCsv } from '../quotes/index.js';
 import { publish } from './publish.js';
@@ -33,6 +35,7 @@ import {
 const idParams = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
 const finance = { access: { roles: ['admin', 'finance'] as const } };
 const QUOTE_FORMATS = ['application/json', 'text/csv', XLSX] as const;
+const DRAFT_FORMATS = ['application/json', XLSX] as const;
 const ifMatch = z.object({
   'if-match': z.string().optional().describe('The ETag of the draft as you read it'),
 });
@@ -64,6 +67,9 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
     return sendDraft(reply, await replaceCostModel(ctx, { id, expectedVersion, submitted }));
   }
 
+  // A cost model may come as a workbook (docs/workbooks.md): read into its document before validation.
+  acceptWorkbookBodies(app);
+
   // RFC 7396 merge patches are JSON too.
   app.addContentTypeParser(
     'application/merge-patch+json',
@@ -75,10 +81,13 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/homes/:id/cost-models',
     {
       config: finance,
+      preValidation: workbookBody,
       schema: {
         operationId: 'createCostModel',
         tags: ['cost-models'],
         summary: 'Start a draft cost model for a home and period',
+        description:
+          'The body is the cost model as JSON, or a filled cost model workbook (the template at GET /v1/cost-models/template.xlsx) with the XLSX content type: a problem then names each cell at fault (`cell`, e.g. `Staffing!F3`) beside its JSON pointer (docs/workbooks.md).',
         params: idParams,
         body: costModelBodySchema,
         response: { 201: costModelDraftSchema, 404: problemSchema, 422: problemSchema },
@@ -119,6 +128,27 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.get(
+    '/v1/cost-models/template.xlsx',
+    {
+      config: finance,
+      schema: {
+        operationId: 'costModelTemplate',
+        tags: ['cost-models'],
+        summary: 'The blank cost model workbook, to fill in and send as a draft',
+        description:
+          'Every sheet and field of the cost model (method §1) with notes and drop-down lists; send it filled to POST /v1/homes/{id}/cost-models (docs/workbooks.md).',
+        response: { 200: { description: 'The template', content: { [XLSX]: { schema: z.string() } } } },
+      },
+    },
+    async (_request, reply) =>
+      (reply as FastifyReply)
+        .type(XLSX)
+        .header('content-disposition', attachment('cost-model-template.xlsx'))
+        .header('cache-control', 'public, max-age=3600')
+        .send(await costModelTemplate()),
+  );
+
+  app.get(
     '/v1/cost-models/:id',
     {
       config: finance,
@@ -126,24 +156,47 @@ export const costModelRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'getCostModel',
         tags: ['cost-models'],
         summary: 'One draft, with its ETag',
+        description:
+          'As JSON, or with the XLSX media type (or `?format=xlsx`) as the cost model workbook to fill in and send back with PUT and If-Match (docs/workbooks.md).',
         params: idParams,
-        response: { 200: costModelDraftSchema, 404: problemSchema },
+        querystring: z.object({ format: formatParameter(DRAFT_FORMATS) }),
+        response: {
+          200: {
+            description: 'The draft',
+            content: {
+              'application/json': { schema: costModelDraftSchema },
+              [XLSX]: { schema: z.string().describe('The cost model workbook') },
+            },
+          },
+          404: problemSchema,
+        },
       },
     },
-    async (request, reply) =>
-      sendDraft(reply, await getCostModel(contextOf(app, request), request.params.id)),
+    async (request, reply) => {
+      const format = negotiate(request.headers.accept, DRAFT_FORMATS, request.query.format);
+      const draft = await getCostModel(contextOf(app, request), request.params.id);
+      if (format === XLSX) {
+        return (reply as FastifyReply)
+          .header('etag', versionTag(draft.version))
+          .type(XLSX)
+          .header('content-disposition', attachment(`draft-${draft.id.slice(0, 8)}-v${draft.version}.xlsx`))
+          .send(await draftWorkbook(draft));
+      }
+      return sendDraft(reply, draft);
+    },
   );
 
   app.put(
     '/v1/cost-models/:id',
     {
       config: finance,
+      preValidation: workbookBody,
       schema: {
         operationId: 'replaceCostModel',
         tags: ['cost-models'],
         summary: 'Replace a draft (If-Match required)',
         description:
-          'Send the ETag you read as If-Match: 428 without it, 412 when someone changed the draft since.',
+          'Send the ETag you read as If-Match: 428 without it, 412 when someone changed the draft since. The body is the cost model as JSON, or the filled cost model workbook (GET /v1/cost-models/{id} as XLSX) with the XLSX content type; a problem then names each cell at fault beside its JSON pointer (docs/workbooks.md).',
         params: idParams,
         headers: ifMatch,
         body: costModelBodySchema,
