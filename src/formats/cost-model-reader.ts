@@ -110,48 +110,53 @@ function decimalText(value: number): string {
   return new Dec(value).toFixed();
 }
 
+type Read = { value: unknown } | { problem: string };
+
+/**
+ * A number as money or a rate: its decimal string, refused when it has more places than the method
+ * allows, and given the places its cell shows ("13.00") when its format shows a fixed number of them.
+ */
+function decimalField(value: number, allowed: number, numFmt: string | undefined): Read {
+  if (!Number.isFinite(value)) return { problem: 'is not a number' };
+  const text = decimalText(value);
+  const places = text.includes('.') ? text.length - text.indexOf('.') - 1 : 0;
+  if (places > allowed) {
+    return {
+      problem: `${text} has ${places} decimal places; ${allowed === 2 ? 'money has' : 'a rate or quantity has'} at most ${allowed} (it is refused, not rounded)`,
+    };
+  }
+  const shownPlaces = Math.min(formatPlaces(numFmt) ?? places, allowed);
+  return { value: shownPlaces > places ? new Dec(text).toFixed(shownPlaces) : text };
+}
+
+/** A cell's text as a date (a date cell as its ISO day), trimmed. */
+function dayText(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  return typeof value === 'string' ? value.trim() : value;
+}
+
 /**
  * A cell's value as its field takes it: decimal strings for money and rates (with at most the method's
  * places), a whole number for a count, an ISO date, TRUE/FALSE, text as it is. Undefined when empty.
  */
-function fieldValue(
-  spec: Pick<FieldSpec, 'shown' | 'places'>,
-  value: unknown,
-  numFmt?: string,
-): { value: unknown } | { problem: string } {
+function fieldValue(spec: Pick<FieldSpec, 'shown' | 'places'>, value: unknown, numFmt?: string): Read {
   if (value === null || value === '') return { value: undefined };
   switch (spec.shown) {
     case 'money':
-    case 'quantity': {
-      if (typeof value === 'number') {
-        if (!Number.isFinite(value)) return { problem: 'is not a number' };
-        const text = decimalText(value);
-        const places = text.includes('.') ? text.length - text.indexOf('.') - 1 : 0;
-        const allowed = spec.places ?? 6;
-        if (places > allowed) {
-          return {
-            problem: `${text} has ${places} decimal places; ${allowed === 2 ? 'money has' : 'a rate or quantity has'} at most ${allowed} (it is refused, not rounded)`,
-          };
-        }
-        // the places the cell shows, as written ("13.00"), when its format shows a fixed number of them
-        const shownPlaces = Math.min(formatPlaces(numFmt) ?? places, allowed);
-        if (shownPlaces > places) return { value: new Dec(text).toFixed(shownPlaces) };
-        return { value: text };
-      }
+    case 'quantity':
+      if (typeof value === 'number') return decimalField(value, spec.places ?? 6, numFmt);
       return { value: typeof value === 'string' ? value.trim() : value };
-    }
     case 'integer':
       return { value: typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value };
     case 'date':
-      if (value instanceof Date) return { value: value.toISOString().slice(0, 10) };
-      return { value: typeof value === 'string' ? value.trim() : value };
+      return { value: dayText(value) };
     case 'boolean':
       if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) {
         return { value: value.trim().toLowerCase() === 'true' };
       }
       return { value };
     default:
-      if (value instanceof Date) return { value: value.toISOString().slice(0, 10) };
+      if (value instanceof Date) return { value: dayText(value) };
       return { value: typeof value === 'string' ? value : String(value) };
   }
 }
@@ -215,17 +220,7 @@ class Reading {
         );
         continue;
       }
-      const cell = cellName(MODEL_SHEET, MODEL_COLUMNS.value, row);
-      this.cells.set(field.field, cell);
-      const shown = shownValue(sheet.getCell(row, MODEL_COLUMNS.value));
-      const read =
-        'problem' in shown
-          ? shown
-          : fieldValue(field, shown.value, sheet.getCell(row, MODEL_COLUMNS.value).numFmt);
-      if ('problem' in read) this.problem(field.field, cell, read.problem);
-      else if (field.field === '/relatedParties') {
-        if (read.value === true) this.document.relatedParties = [];
-      } else if (read.value !== undefined) setAt(this.document, field.field, read.value);
+      this.modelField(sheet, field, row);
     }
     // a block's pointer names its first field's row
     for (const field of fields) {
@@ -233,6 +228,19 @@ class Reading {
       if (!this.cells.has(block))
         this.cells.set(block, this.cells.get(field.field) ?? `${sheetPrefix(MODEL_SHEET)}A:A`);
     }
+  }
+
+  /** One field of the Model sheet, from its value cell (column C) of `row`. */
+  private modelField(sheet: ExcelJSModule.Worksheet, field: ModelRow, row: number): void {
+    const cell = cellName(MODEL_SHEET, MODEL_COLUMNS.value, row);
+    this.cells.set(field.field, cell);
+    const source = sheet.getCell(row, MODEL_COLUMNS.value);
+    const shown = shownValue(source);
+    const read = 'problem' in shown ? shown : fieldValue(field, shown.value, source.numFmt);
+    if ('problem' in read) this.problem(field.field, cell, read.problem);
+    else if (field.field === '/relatedParties') {
+      if (read.value === true) this.document.relatedParties = [];
+    } else if (read.value !== undefined) setAt(this.document, field.field, read.value);
   }
 
   /** A list sheet: the columns by their headers, one item a non-empty row. */
