@@ -5,6 +5,7 @@ import { adminAuth, createTestApp, injectOk, type TestApp } from '../helpers/app
 import { exampleModel } from '../helpers/books.js';
 import { engines } from '../helpers/database.js';
 import { bearer, createHome, createKey, createOrganisation } from '../helpers/keys.js';
+import { wirralProvider } from '../helpers/provider.js';
 import { XLSX } from '../helpers/xlsx.js';
 
 // The finance team's round trip (docs/workbooks.md): a draft as a workbook, changed in a spreadsheet
@@ -88,21 +89,9 @@ describe.each(engines)('cost model workbooks on %s', (engine) => {
   });
   afterAll(() => testApp.close());
 
+  /** An organisation of its own with a home and a draft of the Wirral example. */
   async function draft(name: string) {
-    const organisationId = await createOrganisation(testApp.app, name);
-    const finance = bearer((await createKey(testApp.app, { role: 'finance', organisationId })).key);
-    const homeId = await createHome(testApp.app, finance, `${name} House`);
-    const created = (
-      await ok(
-        {
-          method: 'POST',
-          url: `/v1/homes/${homeId}/cost-models`,
-          headers: finance,
-          payload: exampleModel('wirral-four-bed-2026-27'),
-        },
-        201,
-      )
-    ).json() as { id: string; version: number; document: Json };
+    const { finance, homeId, draft: created } = await wirralProvider(testApp.app, name);
     return { finance, homeId, created };
   }
 

@@ -5,6 +5,7 @@ import { exampleModel, withStaffingLines } from '../helpers/books.js';
 import { engines } from '../helpers/database.js';
 import { bearer, createHome, createKey, createOrganisation } from '../helpers/keys.js';
 import { publishedFigures, workbookFigures, workbookReader } from '../helpers/live-workbook.js';
+import { publishedProvider } from '../helpers/provider.js';
 import { readWorkbook, XLSX } from '../helpers/xlsx.js';
 
 // The live breakdown workbook through the API (docs/workbooks.md): a published schedule, a draft's
@@ -22,34 +23,7 @@ describe.each(engines)('live breakdown workbooks on %s', (engine) => {
   afterAll(() => testApp.close());
 
   /** An organisation of its own with a home, a draft of the Wirral example and its published schedule. */
-  async function provider(name: string) {
-    const organisationId = await createOrganisation(testApp.app, name);
-    const finance = bearer((await createKey(testApp.app, { role: 'finance', organisationId })).key);
-    const homeId = await createHome(testApp.app, finance, `${name} House`);
-    const draft = (
-      await ok(
-        {
-          method: 'POST',
-          url: `/v1/homes/${homeId}/cost-models`,
-          headers: finance,
-          payload: exampleModel('wirral-four-bed-2026-27'),
-        },
-        201,
-      )
-    ).json() as { id: string; version: number };
-    const schedule = (
-      await ok(
-        {
-          method: 'POST',
-          url: `/v1/cost-models/${draft.id}/publish`,
-          headers: { ...finance, 'idempotency-key': `publish-${homeId}` },
-          payload: { effectiveFrom: '2026-04-01' },
-        },
-        201,
-      )
-    ).json() as { id: string; weeklyFeePerChild: string; breakdown: never };
-    return { organisationId, finance, homeId, draft, schedule };
-  }
+  const provider = (name: string) => publishedProvider(testApp.app, name);
 
   it('a published schedule: its figures, its proof on the About sheet, an ETag of its own and the same bytes every time', async () => {
     const { schedule } = await provider('Oxton Homes CIC');

@@ -7,6 +7,7 @@ import { adminAuth, createTestApp, injectOk, type TestApp } from '../helpers/app
 import { exampleModel } from '../helpers/books.js';
 import { engines } from '../helpers/database.js';
 import { bearer, createHome, createKey, createOrganisation } from '../helpers/keys.js';
+import { publishedProvider } from '../helpers/provider.js';
 
 // Scenario planning (docs/scenarios.md): what a fee does when levers move, priced by the quote's
 // engine, never stored as a schedule, signed or chained.
@@ -20,34 +21,7 @@ describe.each(engines)('scenarios on %s', (engine) => {
   const ok = (options: InjectOptions, status: number) => injectOk(testApp.app, options, status);
 
   /** An organisation of its own with a home, a draft of the Wirral example and, published from it, a schedule. */
-  async function provider(name: string) {
-    const organisationId = await createOrganisation(testApp.app, name);
-    const finance = bearer((await createKey(testApp.app, { role: 'finance', organisationId })).key);
-    const homeId = await createHome(testApp.app, finance, `${name} House`);
-    const draft = (
-      await ok(
-        {
-          method: 'POST',
-          url: `/v1/homes/${homeId}/cost-models`,
-          headers: finance,
-          payload: exampleModel('wirral-four-bed-2026-27'),
-        },
-        201,
-      )
-    ).json() as { id: string; version: number };
-    const schedule = (
-      await ok(
-        {
-          method: 'POST',
-          url: `/v1/cost-models/${draft.id}/publish`,
-          headers: { ...finance, 'idempotency-key': `publish-${homeId}` },
-          payload: { effectiveFrom: '2026-04-01' },
-        },
-        201,
-      )
-    ).json() as { id: string; weeklyFeePerChild: string };
-    return { organisationId, finance, homeId, draft, schedule };
-  }
+  const provider = (name: string) => publishedProvider(testApp.app, name);
 
   /** What the database holds of a provider's drafts, schedules and chain. */
   async function books(organisationId: string) {
