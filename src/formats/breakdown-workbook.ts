@@ -543,10 +543,10 @@ function allocate(
   missing: string,
   scale: number,
 ): void {
-  const name_ = sheet.name;
-  const remainders = rangeOf(name_, cols.remainder, rows.from, rows.to);
+  const host = sheet.name;
+  const remainders = rangeOf(host, cols.remainder, rows.from, rows.to);
   for (let row = rows.from; row <= rows.to; row += 1) {
-    const at = (col: number) => ref(name_, col, row);
+    const at = (col: number) => ref(host, col, row);
     sheet.put(cols.units, row, { formula: source(row) }, 'exact', 'working');
     sheet.put(cols.floor, row, { formula: INT(at(cols.units)) }, 'integer', 'working');
     sheet.put(
@@ -559,7 +559,7 @@ function allocate(
     sheet.put(
       cols.rank,
       row,
-      { formula: rankIn(remainders, { sheet: name_, col: cols.remainder, row }) },
+      { formula: rankIn(remainders, { sheet: host, col: cols.remainder, row }) },
       'integer',
       'working',
     );

@@ -266,12 +266,12 @@ class Reading {
       const item: Record<string, unknown> = {};
       let filled = false;
       for (const [field, col] of columns) {
-        const spec_ = spec.columns.find((column) => column.field === field)!;
+        const column = spec.columns.find((each) => each.field === field)!;
         const pointer = `${spec.pointer}/${index}/${field}`;
         const cell = cellName(spec.sheet, col, row);
         const shown = shownValue(sheet.getCell(row, col));
         const read =
-          'problem' in shown ? shown : fieldValue(spec_, shown.value, sheet.getCell(row, col).numFmt);
+          'problem' in shown ? shown : fieldValue(column, shown.value, sheet.getCell(row, col).numFmt);
         if ('problem' in read) {
           this.problem(pointer, cell, read.problem);
           filled = true;
