@@ -1,6 +1,6 @@
 import type ExcelJSModule from 'exceljs';
 import { Dec } from '../domain/money.js';
-import { address, Book, type Content, type Expr, formulaText, type Ref, type Scalar } from './formula.js';
+import { address, Book, type Content, formulaText, type Ref, type Scalar } from './formula.js';
 import {
   DATE_FORMAT,
   DECIMAL_FORMAT,

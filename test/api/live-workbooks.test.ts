@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminAuth, createTestApp, injectOk, type TestApp } from '../helpers/app.js';
 import { exampleModel, withStaffingLines } from '../helpers/books.js';
 import { engines } from '../helpers/database.js';
-import { bearer, createHome, createKey, createOrganisation } from '../helpers/keys.js';
 import { publishedFigures, workbookFigures, workbookReader } from '../helpers/live-workbook.js';
 import { publishedProvider } from '../helpers/provider.js';
 import { readWorkbook, XLSX } from '../helpers/xlsx.js';

@@ -6,7 +6,7 @@ import { rateTables } from '../../src/modules/rates/index.js';
 import { adminAuth, createTestApp, injectOk, type TestApp } from '../helpers/app.js';
 import { exampleModel } from '../helpers/books.js';
 import { engines } from '../helpers/database.js';
-import { bearer, createHome, createKey, createOrganisation } from '../helpers/keys.js';
+import { bearer, createKey } from '../helpers/keys.js';
 import { publishedProvider } from '../helpers/provider.js';
 
 // Scenario planning (docs/scenarios.md): what a fee does when levers move, priced by the quote's
