@@ -19,7 +19,7 @@ import {
 } from './cost-model-sheets.js';
 import { columnLetters, sheetPrefix } from './formula.js';
 import { formatPlaces } from './workbook-plan.js';
-import { loadExcel } from './xlsx.js';
+import { loadExcel, savedResult } from './xlsx.js';
 
 // A filled cost model workbook read back into the cost model document (method §1), for PUT and POST
 // of a draft (docs/workbooks.md, "Round trip"). The sheets and columns are found by their names, not
@@ -92,8 +92,7 @@ function shownValue(cell: ExcelJSModule.Cell): { value: unknown } | { problem: s
   if (typeof value !== 'object' || value instanceof Date) return { value };
   if ('error' in value) return { problem: `holds the error ${String(value.error)}` };
   if ('formula' in value || 'sharedFormula' in value) {
-    // exceljs leaves a saved result of 0 out of `value`; the cell's model keeps it
-    const result = (cell.model as { result?: unknown }).result;
+    const result = savedResult(cell);
     if (result === undefined)
       return { problem: 'holds a formula with no saved result: recalculate and save it' };
     return typeof result === 'object' && result !== null && 'error' in result

@@ -122,6 +122,14 @@ export function kindsOf(header: readonly string[], kinds: Readonly<Record<string
   });
 }
 
+/**
+ * A formula cell's saved result, undefined when it has none: exceljs's `cell.value` leaves a saved
+ * result of 0 out, while the cell's model keeps it.
+ */
+export function savedResult(cell: ExcelJSModule.Cell): unknown {
+  return (cell.model as { result?: unknown }).result;
+}
+
 // ── reproducible bytes ──────────────────────────────────────────────────────────────────────────
 
 /** The time every zip entry of a workbook carries: the zip format's own epoch (see zip-timestamps). */

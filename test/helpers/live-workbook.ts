@@ -2,6 +2,7 @@ import type ExcelJS from 'exceljs';
 import type { Breakdown } from '../../src/domain/pricing/index.js';
 import { BREAKDOWN_COLUMNS, FIRST_LINE } from '../../src/formats/breakdown-workbook.js';
 import type { Plan } from '../../src/formats/workbook-plan.js';
+import { savedResult } from '../../src/formats/xlsx.js';
 
 // The figures of a live breakdown workbook, read from its cells, in the shape of the breakdown's own
 // published figures, so that one comparison checks a workbook worked out here (the plan's formulas) or
@@ -155,7 +156,7 @@ export function workbookReader(workbook: ExcelJS.Workbook): CellReader {
     const value = cell?.value;
     if (value === undefined || value === null) return null;
     if (typeof value === 'object' && ('formula' in value || 'sharedFormula' in value)) {
-      return (cell!.model as { result?: unknown }).result ?? null;
+      return savedResult(cell!) ?? null;
     }
     return value;
   };
